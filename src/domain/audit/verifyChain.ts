@@ -1,0 +1,75 @@
+import { GENESIS_HASH, hashRecord, type AuditRecord, type ChainHead } from './auditRecord.js';
+
+export type ChainProblem = 'edited' | 'deleted' | 'reordered' | 'truncated';
+
+export type ChainVerification =
+  | { readonly ok: true; readonly count: number; readonly head: ChainHead | null }
+  | {
+      readonly ok: false;
+      readonly count: number;
+      /** Sequence number of the first record that does not fit the chain. */
+      readonly firstBad: number;
+      readonly problem: ChainProblem;
+      readonly message: string;
+    };
+
+/**
+ * Incremental verifier: feed records in the order the store returns them by `seq`, so a
+ * chain of millions of records is checked without holding it in memory.
+ */
+export class ChainVerifier {
+  private previous: ChainHead | null = null;
+  private count = 0;
+  private failure: Extract<ChainVerification, { ok: false }> | null = null;
+
+  add(record: AuditRecord): boolean {
+    if (this.failure) return false;
+    const expectedSeq = (this.previous?.seq ?? 0) + 1;
+    const expectedPrev = this.previous?.hash ?? GENESIS_HASH;
+    this.count++;
+    if (hashRecord(record) !== record.hash) {
+      return this.fail(record.seq, 'edited', `record ${record.seq} was altered: its content does not match its hash`);
+    }
+    if (record.seq < expectedSeq) {
+      return this.fail(record.seq, 'reordered', `record ${record.seq} appears after record ${expectedSeq - 1}`);
+    }
+    if (record.seq > expectedSeq) {
+      return this.fail(expectedSeq, 'deleted', `record ${expectedSeq} is missing (next present is ${record.seq})`);
+    }
+    if (record.prevHash !== expectedPrev) {
+      // A record that hashes correctly but links to another predecessor was moved or the
+      // records before it were replaced.
+      return this.fail(record.seq, 'reordered', `record ${record.seq} does not link to record ${expectedSeq - 1}`);
+    }
+    this.previous = { seq: record.seq, hash: record.hash };
+    return true;
+  }
+
+  /** `head` is the chain head the store recorded at its last append; a shorter chain lost its tail. */
+  finish(head: ChainHead | null): ChainVerification {
+    if (this.failure) return this.failure;
+    const lastSeq = this.previous?.seq ?? 0;
+    if (head && head.seq > lastSeq) {
+      this.fail(lastSeq + 1, 'truncated', `records ${lastSeq + 1}..${head.seq} are missing from the end of the trail`);
+      return this.failure!;
+    }
+    if (head && head.seq === lastSeq && this.previous && head.hash !== this.previous.hash) {
+      this.fail(lastSeq, 'edited', `record ${lastSeq} differs from the recorded chain head`);
+      return this.failure!;
+    }
+    return { ok: true, count: this.count, head: this.previous };
+  }
+
+  private fail(firstBad: number, problem: ChainProblem, message: string): false {
+    this.failure = { ok: false, count: this.count, firstBad, problem, message };
+    return false;
+  }
+}
+
+export function verifyChain(records: Iterable<AuditRecord>, head: ChainHead | null = null): ChainVerification {
+  const verifier = new ChainVerifier();
+  for (const record of records) {
+    if (!verifier.add(record)) break;
+  }
+  return verifier.finish(head);
+}

@@ -1,0 +1,40 @@
+import type { ChangeStatus } from './changeStatus.js';
+
+export interface Approval {
+  readonly approver: string;
+  readonly at: Date;
+  /** The script hash the approver saw: an approval never carries over to an edited script. */
+  readonly scriptHash: string;
+}
+
+export interface Decision {
+  readonly by: string;
+  readonly at: Date;
+  readonly reason: string;
+}
+
+export interface Change {
+  readonly code: string;
+  readonly title: string;
+  readonly description: string;
+  /** Policy user id of the person who filed the change. */
+  readonly requester: string;
+  /** Access group id: decides approvers, quorum and the devices in reach. */
+  readonly group: string;
+  readonly devices: readonly string[];
+  readonly script: string;
+  readonly scriptHash: string;
+  readonly windowStart: Date;
+  readonly windowEnd: Date;
+  readonly status: ChangeStatus;
+  readonly approvals: readonly Approval[];
+  readonly rejection?: Decision | undefined;
+  readonly revocation?: Decision | undefined;
+  readonly cancellation?: Decision | undefined;
+  /** Script-audit outcome, set when the window closes. */
+  readonly outcome?: string | undefined;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Incremented on every write; writes are conditional on it (optimistic concurrency). */
+  readonly version: number;
+}

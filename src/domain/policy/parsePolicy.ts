@@ -1,0 +1,145 @@
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { problemsFromZod, type ValidationProblem } from '../validation/formatIssue.js';
+import { RuleSet } from '../rules/ruleSet.js';
+import type { Policy, PolicyDocument, PolicyRule, PolicyUser } from './policy.js';
+import { policyDocumentSchema } from './policySchema.js';
+
+export type PolicyParseResult =
+  | {
+      readonly ok: true;
+      readonly document: PolicyDocument;
+      /** Adds the source line to problems found later (cross-references). */
+      readonly locate: (problems: readonly ValidationProblem[]) => ValidationProblem[];
+    }
+  | { readonly ok: false; readonly problems: readonly ValidationProblem[] };
+
+/** Parses and validates a policy YAML text. Pure: the caller reads the file. */
+export function parsePolicy(text: string): PolicyParseResult {
+  const lineCounter = new LineCounter();
+  const yaml = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (yaml.errors.length > 0) {
+    return {
+      ok: false,
+      problems: yaml.errors.map((error) => ({
+        path: '',
+        message: `not valid YAML: ${error.message.split('\n')[0]}`,
+        line: error.linePos?.[0].line,
+      })),
+    };
+  }
+  // A bounded alias count stops "billion laughs" documents from exhausting memory.
+  const raw: unknown = yaml.toJS({ maxAliasCount: 100 }) ?? {};
+  const parsed = policyDocumentSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    return { ok: false, problems: withLines(problemsFromZod(parsed.error), parsed.error.issues.map((i) => i.path), yaml, lineCounter) };
+  }
+  const value = parsed.data;
+  const document: PolicyDocument = {
+    ...(value.users && {
+      users: value.users.map((u): PolicyUser => ({ ...u, name: u.name ?? u.id })),
+    }),
+    ...(value.groups && { groups: value.groups }),
+    ...(value.devices && { devices: value.devices }),
+    ...(value.rules && { rules: value.rules as PolicyRule[] }),
+    ...(value.channels && { channels: value.channels }),
+    ...(value.settings && { settings: value.settings }),
+  };
+  const problems = [...duplicateIds(document), ...invalidPatterns(document)];
+  if (problems.length > 0) return { ok: false, problems: withLines(problems, problems.map((p) => pathParts(p.path)), yaml, lineCounter) };
+  return { ok: true, document, locate: (found) => withLines([...found], found.map((p) => pathParts(p.path)), yaml, lineCounter) };
+}
+
+function duplicateIds(document: PolicyDocument): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  for (const section of ['users', 'groups', 'devices', 'rules'] as const) {
+    const seen = new Map<string, number>();
+    document[section]?.forEach((item, index) => {
+      const first = seen.get(item.id);
+      if (first !== undefined) {
+        problems.push({ path: `${section}[${index}].id`, message: `duplicate id "${item.id}" (first at ${section}[${first}])` });
+      } else seen.set(item.id, index);
+    });
+  }
+  return problems;
+}
+
+function invalidPatterns(document: PolicyDocument): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  document.rules?.forEach((rule, index) => {
+    try {
+      RuleSet.compile([rule]);
+    } catch (error) {
+      problems.push({
+        path: `rules[${index}].pattern`,
+        message: `not a valid regular expression: ${(error as Error).message.replace(/^rule [^:]+: invalid pattern: /, '')}`,
+      });
+    }
+  });
+  return problems;
+}
+
+/**
+ * Cross-references over the policy as it will be after import (sections the document omits
+ * keep their stored values): every id a group or rule names must exist.
+ */
+export function checkReferences(policy: Policy, document: PolicyDocument): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const users = new Set(policy.users.map((u) => u.id));
+  const groups = new Set(policy.groups.map((g) => g.id));
+  const devices = new Set(policy.devices.map((d) => d.id));
+  const sectionOf = <K extends 'groups' | 'rules'>(key: K) => (document[key] ? key : `${key} (stored)`);
+
+  policy.groups.forEach((group, index) => {
+    const at = `${sectionOf('groups')}[${index}]`;
+    const need = (kind: string, known: Set<string>, ids: readonly string[], field: string) =>
+      ids.forEach((ref, i) => {
+        if (!known.has(ref)) problems.push({ path: `${at}.${field}[${i}]`, message: `unknown ${kind} "${ref}"` });
+      });
+    need('user', users, group.members, 'members');
+    need('user', users, group.approvers, 'approvers');
+    need('device', devices, group.devices, 'devices');
+    if (group.approvals > group.approvers.length) {
+      problems.push({
+        path: `${at}.approvals`,
+        message: `needs ${group.approvals} approvals but only ${group.approvers.length} approver(s) are listed`,
+      });
+    }
+  });
+  policy.rules.forEach((rule, index) => {
+    const at = `${sectionOf('rules')}[${index}].scope`;
+    const need = (kind: string, known: Set<string>, ids: readonly string[] | undefined, field: string) =>
+      ids?.forEach((ref, i) => {
+        if (!known.has(ref)) problems.push({ path: `${at}.${field}[${i}]`, message: `unknown ${kind} "${ref}"` });
+      });
+    need('group', groups, rule.scope?.groups, 'groups');
+    need('device', devices, rule.scope?.devices, 'devices');
+    need('user', users, rule.scope?.users, 'users');
+  });
+  return problems;
+}
+
+function pathParts(path: string): (string | number)[] {
+  return path
+    .split(/\.|\[|\]/)
+    .filter((p) => p !== '')
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function withLines(
+  problems: ValidationProblem[],
+  paths: readonly (readonly PropertyKey[])[],
+  yaml: Document,
+  lineCounter: LineCounter,
+): ValidationProblem[] {
+  return problems.map((problem, index) => {
+    const path = (paths[index] ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p));
+    // The node itself, or its nearest existing parent when the key is missing.
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = yaml.getIn(path.slice(0, depth), true);
+      if (isNode(node) && node.range) {
+        return { ...problem, line: lineCounter.linePos(node.range[0]).line };
+      }
+    }
+    return problem;
+  });
+}

@@ -1,0 +1,106 @@
+import type { PolicyRule, RuleScope } from '../policy/policy.js';
+
+export interface CompiledRule {
+  readonly rule: PolicyRule;
+  /** Position in the policy: reports list rules in policy order. */
+  readonly order: number;
+  readonly regex: RegExp | undefined;
+}
+
+export interface RuleContext {
+  readonly user?: string | undefined;
+  readonly group?: string | undefined;
+  readonly device?: string | undefined;
+}
+
+/**
+ * Rules indexed for evaluation. A command is only tested against the rules that can match
+ * its program: those naming it in `command`, those whose anchored pattern starts with it, and
+ * the (usually few) pattern rules that could match any program.
+ */
+export class RuleSet {
+  private readonly byProgram = new Map<string, CompiledRule[]>();
+  private readonly anyProgram: CompiledRule[] = [];
+  /** True when a force rule is in scope: only forced commands may run. */
+  readonly forceActive: boolean;
+  private readonly scoped = new Map<string, RuleSet>();
+
+  private constructor(readonly rules: readonly CompiledRule[]) {
+    for (const compiled of rules) {
+      const programs = compiled.rule.command ?? programsOfAnchoredPattern(compiled.rule.pattern);
+      if (programs === undefined) {
+        this.anyProgram.push(compiled);
+        continue;
+      }
+      for (const program of programs) {
+        const list = this.byProgram.get(program);
+        if (list) list.push(compiled);
+        else this.byProgram.set(program, [compiled]);
+      }
+    }
+    this.forceActive = rules.some((c) => c.rule.action === 'force');
+  }
+
+  /** Compiles every pattern; throws with the rule id on an invalid expression. */
+  static compile(rules: readonly PolicyRule[]): RuleSet {
+    return new RuleSet(
+      rules.map((rule, order) => ({ rule, order, regex: compilePattern(rule) })),
+    );
+  }
+
+  /**
+   * The rules that apply to one session's user, group and device. A scoped rule applies
+   * only when every dimension it names contains the context's value. Memoised because a
+   * session asks once per command.
+   */
+  forContext(context: RuleContext): RuleSet {
+    const key = `${context.user ?? ''}\u0000${context.group ?? ''}\u0000${context.device ?? ''}`;
+    let set = this.scoped.get(key);
+    if (!set) {
+      set = new RuleSet(this.rules.filter((c) => scopeMatches(c.rule.scope, context)));
+      if (this.scoped.size > 1000) this.scoped.clear();
+      this.scoped.set(key, set);
+    }
+    return set;
+  }
+
+  /** Candidate rules for a program, in policy order. */
+  candidates(program: string): CompiledRule[] {
+    const named = program === '' ? undefined : this.byProgram.get(program);
+    if (!named) return this.anyProgram;
+    if (this.anyProgram.length === 0) return named;
+    return [...named, ...this.anyProgram].sort((a, b) => a.order - b.order);
+  }
+}
+
+function compilePattern(rule: PolicyRule): RegExp | undefined {
+  if (rule.pattern === undefined) return undefined;
+  try {
+    return new RegExp(rule.pattern);
+  } catch (error) {
+    throw new Error(`rule ${rule.id}: invalid pattern: ${(error as Error).message}`);
+  }
+}
+
+function scopeMatches(scope: RuleScope | undefined, context: RuleContext): boolean {
+  if (!scope) return true;
+  const within = (allowed: readonly string[] | undefined, value: string | undefined) =>
+    allowed === undefined || allowed.length === 0 || (value !== undefined && allowed.includes(value));
+  return (
+    within(scope.users, context.user) &&
+    within(scope.groups, context.group) &&
+    within(scope.devices, context.device)
+  );
+}
+
+// `^rm\s`, `^(systemctl|service)\s+stop`, `^(?:kill|pkill)\b`: the pattern can only match
+// commands whose program is one of these literal names, so it is indexed under them.
+const ANCHORED_PROGRAMS = /^\^(?:\((?:\?:)?([\w-]+(?:\|[\w-]+)*)\)|([\w-]+))(?:\\s|\\b| |$)/;
+
+export function programsOfAnchoredPattern(pattern: string | undefined): string[] | undefined {
+  if (pattern === undefined) return undefined;
+  const match = ANCHORED_PROGRAMS.exec(pattern);
+  if (!match) return undefined;
+  const names = match[1] ?? match[2];
+  return names?.split('|');
+}
