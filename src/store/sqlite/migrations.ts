@@ -1,0 +1,87 @@
+/**
+ * Schema versions, applied in order once each. Never edit a shipped migration: add one.
+ * Entities are kept as JSON documents beside the columns queries filter on, so the SQLite
+ * and MongoDB stores hold the same shapes.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE changes (
+    code TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    window_end INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX changes_status ON changes(status, window_start);
+  CREATE INDEX changes_requester ON changes(requester, window_start);
+  CREATE INDEX changes_group ON changes(grp, window_start);
+
+  CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    change_code TEXT NOT NULL,
+    state TEXT NOT NULL,
+    owner TEXT,
+    started_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX sessions_change ON sessions(change_code, started_at);
+  CREATE INDEX sessions_state ON sessions(state, owner);
+
+  CREATE TABLE commands (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    session_id TEXT NOT NULL,
+    change_code TEXT NOT NULL,
+    user TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX commands_session ON commands(session_id, pos);
+  CREATE INDEX commands_change ON commands(change_code, pos);
+  CREATE TABLE command_rules (
+    command_id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    rule_id TEXT NOT NULL
+  );
+  CREATE INDEX command_rules_user_rule ON command_rules(user, rule_id);
+
+  CREATE TABLE audit_records (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    change_code TEXT,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX audit_at ON audit_records(at);
+  CREATE INDEX audit_change ON audit_records(change_code, seq);
+  CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+  -- Append-only: the trail refuses edits and deletions at the database level too.
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_records BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_records BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+
+  CREATE TABLE policy_items (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE TABLE policy_singletons (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+
+  CREATE TABLE account_locks (user TEXT PRIMARY KEY, doc TEXT NOT NULL);
+  CREATE TABLE ssh_keys (
+    fingerprint TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX ssh_keys_user ON ssh_keys(user, added_at);
+  `,
+];

@@ -1,0 +1,75 @@
+import type { Database } from 'better-sqlite3';
+import { sealRecord, type AuditEntry, type AuditRecord, type ChainHead } from '../../domain/audit/auditRecord.js';
+import type { AuditQuery, AuditRepository } from '../auditRepository.js';
+import { fromDocument, toDocument } from './jsonDocument.js';
+
+export class SqliteAuditRepository implements AuditRepository {
+  constructor(private readonly db: Database) {}
+
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    // The head row, not max(seq), is what a new record links to: a cut tail then shows as a
+    // gap instead of being silently papered over by the next append.
+    const append = this.db.transaction((): AuditRecord => {
+      const head = this.readHead();
+      const record = sealRecord(entry, head);
+      this.db
+        .prepare('INSERT INTO audit_records (seq, at, status, event_type, actor, change_code, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(record.seq, record.at.getTime(), record.status, record.eventType, record.actor, record.change ?? null, toDocument(record));
+      this.db
+        .prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
+        .run(record.seq, record.hash);
+      return record;
+    });
+    return append.immediate();
+  }
+
+  async head(): Promise<ChainHead | null> {
+    return this.readHead();
+  }
+
+  async list(query: AuditQuery): Promise<{ records: AuditRecord[]; total: number }> {
+    const { where, params } = this.filter(query);
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_records ${where}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT doc FROM audit_records ${where} ORDER BY seq LIMIT ? OFFSET ?`)
+      .all(...params, query.limit ?? -1, query.offset ?? 0) as { doc: string }[];
+    return { records: rows.map((r) => fromDocument<AuditRecord>(r.doc)), total };
+  }
+
+  async *iterate(query: Omit<AuditQuery, 'limit' | 'offset'> = {}): AsyncIterable<AuditRecord> {
+    const { where, params } = this.filter(query);
+    // Paged by seq so a long walk neither holds the whole trail nor a read cursor open
+    // across awaits (better-sqlite3 forbids writes while an iterator is open).
+    const page = 2000;
+    let after = 0;
+    for (;;) {
+      const rows = this.db
+        .prepare(`SELECT seq, doc FROM audit_records ${where ? `${where} AND` : 'WHERE'} seq > ? ORDER BY seq LIMIT ?`)
+        .all(...params, after, page) as { seq: number; doc: string }[];
+      for (const row of rows) yield fromDocument<AuditRecord>(row.doc);
+      if (rows.length < page) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  private readHead(): ChainHead | null {
+    const row = this.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as ChainHead | undefined;
+    return row ?? null;
+  }
+
+  private filter(query: Omit<AuditQuery, 'limit' | 'offset'>): { where: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      clauses.push(clause);
+      params.push(value);
+    };
+    if (query.since) add('at >= ?', query.since.getTime());
+    if (query.until) add('at < ?', query.until.getTime());
+    if (query.eventType) add('event_type = ?', query.eventType);
+    if (query.status) add('status = ?', query.status);
+    if (query.actor) add('actor = ?', query.actor);
+    if (query.change) add('change_code = ?', query.change);
+    return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+}

@@ -1,0 +1,85 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Store } from '../store.js';
+import { StoreUnavailableError } from '../storeErrors.js';
+import { MIGRATIONS } from './migrations.js';
+import { SqliteAccountRepository } from './sqliteAccountRepository.js';
+import { SqliteAuditRepository } from './sqliteAuditRepository.js';
+import { SqliteChangeRepository } from './sqliteChangeRepository.js';
+import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
+import { SqliteSessionRepository } from './sqliteSessionRepository.js';
+
+/**
+ * The embedded default store: one SQLite file in WAL mode, so the CLI can read while the
+ * server writes, and several connections (processes) serialise their writes safely.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly changes: SqliteChangeRepository;
+  readonly sessions: SqliteSessionRepository;
+  readonly commands: SqliteCommandRepository;
+  readonly audit: SqliteAuditRepository;
+  readonly policy: SqlitePolicyRepository;
+  readonly accounts: SqliteAccountRepository;
+  private closed = false;
+
+  private constructor(readonly db: Database.Database) {
+    this.changes = new SqliteChangeRepository(db);
+    this.sessions = new SqliteSessionRepository(db);
+    this.commands = new SqliteCommandRepository(db);
+    this.audit = new SqliteAuditRepository(db);
+    this.policy = new SqlitePolicyRepository(db);
+    this.accounts = new SqliteAccountRepository(db);
+  }
+
+  /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */
+  static open(file: string, options: { readonly?: boolean } = {}): SqliteStore {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot open SQLite store ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    }
+    return new SqliteStore(db);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    try {
+      this.db.prepare('SELECT 1').get();
+    } catch (error) {
+      throw new StoreUnavailableError(`SQLite store unreachable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const run = db.transaction(() => {
+    const current = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`the database schema (version ${current}) is newer than this changeguard (${MIGRATIONS.length}); upgrade changeguard`);
+    }
+    MIGRATIONS.slice(current).forEach((sql, index) => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(current + index + 1, new Date().toISOString());
+    });
+  });
+  run.immediate();
+}

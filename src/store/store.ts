@@ -1,0 +1,20 @@
+import type { AccountRepository } from './accountRepository.js';
+import type { AuditRepository } from './auditRepository.js';
+import type { ChangeRepository } from './changeRepository.js';
+import type { CommandRepository } from './commandRepository.js';
+import type { PolicyRepository } from './policyRepository.js';
+import type { SessionRepository } from './sessionRepository.js';
+
+/** Everything the services persist. One implementation per backend (sqlite/, mongo/). */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongo';
+  readonly changes: ChangeRepository;
+  readonly sessions: SessionRepository;
+  readonly commands: CommandRepository;
+  readonly audit: AuditRepository;
+  readonly policy: PolicyRepository;
+  readonly accounts: AccountRepository;
+  /** Throws StoreUnavailableError when the backend cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
