@@ -1,0 +1,240 @@
+import { Schema, type Connection, type Model, type SchemaOptions } from 'mongoose';
+import type { AuditRecord } from '../../domain/audit/auditRecord.js';
+import type { Change } from '../../domain/change/change.js';
+import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import type { Session } from '../../domain/session/session.js';
+import type { AccountLock, RegisteredKey } from '../accountRepository.js';
+import type { PolicyCollection } from '../policyRepository.js';
+
+/*
+ * The schemas declare only the fields that queries filter, sort or index on; every document
+ * holds exactly the domain object (see mongoDocument.ts), as the SQLite store holds it as JSON.
+ * `strict: false` keeps mongoose from silently dropping a domain field the schema does not
+ * list (a new field then needs no schema change), and `strictQuery: false` keeps it from
+ * silently dropping a filter condition. Repositories insert through the model's native
+ * collection, so no document hydration reinterprets dotted keys or adds defaults.
+ */
+
+export type ChangeDoc = Change;
+export type SessionDoc = Session;
+/** `pos`: allocation order from a counter, the order commands were judged in. */
+export type CommandDoc = CommandRecord & { readonly pos: number };
+export type AuditRecordDoc = AuditRecord;
+/** The single `{ _id: 'audit' }` document: the chain head, moved after each append. */
+export interface AuditHeadDoc {
+  readonly _id: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+export interface CounterDoc {
+  readonly _id: string;
+  readonly value: number;
+}
+/** One policy item; `item` is the domain object, `position` its place in the policy file. */
+export interface PolicyItemDoc {
+  readonly kind: PolicyCollection;
+  readonly id: string;
+  readonly position: number;
+  readonly item: unknown;
+}
+/** `channels` and `settings`, keyed by name. */
+export interface PolicySingletonDoc {
+  readonly _id: string;
+  readonly value: unknown;
+}
+export type AccountLockDoc = AccountLock;
+export type SshKeyDoc = RegisteredKey;
+
+export interface MongoModels {
+  readonly changes: Model<ChangeDoc>;
+  /** `changes.nextSequence` counters, `_id` = the sequence name. */
+  readonly sequences: Model<CounterDoc>;
+  readonly sessions: Model<SessionDoc>;
+  readonly commands: Model<CommandDoc>;
+  /** Internal counters (command positions), apart from the caller-named sequences. */
+  readonly counters: Model<CounterDoc>;
+  readonly auditRecords: Model<AuditRecordDoc>;
+  readonly auditHeads: Model<AuditHeadDoc>;
+  readonly policyItems: Model<PolicyItemDoc>;
+  readonly policySingletons: Model<PolicySingletonDoc>;
+  readonly accountLocks: Model<AccountLockDoc>;
+  readonly sshKeys: Model<SshKeyDoc>;
+}
+
+const OPTIONS = {
+  strict: false,
+  strictQuery: false,
+  versionKey: false,
+  minimize: false,
+  id: false,
+  // Indexes are built once, awaited, by MongoStore.connect.
+  autoIndex: false,
+} satisfies SchemaOptions;
+
+function changeSchema() {
+  const schema = new Schema<ChangeDoc>(
+    {
+      code: { type: String, required: true },
+      status: { type: String, required: true },
+      requester: { type: String, required: true },
+      group: { type: String, required: true },
+      windowStart: { type: Date, required: true },
+      windowEnd: { type: Date, required: true },
+      version: { type: Number, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ code: 1 }, { unique: true });
+  schema.index({ status: 1, windowStart: -1 });
+  schema.index({ requester: 1, windowStart: -1 });
+  schema.index({ group: 1, windowStart: -1 });
+  return schema;
+}
+
+function counterSchema() {
+  return new Schema<CounterDoc>({ _id: { type: String, required: true }, value: { type: Number, required: true } }, OPTIONS);
+}
+
+function sessionSchema() {
+  const schema = new Schema<SessionDoc>(
+    {
+      id: { type: String, required: true },
+      changeCode: { type: String, required: true },
+      state: { type: String, required: true },
+      owner: { type: String },
+      startedAt: { type: Date, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ id: 1 }, { unique: true });
+  schema.index({ changeCode: 1, startedAt: 1 });
+  schema.index({ state: 1, owner: 1 });
+  return schema;
+}
+
+function commandSchema() {
+  const schema = new Schema<CommandDoc>(
+    {
+      id: { type: String, required: true },
+      sessionId: { type: String, required: true },
+      changeCode: { type: String, required: true },
+      user: { type: String, required: true },
+      ruleIds: { type: [String], default: undefined },
+      pos: { type: Number, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ id: 1 }, { unique: true });
+  schema.index({ sessionId: 1, pos: 1 });
+  schema.index({ changeCode: 1, pos: 1 });
+  schema.index({ user: 1, ruleIds: 1 });
+  return schema;
+}
+
+function auditRecordSchema() {
+  const schema = new Schema<AuditRecordDoc>(
+    {
+      seq: { type: Number, required: true },
+      at: { type: Date, required: true },
+      status: { type: String, required: true },
+      eventType: { type: String, required: true },
+      actor: { type: String, required: true },
+      change: { type: String },
+    },
+    OPTIONS,
+  );
+  schema.index({ seq: 1 }, { unique: true });
+  schema.index({ at: 1 });
+  schema.index({ change: 1, seq: 1 });
+  return schema;
+}
+
+function auditHeadSchema() {
+  return new Schema<AuditHeadDoc>(
+    {
+      _id: { type: String, required: true },
+      seq: { type: Number, required: true },
+      hash: { type: String, required: true },
+    },
+    OPTIONS,
+  );
+}
+
+function policyItemSchema() {
+  const schema = new Schema<PolicyItemDoc>(
+    {
+      kind: { type: String, required: true },
+      id: { type: String, required: true },
+      position: { type: Number, required: true },
+      item: { type: Schema.Types.Mixed, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ kind: 1, id: 1 }, { unique: true });
+  return schema;
+}
+
+function policySingletonSchema() {
+  return new Schema<PolicySingletonDoc>(
+    { _id: { type: String, required: true }, value: { type: Schema.Types.Mixed, required: true } },
+    OPTIONS,
+  );
+}
+
+function accountLockSchema() {
+  const schema = new Schema<AccountLockDoc>(
+    {
+      user: { type: String, required: true },
+      at: { type: Date, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ user: 1 }, { unique: true });
+  return schema;
+}
+
+function sshKeySchema() {
+  const schema = new Schema<SshKeyDoc>(
+    {
+      fingerprint: { type: String, required: true },
+      user: { type: String, required: true },
+      addedAt: { type: Date, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ fingerprint: 1 }, { unique: true });
+  schema.index({ user: 1, addedAt: 1 });
+  return schema;
+}
+
+/** Compiles the models on `connection` only: the global mongoose registry is never touched. */
+export function defineModels(connection: Connection): MongoModels {
+  return {
+    changes: connection.model<ChangeDoc>('Change', changeSchema(), 'changes'),
+    sequences: connection.model<CounterDoc>('Sequence', counterSchema(), 'sequences'),
+    sessions: connection.model<SessionDoc>('Session', sessionSchema(), 'sessions'),
+    commands: connection.model<CommandDoc>('Command', commandSchema(), 'commands'),
+    counters: connection.model<CounterDoc>('Counter', counterSchema(), 'counters'),
+    auditRecords: connection.model<AuditRecordDoc>('AuditRecord', auditRecordSchema(), 'audit_records'),
+    auditHeads: connection.model<AuditHeadDoc>('AuditHead', auditHeadSchema(), 'audit_heads'),
+    policyItems: connection.model<PolicyItemDoc>('PolicyItem', policyItemSchema(), 'policy_items'),
+    policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
+    accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),
+    sshKeys: connection.model<SshKeyDoc>('SshKey', sshKeySchema(), 'ssh_keys'),
+  };
+}
+
+/**
+ * Creates the collections and their indexes. `createIndexes`, not `syncIndexes`: during a
+ * rolling upgrade an older process would otherwise drop the indexes a newer one declares.
+ * An index that is no longer wanted is dropped by hand (or by a later migration).
+ */
+export async function ensureIndexes(models: MongoModels): Promise<void> {
+  for (const model of Object.values(models) as Model<unknown>[]) {
+    await model.createCollection().catch((error: unknown) => {
+      // 48 NamespaceExists: another process (or an earlier start) created it first.
+      if ((error as { code?: unknown }).code !== 48) throw error;
+    });
+    await model.createIndexes();
+  }
+}

@@ -1,0 +1,87 @@
+import mongoose, { type Connection } from 'mongoose';
+import type { Store } from '../store.js';
+import { StoreUnavailableError } from '../storeErrors.js';
+import { MongoAccountRepository } from './mongoAccountRepository.js';
+import { MongoAuditRepository } from './mongoAuditRepository.js';
+import { MongoChangeRepository } from './mongoChangeRepository.js';
+import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
+import { MongoPolicyRepository } from './mongoPolicyRepository.js';
+import { MongoSessionRepository } from './mongoSessionRepository.js';
+
+export interface MongoStoreOptions {
+  /** Overrides the database named in the URI (tests use a throwaway one per run). */
+  readonly dbName?: string | undefined;
+}
+
+/**
+ * The production store: one MongoDB database that several changeguard processes share.
+ * Every state change is a single conditional write, so no process needs another's memory.
+ */
+export class MongoStore implements Store {
+  readonly kind = 'mongo' as const;
+  readonly changes: MongoChangeRepository;
+  readonly sessions: MongoSessionRepository;
+  readonly commands: MongoCommandRepository;
+  readonly audit: MongoAuditRepository;
+  readonly policy: MongoPolicyRepository;
+  readonly accounts: MongoAccountRepository;
+  private closed = false;
+
+  private constructor(
+    /** This store's own connection (never mongoose's global one); Agenda's backend shares it. */
+    readonly connection: Connection,
+    readonly models: MongoModels,
+  ) {
+    this.changes = new MongoChangeRepository(models);
+    this.sessions = new MongoSessionRepository(models);
+    this.commands = new MongoCommandRepository(models);
+    this.audit = new MongoAuditRepository(models);
+    this.policy = new MongoPolicyRepository(connection, models);
+    this.accounts = new MongoAccountRepository(models);
+  }
+
+  /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
+  static async connect(uri: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
+    const connection = mongoose.createConnection(uri, {
+      serverSelectionTimeoutMS: 5000,
+      ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
+      // Fail closed at once while the server is away, rather than queueing writes in memory.
+      bufferCommands: false,
+      // Collections and indexes are created below, awaited, before the store is handed out.
+      autoCreate: false,
+      autoIndex: false,
+    });
+    try {
+      await connection.asPromise();
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw new StoreUnavailableError(`cannot connect to MongoDB: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      const models = defineModels(connection);
+      await ensureIndexes(models);
+      return new MongoStore(connection, models);
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    const db = this.connection.db;
+    if (!db) throw new StoreUnavailableError('MongoDB store unreachable: not connected');
+    try {
+      await db.command({ ping: 1 });
+    } catch (error) {
+      throw new StoreUnavailableError(`MongoDB store unreachable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.close();
+  }
+}
