@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { CHANGE_CODE_PATTERN } from '../../domain/change/changeCode.js';
+
+export const MAX_SCRIPT_BYTES = 64 * 1024;
+export const MAX_SCRIPT_LINES = 2000;
+
+/** What a requester fills in; field names match the Slack modal and the web form. */
+export const changeInputSchema = z.object({
+  code: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(CHANGE_CODE_PATTERN, 'must look like CHG-42 (letters, a dash, then letters or digits)')
+    .optional(),
+  title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  description: z.string().trim().max(4000, 'must be at most 4000 characters').default(''),
+  group: z.string().trim().min(1, 'is required'),
+  devices: z.array(z.string().trim().min(1)).min(1, 'choose at least one server'),
+  script: z
+    .string()
+    .refine((s) => s.trim().length > 0, 'is empty: list the exact commands you will run')
+    .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_SCRIPT_BYTES, `is larger than ${MAX_SCRIPT_BYTES / 1024} KiB`)
+    .refine((s) => s.split('\n').length <= MAX_SCRIPT_LINES, `has more than ${MAX_SCRIPT_LINES} lines`)
+    .refine((s) => !s.includes('\u0000'), 'contains a NUL character'),
+  windowStart: z.coerce.date({ message: 'is not a date' }),
+  windowEnd: z.coerce.date({ message: 'is not a date' }),
+});
+
+export type ChangeInput = z.input<typeof changeInputSchema>;

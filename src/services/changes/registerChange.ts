@@ -1,0 +1,105 @@
+import type { Change } from '../../domain/change/change.js';
+import { suggestChangeCode } from '../../domain/change/changeCode.js';
+import { hashScript } from '../../domain/change/scriptHash.js';
+import { formatPath } from '../../domain/validation/formatIssue.js';
+import { DuplicateKeyError } from '../../store/storeErrors.js';
+import type { Actor } from '../actor.js';
+import { ServiceError } from '../serviceError.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+import { changeInputSchema, type ChangeInput } from './changeInput.js';
+
+const MAX_WINDOW_MS = 31 * 24 * 3600 * 1000;
+
+/** Files a planned change; it waits for approval by the group's approvers. */
+export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
+  const parsed = changeInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
+    throw invalid(fields);
+  }
+  const value = parsed.data;
+  const now = deps.clock();
+  const fields: Record<string, string> = {};
+
+  if (value.windowEnd.getTime() <= value.windowStart.getTime()) fields.windowEnd = 'must be after the start';
+  else if (value.windowEnd.getTime() <= now.getTime()) fields.windowEnd = 'is in the past';
+  else if (value.windowEnd.getTime() - value.windowStart.getTime() > MAX_WINDOW_MS) fields.windowEnd = 'window is longer than 31 days';
+
+  const group = await deps.policies.group(value.group);
+  if (!group) fields.group = `unknown access group "${value.group}"`;
+  else {
+    if (!group.members.includes(actor.userId)) fields.group = `you are not a member of ${group.id}`;
+    const outside = value.devices.filter((d) => !group.devices.includes(d));
+    if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
+  }
+  if (Object.keys(fields).length > 0) throw invalid(fields);
+
+  const base = {
+    title: value.title,
+    description: value.description,
+    requester: actor.userId,
+    group: value.group,
+    devices: [...new Set(value.devices)],
+    script: value.script.replace(/\r\n?/g, '\n'),
+    scriptHash: hashScript(value.script),
+    windowStart: value.windowStart,
+    windowEnd: value.windowEnd,
+    status: 'pending_approval' as const,
+    approvals: [],
+    createdAt: now,
+    updatedAt: now,
+    version: 0,
+  };
+  const change = await createWithCode(deps, base, value.code);
+  await deps.audit.record(actor, {
+    status: 'S',
+    eventType: 'CREATE',
+    class: 'CHANGE',
+    object: change.code,
+    change: change.code,
+    details: `change filed for ${change.devices.join(', ')} in ${change.group}`,
+    images: { before: null, after: change },
+  });
+  await deps.events.publish({ type: 'change.created', change });
+  return change;
+}
+
+/** A code the requester chose must be free; a suggested one skips codes already taken. */
+async function createWithCode(deps: ServiceDeps, base: Omit<Change, 'code'>, code: string | undefined): Promise<Change> {
+  if (code !== undefined) {
+    const change = { ...base, code };
+    try {
+      await deps.store.changes.create(change);
+      return change;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) throw invalid({ code: `${code} is already taken` });
+      throw error;
+    }
+  }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const change = { ...base, code: suggestChangeCode(await deps.store.changes.nextSequence('change')) };
+    try {
+      await deps.store.changes.create(change);
+      return change;
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError)) throw error;
+    }
+  }
+  throw new ServiceError('conflict', 'could not find a free change code; give one explicitly');
+}
+
+/** The next code a form should propose (it may still be taken by the time it is used). */
+export async function suggestNextCode(deps: ServiceDeps): Promise<string> {
+  for (;;) {
+    const code = suggestChangeCode(await deps.store.changes.nextSequence('change'));
+    if (!(await deps.store.changes.findByCode(code))) return code;
+  }
+}
+
+function invalid(fields: Record<string, string>): ServiceError {
+  const message = Object.entries(fields)
+    .map(([field, problem]) => `${field}: ${problem}`)
+    .join('; ');
+  return new ServiceError('invalid', message, fields);
+}

@@ -1,0 +1,141 @@
+import { decideApproval, decideRejection } from '../../domain/approval/approvalPolicy.js';
+import type { Change } from '../../domain/change/change.js';
+import { transition } from '../../domain/change/lifecycle.js';
+import type { PolicyGroup } from '../../domain/policy/policy.js';
+import type { Actor } from '../actor.js';
+import { ServiceError } from '../serviceError.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+import { auditRefusals, writeChange } from './changeWriter.js';
+
+export interface ApprovalOutcome {
+  readonly change: Change;
+  /** True when this approval completed the quorum and the change is now approved. */
+  readonly approved: boolean;
+  readonly approvalsNeeded: number;
+}
+
+async function groupOf(deps: ServiceDeps, change: Change): Promise<PolicyGroup> {
+  const group = await deps.policies.group(change.group);
+  if (!group) throw new ServiceError('conflict', `access group ${change.group} of ${change.code} no longer exists`);
+  return group;
+}
+
+/**
+ * Records one approver's approval; the change becomes approved when the quorum is reached.
+ * `seenScriptHash` is the script the approver was shown: if it changed since, the approval
+ * is refused and the approver must look again.
+ */
+export async function approveChange(
+  deps: ServiceDeps,
+  code: string,
+  actor: Actor,
+  options: { seenScriptHash?: string } = {},
+): Promise<ApprovalOutcome> {
+  return auditRefusals(deps, actor, { eventType: 'APPROVE', object: code.toUpperCase() }, async () => {
+    const { after, result } = await writeChange(deps, code, async (current) => {
+      const group = await groupOf(deps, current);
+      const decision = decideApproval(current, group, actor.userId, deps.clock(), options.seenScriptHash);
+      if (!decision.ok) {
+        throw new ServiceError(decision.refusal === 'not_pending' ? 'conflict' : 'forbidden', decision.message);
+      }
+      const status = decision.quorumReached ? transition(current.status, 'approve') : null;
+      return {
+        patch: { approvals: decision.approvals, ...(status?.ok && { status: status.to }) },
+        result: { quorumReached: decision.quorumReached, needed: decision.needed },
+      };
+    });
+    await deps.audit.record(actor, {
+      status: 'S',
+      eventType: 'APPROVE',
+      class: 'CHANGE',
+      object: after.code,
+      change: after.code,
+      details: result.quorumReached
+        ? `approval ${after.approvals.length} of ${result.needed}: change approved`
+        : `approval ${after.approvals.length} of ${result.needed}`,
+    });
+    await deps.events.publish({ type: 'change.approval_recorded', change: after, approver: actor.userId });
+    if (result.quorumReached) await deps.events.publish({ type: 'change.approved', change: after });
+    return { change: after, approved: result.quorumReached, approvalsNeeded: result.needed };
+  });
+}
+
+/** A rejection is final and must carry a reason. */
+export async function rejectChange(deps: ServiceDeps, code: string, actor: Actor, reason: string): Promise<Change> {
+  return auditRefusals(deps, actor, { eventType: 'REJECT', object: code.toUpperCase(), reason }, async () => {
+    const { after } = await writeChange(deps, code, async (current) => {
+      const group = await groupOf(deps, current);
+      const decision = decideRejection(current, group, actor.userId, reason, deps.clock());
+      if (!decision.ok) {
+        const kind = decision.refusal === 'not_pending' ? 'conflict' : decision.refusal === 'reason_required' ? 'invalid' : 'forbidden';
+        throw new ServiceError(kind, decision.message, kind === 'invalid' ? { reason: decision.message } : {});
+      }
+      const moved = transition(current.status, 'reject');
+      if (!moved.ok) throw new ServiceError('conflict', moved.message);
+      return { patch: { status: moved.to, rejection: { by: actor.userId, at: deps.clock(), reason: reason.trim() } }, result: null };
+    });
+    await deps.audit.record(actor, {
+      status: 'S',
+      eventType: 'REJECT',
+      class: 'CHANGE',
+      object: after.code,
+      change: after.code,
+      reason: reason.trim(),
+    });
+    await deps.events.publish({ type: 'change.rejected', change: after });
+    return after;
+  });
+}
+
+/**
+ * An approver withdraws an approved change, also mid-window: subscribers (the proxy) cut
+ * its live sessions when they see `change.revoked`.
+ */
+export async function revokeChange(deps: ServiceDeps, code: string, actor: Actor, reason: string): Promise<Change> {
+  return auditRefusals(deps, actor, { eventType: 'REVOKE', object: code.toUpperCase(), reason }, async () => {
+    if (reason.trim().length === 0) throw new ServiceError('invalid', 'a revocation needs a reason', { reason: 'is required' });
+    const { after } = await writeChange(deps, code, async (current) => {
+      const group = await groupOf(deps, current);
+      if (!group.approvers.includes(actor.userId)) {
+        throw new ServiceError('forbidden', `${actor.userId} is not an approver of group ${group.id}`);
+      }
+      const moved = transition(current.status, 'revoke');
+      if (!moved.ok) throw new ServiceError('conflict', moved.message);
+      return { patch: { status: moved.to, revocation: { by: actor.userId, at: deps.clock(), reason: reason.trim() } }, result: null };
+    });
+    await deps.audit.record(actor, {
+      status: 'S',
+      eventType: 'REVOKE',
+      class: 'CHANGE',
+      object: after.code,
+      change: after.code,
+      reason: reason.trim(),
+    });
+    await deps.events.publish({ type: 'change.revoked', change: after });
+    return after;
+  });
+}
+
+/** The requester withdraws their own change before work starts. */
+export async function cancelChange(deps: ServiceDeps, code: string, actor: Actor, reason = ''): Promise<Change> {
+  return auditRefusals(deps, actor, { eventType: 'CANCEL', object: code.toUpperCase(), reason }, async () => {
+    const { after } = await writeChange(deps, code, (current) => {
+      if (current.requester !== actor.userId) {
+        throw new ServiceError('forbidden', `only ${current.requester}, who filed ${current.code}, can cancel it`);
+      }
+      const moved = transition(current.status, 'cancel');
+      if (!moved.ok) throw new ServiceError('conflict', moved.message);
+      return { patch: { status: moved.to, cancellation: { by: actor.userId, at: deps.clock(), reason } }, result: null };
+    });
+    await deps.audit.record(actor, {
+      status: 'S',
+      eventType: 'CANCEL',
+      class: 'CHANGE',
+      object: after.code,
+      change: after.code,
+      reason: reason || undefined,
+    });
+    await deps.events.publish({ type: 'change.cancelled', change: after });
+    return after;
+  });
+}

@@ -1,0 +1,47 @@
+import type { Change } from '../domain/change/change.js';
+import type { ScriptAudit } from '../domain/scriptAudit/scriptAudit.js';
+
+/**
+ * What happened, for the adapters that react (notifier, scheduler, proxy). Services publish
+ * after the store write succeeded; a failing subscriber never undoes the write.
+ */
+export type DomainEvent =
+  | { readonly type: 'change.created'; readonly change: Change }
+  | { readonly type: 'change.approval_recorded'; readonly change: Change; readonly approver: string }
+  | { readonly type: 'change.approved'; readonly change: Change }
+  | { readonly type: 'change.rejected'; readonly change: Change }
+  | { readonly type: 'change.revoked'; readonly change: Change }
+  | { readonly type: 'change.cancelled'; readonly change: Change }
+  | { readonly type: 'change.expired'; readonly change: Change }
+  | { readonly type: 'change.started'; readonly change: Change }
+  | { readonly type: 'change.closed'; readonly change: Change; readonly audit: ScriptAudit }
+  | { readonly type: 'policy.imported'; readonly summary: string };
+
+export type DomainEventType = DomainEvent['type'];
+
+export interface EventBus {
+  publish(event: DomainEvent): Promise<void>;
+  subscribe(listener: (event: DomainEvent) => Promise<void> | void): () => void;
+}
+
+/** In-process bus; listeners run in order and their failures are reported, not thrown. */
+export class InProcessEventBus implements EventBus {
+  private readonly listeners = new Set<(event: DomainEvent) => Promise<void> | void>();
+
+  constructor(private readonly onListenerError: (error: unknown, event: DomainEvent) => void = () => {}) {}
+
+  async publish(event: DomainEvent): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(event);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
+  }
+
+  subscribe(listener: (event: DomainEvent) => Promise<void> | void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { evaluateLine, type LineEvaluation } from '../../domain/rules/evaluateLine.js';
+import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
+import type { Verdict } from '../../domain/rules/verdict.js';
+import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import type { Session } from '../../domain/session/session.js';
+import type { Actor } from '../actor.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+import { effectiveCommands } from '../changes/changeAudit.js';
+
+export interface SessionScope {
+  readonly session: Session;
+  /** The change's access group: rules may be scoped to it. */
+  readonly group: string;
+  /** Interrupt-rule attempts already made in this session, by rule id. */
+  readonly interruptAttempts: Map<string, number>;
+}
+
+export interface Judgement {
+  /** What the caller must do: forward (allow), drop the line (block), end the session (interrupt). */
+  readonly verdict: Verdict;
+  readonly evaluation: LineEvaluation;
+  readonly record: CommandRecord;
+  /** Set when this command tipped a `lockAfter` rule: the user is now locked. */
+  readonly lockedBy: string | undefined;
+  /** What to tell the user when the line does not run. */
+  readonly message: string | undefined;
+}
+
+/**
+ * Judges one command line of a session against the rules in scope, stores it, audits it,
+ * counts interrupt attempts and locks the user when a rule's `lockAfter` is reached.
+ */
+export async function judgeCommand(
+  deps: ServiceDeps,
+  scope: SessionScope,
+  line: string,
+  source: 'shell' | 'exec',
+): Promise<Judgement> {
+  const { session } = scope;
+  const snapshot = await deps.policies.current();
+  const rules = snapshot.rules.forContext({ user: session.user, group: scope.group, device: session.device });
+  const parsed = deps.parser.parse(line);
+  const evaluation = evaluateLine(rules, parsed, { opaque: snapshot.policy.settings.opaque });
+  const resolution = resolveInterrupt(evaluation, scope.interruptAttempts);
+  for (const [rule, count] of resolution.attempts) scope.interruptAttempts.set(rule, count);
+  const verdict = resolution.verdict;
+
+  const record: CommandRecord = {
+    id: randomUUID(),
+    sessionId: session.id,
+    changeCode: session.changeCode,
+    user: session.user,
+    device: session.device,
+    at: deps.clock(),
+    source,
+    line,
+    commands: parsed.commands.map((c) => c.text),
+    effective: effectiveCommands(parsed),
+    verdict,
+    ruleIds: evaluation.ruleIds,
+    risk: evaluation.risk,
+    reason: evaluation.reason,
+  };
+  await deps.store.commands.append(record);
+  const actor: Actor = { userId: session.user, terminal: `proxy ${session.clientAddress}` };
+  await deps.audit.record(actor, {
+    status: verdict === 'allow' ? 'S' : 'D',
+    eventType: 'EXECUTE',
+    class: 'COMMAND',
+    object: session.device,
+    change: session.changeCode,
+    command: line,
+    details: `${verdict}${evaluation.ruleIds.length ? ` by ${evaluation.ruleIds.join(', ')}` : ''} in session ${session.id}`,
+    reason: evaluation.reason,
+    flags: evaluation.risk ? `risk:${evaluation.risk}` : undefined,
+  });
+
+  const lockedBy = await lockIfRepeated(deps, session, evaluation);
+  const message =
+    verdict === 'allow'
+      ? undefined
+      : verdict === 'interrupt'
+        ? `${evaluation.reason ?? 'command not permitted'}: the session is closed`
+        : evaluation.reason ?? 'command not permitted';
+  return { verdict, evaluation, record, lockedBy, message };
+}
+
+async function lockIfRepeated(deps: ServiceDeps, session: Session, evaluation: LineEvaluation): Promise<string | undefined> {
+  for (const compiled of evaluation.matchedRules) {
+    const limit = compiled.rule.lockAfter;
+    if (limit === undefined) continue;
+    const count = await deps.store.commands.countRuleMatches(session.user, compiled.rule.id);
+    if (count < limit) continue;
+    const reason = `rule ${compiled.rule.id} matched ${count} times (lock after ${limit})`;
+    const lockedNow = await deps.store.accounts.lock({ user: session.user, at: deps.clock(), reason, by: 'system' });
+    if (lockedNow) {
+      await deps.audit.record({ userId: 'system', terminal: 'proxy' }, {
+        status: 'S',
+        eventType: 'LOCK',
+        class: 'USER',
+        object: session.user,
+        change: session.changeCode,
+        reason,
+      });
+    }
+    return compiled.rule.id;
+  }
+  return undefined;
+}
