@@ -1,0 +1,165 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { runRulesTest } from './cli/rulesTestCommand.js';
+import { loadConfig } from './config.js';
+import { systemClock } from './domain/clock.js';
+import { ShellParser } from './domain/shell/shellParser.js';
+import { exportAuditTrail } from './services/audit/auditExport.js';
+import { checkPolicy, importPolicy, PolicyValidationError } from './services/policy/policyImport.js';
+import { createServiceDeps } from './services/serviceDeps.js';
+import { ServiceError } from './services/serviceError.js';
+import { openStore } from './store/openStore.js';
+import type { Store } from './store/store.js';
+
+/** Exit codes: 0 done, 1 the check found a problem (tampering), 2 bad input or configuration. */
+const EXIT_PROBLEM = 1;
+const EXIT_USAGE = 2;
+
+class CliFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+async function withStore<T>(use: (store: Store) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openStore(config);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseDate(value: string, flag: string): Date {
+  const relative = /^(\d+)([dhm])$/.exec(value);
+  if (relative) {
+    const unit = { d: 86400000, h: 3600000, m: 60000 }[relative[2] as 'd' | 'h' | 'm'];
+    return new Date(Date.now() - Number(relative[1]) * unit);
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new CliFailure(`${flag}: expected a date like 2026-11-01 or 7d, got "${value}"`, EXIT_USAGE);
+  return date;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('changeguard')
+    .description('Controlled changes on critical servers: policy, rules and audit trail tools.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  const rules = program.command('rules').description('audited-command rules');
+  rules
+    .command('test')
+    .description('read command lines from stdin and print the verdict for each')
+    .requiredOption('--policy <file>', 'policy YAML file')
+    .option('--user <id>', 'judge as this user (scoped rules)')
+    .option('--group <id>', 'judge within this access group (scoped rules)')
+    .option('--device <id>', 'judge on this device (scoped rules)')
+    .option('--json', 'one JSON object per line')
+    .action(async (options: { policy: string; user?: string; group?: string; device?: string; json?: boolean }) => {
+      const parser = await ShellParser.load();
+      await runRulesTest(parser, options, { stdin: process.stdin, stdout: process.stdout });
+    });
+
+  const audit = program.command('audit').description('the tamper-evident audit trail');
+  audit
+    .command('verify')
+    .description('walk the hash chain; exit 1 naming the first bad record')
+    .action(async () => {
+      await withStore(async (store) => {
+        const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load() });
+        const result = await deps.audit.verify();
+        if (!result.ok) {
+          throw new CliFailure(`audit trail broken at record ${result.firstBad} (${result.problem}): ${result.message}`, EXIT_PROBLEM);
+        }
+        process.stdout.write(`audit trail intact: ${result.count} records${result.head ? `, head ${result.head.hash}` : ''}\n`);
+      });
+    });
+  audit
+    .command('export')
+    .description('write the audit trail as CSV or JSON to stdout')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('json'))
+    .option('--since <date>', 'records at or after this date (ISO date, or 7d / 12h)')
+    .option('--change <code>', 'only records of this change')
+    .action(async (options: { format: 'csv' | 'json'; since?: string; change?: string }) => {
+      const since = options.since === undefined ? undefined : parseDate(options.since, '--since');
+      await withStore(async (store) => {
+        const query = { since, change: options.change?.toUpperCase() };
+        await pipeline(Readable.from(exportAuditTrail(store.audit, options.format, query)), process.stdout, { end: false });
+      });
+    });
+
+  const policy = program.command('policy').description('the policy file (users, groups, devices, rules)');
+  policy
+    .command('check')
+    .argument('<file>', 'policy YAML file')
+    .description('validate a policy file without loading it')
+    .action(async (file: string) => {
+      const parsed = checkPolicy(await readPolicyFile(file), basename(file));
+      process.stdout.write(
+        `${basename(file)}: valid (${parsed.users.length} users, ${parsed.groups.length} groups, ${parsed.devices.length} devices, ${parsed.rules.length} rules)\n`,
+      );
+    });
+  policy
+    .command('import')
+    .argument('<file>', 'policy YAML file')
+    .description('validate and load a policy file into the store (audited, idempotent)')
+    .action(async (file: string) => {
+      const text = await readPolicyFile(file);
+      await withStore(async (store) => {
+        const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load() });
+        const summary = await importPolicy(deps, text, basename(file), { userId: process.env.USER ?? 'admin', terminal: 'cli' });
+        for (const line of summary.lines) process.stdout.write(`${line}\n`);
+        process.stdout.write(
+          `${basename(file)}: ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.unchanged} unchanged\n`,
+        );
+      });
+    });
+  return program;
+}
+
+async function readPolicyFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliFailure(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT_USAGE);
+  }
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof CliFailure) {
+      process.stderr.write(`changeguard: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof PolicyValidationError) {
+      for (const problem of error.problems) process.stderr.write(`${problem}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ServiceError || (error instanceof Error && error.name === 'ConfigError')) {
+      process.stderr.write(`changeguard: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`changeguard: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

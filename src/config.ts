@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = (name: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name}: expected a port number` })
+    .int(`${name}: expected a whole port number`)
+    .min(0, `${name}: expected a port number from 0 to 65535`)
+    .max(65535, `${name}: expected a port number from 0 to 65535`)
+    .default(fallback);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  PORT: port('PORT', 3000),
+  BIND: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.url({ message: 'PUBLIC_URL: expected an absolute URL such as https://changeguard.example.com' }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MONGODB_URI: optionalText.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
+    message: 'MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string',
+  }),
+  POLICY_FILE: optionalText,
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
+    message: 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-',
+  }),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    message: 'SLACK_APP_TOKEN: expected an app-level token starting with xapp-',
+  }),
+  SLACK_API_URL: z.url({ message: 'SLACK_API_URL: expected an absolute URL' }).optional(),
+  PROXY_PORT: port('PROXY_PORT', 2222),
+  PROXY_BIND: z.string().min(1).default('127.0.0.1'),
+  PROXY_HOST_KEY_FILE: optionalText,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly bind: string;
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly sqliteFile: string;
+  readonly mongodbUri: string | undefined;
+  readonly policyFile: string | undefined;
+  readonly slack:
+    | { readonly botToken: string; readonly signingSecret: string | undefined; readonly appToken: string | undefined; readonly apiUrl: string | undefined }
+    | undefined;
+  readonly proxy: { readonly port: number; readonly bind: string; readonly hostKeyFile: string };
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the environment (and `.env` in the working directory, if present, without
+ * overriding variables already set). Throws ConfigError with one line per bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { readDotEnv?: boolean } = {}): Config {
+  if (options.readDotEnv !== false && env === process.env && existsSync('.env')) process.loadEnvFile('.env');
+  // Empty strings count as unset: `PORT=` in a .env file means "the default".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      return issue.message.startsWith(`${name}:`) ? issue.message : `${name}: ${issue.message}`;
+    });
+    throw new ConfigError([...new Set(lines)].join('\n'));
+  }
+  const v = parsed.data;
+  if (v.SLACK_BOT_TOKEN && !v.SLACK_SIGNING_SECRET && !v.SLACK_APP_TOKEN) {
+    throw new ConfigError('SLACK_SIGNING_SECRET: expected when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (HTTP mode verifies requests with it)');
+  }
+  if (!v.SLACK_BOT_TOKEN && (v.SLACK_SIGNING_SECRET || v.SLACK_APP_TOKEN)) {
+    throw new ConfigError('SLACK_BOT_TOKEN: expected when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+  }
+  const dataDir = resolve(v.DATA_DIR);
+  return {
+    port: v.PORT,
+    bind: v.BIND,
+    publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    sqliteFile: join(dataDir, 'changeguard.db'),
+    mongodbUri: v.MONGODB_URI,
+    policyFile: v.POLICY_FILE,
+    slack: v.SLACK_BOT_TOKEN
+      ? { botToken: v.SLACK_BOT_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, appToken: v.SLACK_APP_TOKEN, apiUrl: v.SLACK_API_URL }
+      : undefined,
+    proxy: { port: v.PROXY_PORT, bind: v.PROXY_BIND, hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519') },
+    logLevel: v.LOG_LEVEL,
+  };
+}

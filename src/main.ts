@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { systemClock } from './domain/clock.js';
+import { ShellParser } from './domain/shell/shellParser.js';
+import { createLogger, type Logger } from './logger.js';
+import { importPolicy } from './services/policy/policyImport.js';
+import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
+import { ServiceError } from './services/serviceError.js';
+import { openStore } from './store/openStore.js';
+import { createWebApp } from './web/webApp.js';
+
+export interface RunningChangeguard {
+  readonly config: Config;
+  readonly deps: ServiceDeps;
+  readonly http: Server;
+  stop(): Promise<void>;
+}
+
+/** Composition root: builds the store, services and adapters, and starts them. */
+export async function startChangeguard(config: Config, logger: Logger): Promise<RunningChangeguard> {
+  const store = await openStore(config);
+  const parser = await ShellParser.load();
+  const deps = createServiceDeps({ store, clock: systemClock, parser });
+  deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
+
+  if (config.policyFile) {
+    const text = await readFile(config.policyFile, 'utf8').catch((error: Error) => {
+      throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
+    });
+    const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' });
+    logger.info({ created: summary.created, updated: summary.updated, deleted: summary.deleted }, 'policy loaded');
+  }
+  if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
+
+  const app = createWebApp(store);
+  const http = await new Promise<Server>((resolvePromise, reject) => {
+    const server = app.listen(config.port, config.bind, () => resolvePromise(server));
+    server.once('error', reject);
+  });
+  const address = http.address();
+  logger.info({ address, store: store.kind }, 'changeguard started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    deps,
+    http,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((done) => http.close(() => done()));
+        http.closeAllConnections();
+        await store.close();
+        logger.info('changeguard stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function runFromCommandLine(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`changeguard: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  let running: RunningChangeguard;
+  try {
+    running = await startChangeguard(config, logger);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof ServiceError) {
+      process.stderr.write(`changeguard: ${error.message}\n`);
+      process.exit(2);
+    }
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runFromCommandLine();
+}
