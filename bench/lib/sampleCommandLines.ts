@@ -1,0 +1,23 @@
+/** Realistic operator command lines, shared by the benchmarks. */
+export const SAMPLE_LINES: readonly string[] = [
+  'ls -la /var/log',
+  'cd /etc/nginx && sudo nginx -t',
+  'sudo systemctl restart apache2',
+  'tail -n 200 /var/log/syslog | grep -i error | less',
+  'df -h; free -m; uptime',
+  'sudo -u www-data php artisan migrate --force',
+  "find /tmp -name '*.tmp' -mtime +7 -exec rm -f {} \\;",
+  'for f in /etc/cron.d/*; do echo "$f"; cat "$f"; done',
+  'tar czf /backup/etc-$(date +%F).tgz /etc',
+  'FOO=1 BAR=2 ./deploy.sh --env=prod 2>&1 | tee deploy.log',
+  'sudo env PATH=/usr/local/bin:$PATH nice -n 10 make install',
+  "bash -c 'cd /srv/app && git pull && npm ci'",
+  'if [ -f /etc/app.conf ]; then cp /etc/app.conf /etc/app.conf.bak; fi',
+  'ps aux | awk \'{print $2}\' | xargs -n 1 -I {} kill -0 {}',
+  'echo "export JAVA_HOME=/opt/java" >> ~/.bashrc',
+  'curl -fsSL https://example.com/install.sh | sh',
+  'rm -rf /var/cache/apt/archives/*.deb',
+  'timeout 30 rsync -avz --delete /srv/ backup:/srv/',
+  'docker ps --format "{{.Names}}" | while read c; do docker logs --tail 5 "$c"; done',
+  "sed -i 's/^#\\?PermitRootLogin.*/PermitRootLogin no/' /etc/ssh/sshd_config",
+];

@@ -1,0 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { defineStoreContract } from './storeContract.js';
+
+defineStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'changeguard-contract-'));
+  const file = join(dir, 'changeguard.db');
+  const store = SqliteStore.open(file);
+  return {
+    store,
+    openSecond: async () => SqliteStore.open(file),
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});

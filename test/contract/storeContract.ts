@@ -1,0 +1,301 @@
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import type { Store } from '../../src/store/store.js';
+import { DuplicateKeyError } from '../../src/store/storeErrors.js';
+import { ChainVerifier } from '../../src/domain/audit/verifyChain.js';
+import type { AuditEntry } from '../../src/domain/audit/auditRecord.js';
+import type { Session } from '../../src/domain/session/session.js';
+import type { CommandRecord } from '../../src/domain/session/commandRecord.js';
+import { approveChange } from '../../src/services/changes/reviewChange.js';
+import { registerChange } from '../../src/services/changes/registerChange.js';
+import { ServiceError } from '../../src/services/serviceError.js';
+import { HOUR, T0, buildChange, buildGroup, buildPolicy, buildRule } from '../support/factories.js';
+import { serviceHarness } from '../support/serviceHarness.js';
+
+export interface OpenedStore {
+  readonly store: Store;
+  /** A second, independent connection to the same database (another process, in effect). */
+  readonly openSecond: () => Promise<Store>;
+  readonly cleanup: () => Promise<void>;
+}
+
+function buildSession(overrides: Partial<Session> = {}): Session {
+  return {
+    id: 'sess-1',
+    changeCode: 'CHG-1',
+    user: 'alice',
+    device: 'web01',
+    kind: 'shell',
+    justification: 'planned restart',
+    clientAddress: '127.0.0.1',
+    startedAt: T0,
+    state: 'active',
+    owner: 'proc-a',
+    ...overrides,
+  };
+}
+
+function buildCommand(overrides: Partial<CommandRecord> = {}): CommandRecord {
+  return {
+    id: 'cmd-1',
+    sessionId: 'sess-1',
+    changeCode: 'CHG-1',
+    user: 'alice',
+    device: 'web01',
+    at: T0,
+    source: 'shell',
+    line: 'ls',
+    commands: ['ls'],
+    effective: ['ls'],
+    verdict: 'allow',
+    ruleIds: [],
+    risk: null,
+    ...overrides,
+  };
+}
+
+function auditEntry(i: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return { at: new Date(T0.getTime() + i * 1000), status: 'S', eventType: 'CREATE', class: 'CHANGE', actor: 'alice', object: `CHG-${i}`, change: `CHG-${i}`, ...overrides };
+}
+
+/** The behaviour every store must have; registered once per backend. */
+export function defineStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`store contract: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    describe('changes', () => {
+      it('creates, finds and round-trips every field', async () => {
+        const change = buildChange({ approvals: [{ approver: 'bob', at: T0, scriptHash: 'h' }] });
+        await store.changes.create(change);
+        expect(await store.changes.findByCode('CHG-1')).toEqual(change);
+        expect(await store.changes.findByCode('CHG-404')).toBeNull();
+      });
+
+      it('refuses a duplicate code', async () => {
+        await store.changes.create(buildChange());
+        await expect(store.changes.create(buildChange({ title: 'other' }))).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect((await store.changes.findByCode('CHG-1'))?.title).toBe('Restart nginx');
+      });
+
+      it('updates only at the expected version', async () => {
+        await store.changes.create(buildChange());
+        const updated = await store.changes.update('CHG-1', 0, { status: 'approved' });
+        expect(updated).toMatchObject({ status: 'approved', version: 1, title: 'Restart nginx' });
+        expect(await store.changes.update('CHG-1', 0, { status: 'rejected' })).toBeNull();
+        expect((await store.changes.findByCode('CHG-1'))?.status).toBe('approved');
+        expect(await store.changes.update('CHG-404', 0, { status: 'approved' })).toBeNull();
+      });
+
+      it('lets exactly one of two racing writers win, across connections', async () => {
+        await store.changes.create(buildChange());
+        const second = await opened.openSecond();
+        try {
+          const results = await Promise.all([
+            store.changes.update('CHG-1', 0, { status: 'approved' }),
+            second.changes.update('CHG-1', 0, { status: 'rejected' }),
+          ]);
+          expect(results.filter((r) => r !== null)).toHaveLength(1);
+          expect((await store.changes.findByCode('CHG-1'))?.version).toBe(1);
+        } finally {
+          await second.close();
+        }
+      });
+
+      it('lists with filters, newest window first', async () => {
+        await store.changes.create(buildChange({ code: 'CHG-1' }));
+        await store.changes.create(
+          buildChange({ code: 'CHG-2', requester: 'dave', group: 'db-ops', status: 'approved', windowStart: new Date(T0.getTime() + 5 * HOUR), windowEnd: new Date(T0.getTime() + 6 * HOUR) }),
+        );
+        await store.changes.create(buildChange({ code: 'CHG-3', status: 'rejected' }));
+        expect((await store.changes.list({})).map((c) => c.code)).toEqual(['CHG-2', 'CHG-1', 'CHG-3']);
+        expect((await store.changes.list({ requester: 'alice' })).map((c) => c.code)).toEqual(['CHG-1', 'CHG-3']);
+        expect((await store.changes.list({ statuses: ['approved', 'rejected'] })).map((c) => c.code)).toEqual(['CHG-2', 'CHG-3']);
+        expect((await store.changes.list({ statuses: [] })).map((c) => c.code)).toEqual([]);
+        expect((await store.changes.list({ groups: ['db-ops'] })).map((c) => c.code)).toEqual(['CHG-2']);
+        expect((await store.changes.list({ windowFrom: new Date(T0.getTime() + 4 * HOUR) })).map((c) => c.code)).toEqual(['CHG-2']);
+        expect((await store.changes.list({ windowTo: new Date(T0.getTime() + 2 * HOUR) })).map((c) => c.code)).toEqual(['CHG-1', 'CHG-3']);
+        expect((await store.changes.list({ limit: 1, offset: 1 })).map((c) => c.code)).toEqual(['CHG-1']);
+      });
+
+      it('hands out increasing sequence numbers per name', async () => {
+        expect([await store.changes.nextSequence('change'), await store.changes.nextSequence('change')]).toEqual([1, 2]);
+        expect(await store.changes.nextSequence('other')).toBe(1);
+      });
+    });
+
+    describe('sessions', () => {
+      it('creates, finds, lists and updates only from the expected state', async () => {
+        await store.sessions.create(buildSession());
+        await store.sessions.create(buildSession({ id: 'sess-2', startedAt: new Date(T0.getTime() + 1000), owner: 'proc-b' }));
+        await store.sessions.create(buildSession({ id: 'sess-3', changeCode: 'CHG-2' }));
+        await expect(store.sessions.create(buildSession())).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.sessions.findById('sess-1')).toEqual(buildSession());
+        expect((await store.sessions.listByChange('CHG-1')).map((s) => s.id)).toEqual(['sess-1', 'sess-2']);
+        expect((await store.sessions.listActive('proc-b')).map((s) => s.id)).toEqual(['sess-2']);
+        const ended = await store.sessions.update('sess-1', 'active', { state: 'ended', endedAt: new Date(T0.getTime() + 60_000), endReason: 'logout' });
+        expect(ended).toMatchObject({ state: 'ended', endReason: 'logout', user: 'alice' });
+        expect(await store.sessions.update('sess-1', 'active', { state: 'terminated' })).toBeNull();
+        expect((await store.sessions.listActive()).map((s) => s.id)).toEqual(['sess-3', 'sess-2']);
+      });
+    });
+
+    describe('commands', () => {
+      it('keeps judgement order, counts rule matches per user and records exit statuses', async () => {
+        await store.commands.append(buildCommand({ id: 'c1', ruleIds: ['no-rm'], verdict: 'block' }));
+        await store.commands.append(buildCommand({ id: 'c2', line: 'uptime' }));
+        await store.commands.append(buildCommand({ id: 'c3', sessionId: 'sess-2', ruleIds: ['no-rm', 'audit'], verdict: 'block' }));
+        await store.commands.append(buildCommand({ id: 'c4', user: 'bob', changeCode: 'CHG-2', sessionId: 'sess-9', ruleIds: ['no-rm'] }));
+        expect((await store.commands.listBySession('sess-1')).map((c) => c.id)).toEqual(['c1', 'c2']);
+        expect((await store.commands.listByChange('CHG-1')).map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
+        expect(await store.commands.countRuleMatches('alice', 'no-rm')).toBe(2);
+        expect(await store.commands.countRuleMatches('bob', 'no-rm')).toBe(1);
+        expect(await store.commands.countRuleMatches('alice', 'other')).toBe(0);
+        await store.commands.setExitStatus('c2', 3);
+        expect((await store.commands.listBySession('sess-1'))[1]).toEqual(buildCommand({ id: 'c2', line: 'uptime', exitStatus: 3 }));
+      });
+    });
+
+    describe('audit trail', () => {
+      it('chains appends and records the head', async () => {
+        expect(await store.audit.head()).toBeNull();
+        const first = await store.audit.append(auditEntry(1));
+        const second = await store.audit.append(auditEntry(2, { images: { before: { a: 1 }, after: { a: 2, at: T0 } } }));
+        expect(first.seq).toBe(1);
+        expect(second.prevHash).toBe(first.hash);
+        expect(await store.audit.head()).toEqual({ seq: 2, hash: second.hash });
+        const verifier = new ChainVerifier();
+        for await (const record of store.audit.iterate()) verifier.add(record);
+        expect(verifier.finish(await store.audit.head())).toMatchObject({ ok: true, count: 2 });
+      });
+
+      it('filters and pages in sequence order', async () => {
+        for (let i = 1; i <= 5; i++) {
+          await store.audit.append(auditEntry(i, { status: i === 3 ? 'D' : 'S', actor: i % 2 ? 'alice' : 'bob', eventType: i > 3 ? 'APPROVE' : 'CREATE', change: i > 3 ? 'CHG-9' : `CHG-${i}` }));
+        }
+        const page = await store.audit.list({ limit: 2, offset: 1 });
+        expect(page.total).toBe(5);
+        expect(page.records.map((r) => r.seq)).toEqual([2, 3]);
+        expect((await store.audit.list({ status: 'D' })).records.map((r) => r.seq)).toEqual([3]);
+        expect((await store.audit.list({ actor: 'bob' })).records.map((r) => r.seq)).toEqual([2, 4]);
+        expect((await store.audit.list({ eventType: 'APPROVE', change: 'CHG-9' })).records.map((r) => r.seq)).toEqual([4, 5]);
+        expect((await store.audit.list({ since: new Date(T0.getTime() + 2000), until: new Date(T0.getTime() + 4000) })).records.map((r) => r.seq)).toEqual([2, 3]);
+        const iterated: number[] = [];
+        for await (const record of store.audit.iterate({ actor: 'alice' })) iterated.push(record.seq);
+        expect(iterated).toEqual([1, 3, 5]);
+      });
+
+      it('never forks the chain with two writers appending at once', async () => {
+        const second = await opened.openSecond();
+        try {
+          await Promise.all(
+            Array.from({ length: 40 }, (_, i) => (i % 2 ? second : store).audit.append(auditEntry(i))),
+          );
+          const verifier = new ChainVerifier();
+          for await (const record of store.audit.iterate()) verifier.add(record);
+          expect(verifier.finish(await store.audit.head())).toMatchObject({ ok: true, count: 40 });
+        } finally {
+          await second.close();
+        }
+      });
+    });
+
+    describe('policy', () => {
+      it('starts empty with default settings, then replaces whole sections in order', async () => {
+        expect(await store.policy.load()).toEqual({ users: [], groups: [], devices: [], rules: [], channels: {}, settings: { opaque: 'block', timezone: 'UTC' } });
+        const policy = buildPolicy({ rules: [buildRule({ id: 'b' }), buildRule({ id: 'a', command: ['rm'] })] });
+        await store.policy.apply({ replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules }, channels: { security: 'C01SEC' } });
+        const loaded = await store.policy.load();
+        expect(loaded.rules.map((r) => r.id)).toEqual(['b', 'a']);
+        expect(loaded.groups).toEqual([buildGroup()]);
+        expect(loaded.channels).toEqual({ security: 'C01SEC' });
+        await store.policy.apply({ replace: { rules: [buildRule({ id: 'c' })] }, settings: { opaque: 'allow', timezone: 'Europe/Paris' } });
+        const again = await store.policy.load();
+        expect(again.rules.map((r) => r.id)).toEqual(['c']);
+        expect(again.users).toHaveLength(policy.users.length);
+        expect(again.settings).toEqual({ opaque: 'allow', timezone: 'Europe/Paris' });
+      });
+    });
+
+    describe('accounts', () => {
+      it('locks once, unlocks, and keeps registered keys unique', async () => {
+        expect(await store.accounts.lock({ user: 'alice', at: T0, reason: 'rule x', by: 'system' })).toBe(true);
+        expect(await store.accounts.lock({ user: 'alice', at: T0, reason: 'again', by: 'system' })).toBe(false);
+        expect(await store.accounts.findLock('alice')).toEqual({ user: 'alice', at: T0, reason: 'rule x', by: 'system' });
+        expect((await store.accounts.listLocks()).map((l) => l.user)).toEqual(['alice']);
+        expect(await store.accounts.unlock('alice')).toBe(true);
+        expect(await store.accounts.unlock('alice')).toBe(false);
+        const key = { user: 'alice', fingerprint: 'SHA256:abc', publicKey: 'ssh-ed25519 AAAA alice', addedAt: T0 };
+        await store.accounts.addKey(key);
+        await expect(store.accounts.addKey({ ...key, user: 'bob' })).rejects.toBeInstanceOf(DuplicateKeyError);
+        expect(await store.accounts.listKeys('alice')).toEqual([key]);
+        expect(await store.accounts.findKeyByFingerprint('SHA256:abc')).toEqual(key);
+        expect(await store.accounts.removeKey('bob', 'SHA256:abc')).toBe(false);
+        expect(await store.accounts.removeKey('alice', 'SHA256:abc')).toBe(true);
+      });
+    });
+
+    describe('services on this store', () => {
+      const input = {
+        title: 'Restart nginx',
+        group: 'web-ops',
+        devices: ['web01'],
+        script: 'systemctl restart nginx',
+        windowStart: new Date(T0.getTime() + HOUR),
+        windowEnd: new Date(T0.getTime() + 2 * HOUR),
+      };
+
+      it('two concurrent approvals of a quorum-1 change make exactly one transition', async () => {
+        const second = await opened.openSecond();
+        try {
+          const one = await serviceHarness(store);
+          const two = await serviceHarness(second);
+          const change = await registerChange(one.deps, input, { userId: 'alice', terminal: 'test' });
+          const results = await Promise.allSettled([
+            approveChange(one.deps, change.code, { userId: 'bob', terminal: 'test' }),
+            approveChange(two.deps, change.code, { userId: 'carol', terminal: 'test' }),
+          ]);
+          const won = results.filter((r) => r.status === 'fulfilled');
+          const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+          expect(won).toHaveLength(1);
+          expect(lost).toHaveLength(1);
+          expect(lost[0]!.reason).toBeInstanceOf(ServiceError);
+          expect((lost[0]!.reason as ServiceError).kind).toBe('conflict');
+          const stored = await store.changes.findByCode(change.code);
+          expect(stored).toMatchObject({ status: 'approved', version: 1 });
+          expect(stored?.approvals).toHaveLength(1);
+          const approvals = (await store.audit.list({ eventType: 'APPROVE' })).records;
+          expect(approvals.map((r) => r.status).sort()).toEqual(['D', 'S']);
+        } finally {
+          await second.close();
+        }
+      });
+
+      it('two concurrent approvals of a quorum-2 change are both counted and approve it once', async () => {
+        const second = await opened.openSecond();
+        try {
+          const policy = buildPolicy({ groups: [buildGroup({ approvals: 2 })] });
+          const one = await serviceHarness(store, { policy });
+          const two = await serviceHarness(second, { policy });
+          const change = await registerChange(one.deps, input, { userId: 'alice', terminal: 'test' });
+          const results = await Promise.all([
+            approveChange(one.deps, change.code, { userId: 'bob', terminal: 'test' }),
+            approveChange(two.deps, change.code, { userId: 'carol', terminal: 'test' }),
+          ]);
+          expect(results.filter((r) => r.approved)).toHaveLength(1);
+          const stored = await store.changes.findByCode(change.code);
+          expect(stored?.status).toBe('approved');
+          expect(stored?.approvals.map((a) => a.approver).sort()).toEqual(['bob', 'carol']);
+        } finally {
+          await second.close();
+        }
+      });
+    });
+  });
+}

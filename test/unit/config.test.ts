@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const load = (env: NodeJS.ProcessEnv) => loadConfig(env, { readDotEnv: false });
+
+describe('configuration', () => {
+  it('has working defaults: SQLite in ./data, no Slack, proxy on 2222', () => {
+    const config = load({});
+    expect(config).toMatchObject({ port: 3000, bind: '127.0.0.1', publicUrl: 'http://localhost:3000', mongodbUri: undefined, slack: undefined, logLevel: 'info' });
+    expect(config.sqliteFile).toMatch(/data\/changeguard\.db$/);
+    expect(config.proxy).toMatchObject({ port: 2222, bind: '127.0.0.1' });
+    expect(config.proxy.hostKeyFile).toMatch(/data\/proxy_host_ed25519$/);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT: expected a port number'],
+    [{ PORT: '70000' }, 'PORT: expected a port number from 0 to 65535'],
+    [{ PROXY_PORT: '2.5' }, 'PROXY_PORT: expected a whole port number'],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent'],
+    [{ PUBLIC_URL: 'changeguard' }, 'PUBLIC_URL: expected an absolute URL such as https://changeguard.example.com'],
+    [{ SLACK_BOT_TOKEN: 'abc' }, 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: expected when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (HTTP mode verifies requests with it)'],
+    [{ SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN: expected when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set'],
+  ])('rejects %o with one line naming the variable', (env, message) => {
+    expect(() => load(env)).toThrow(ConfigError);
+    expect(() => load(env)).toThrow(message);
+  });
+
+  it('reads Slack settings for HTTP and Socket Mode, and treats empty values as unset', () => {
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'sec', SLACK_API_URL: 'http://127.0.0.1:9/api/' }).slack).toEqual({
+      botToken: 'xoxb-1',
+      signingSecret: 'sec',
+      appToken: undefined,
+      apiUrl: 'http://127.0.0.1:9/api/',
+    });
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack?.appToken).toBe('xapp-1');
+    expect(load({ PORT: '', MONGODB_URI: '' })).toMatchObject({ port: 3000, mongodbUri: undefined });
+  });
+});
