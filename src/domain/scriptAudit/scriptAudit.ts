@@ -74,8 +74,10 @@ export function auditScript(planned: readonly PlannedLine[], executedLines: read
   alignInOrder(plannedSlots, ranSlots);
   alignOutOfOrder(plannedSlots, ranSlots);
 
+  const plannedByLine = groupByOwner(plannedSlots, planned.length);
+  const ranByLine = groupByOwner(ranSlots, ran.length);
   const plannedResults = planned.map((line, index): PlannedLineResult => {
-    const slots = plannedSlots.filter((s) => s.owner === index);
+    const slots = plannedByLine[index]!;
     const matched = slots.filter((s) => s.matchedWith !== undefined);
     const refs = [...new Set(matched.map((s) => ran[ranSlots[s.matchedWith as number]!.owner]!.ref))];
     const status = slots.length > 0 && matched.length === slots.length ? 'executed' : matched.length > 0 ? 'partial' : 'missing';
@@ -83,7 +85,7 @@ export function auditScript(planned: readonly PlannedLine[], executedLines: read
   });
 
   const executedResults = ran.map((line, index): ExecutedLineResult => {
-    const extras = ranSlots.filter((s) => s.owner === index && s.matchedWith === undefined).map((s) => s.key);
+    const extras = ranByLine[index]!.filter((s) => s.matchedWith === undefined).map((s) => s.key);
     return { ...line, status: extras.length > 0 ? 'extra' : 'planned', extraCommands: extras };
   });
 
@@ -103,6 +105,12 @@ function outcomeOf(counts: ScriptAudit['counts'], ranLines: number): AuditOutcom
   if (counts.missing > 0 || counts.partial > 0) return 'incomplete';
   if (counts.extra > 0) return 'completed_with_extras';
   return 'completed';
+}
+
+function groupByOwner(slots: readonly Slot[], owners: number): Slot[][] {
+  const groups: Slot[][] = Array.from({ length: owners }, () => []);
+  for (const slot of slots) groups[slot.owner]!.push(slot);
+  return groups;
 }
 
 function flatten(groups: readonly (readonly string[])[]): Slot[] {
