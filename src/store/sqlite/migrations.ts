@@ -1,10 +1,18 @@
+export interface Migration {
+  /** Unique, never renamed: `NNN-what`. Applied once each, in list order. */
+  readonly id: string;
+  readonly sql: string;
+}
+
 /**
- * Schema versions, applied in order once each. Never edit a shipped migration: add one.
- * Entities are kept as JSON documents beside the columns queries filter on, so the SQLite
- * and MongoDB stores hold the same shapes.
+ * Schema changes, applied in order once each and recorded by id. Never edit a shipped
+ * migration: add one at the end. Entities are kept as JSON documents beside the columns
+ * queries filter on, so the SQLite and MongoDB stores hold the same shapes.
  */
-export const MIGRATIONS: readonly string[] = [
-  `
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-core',
+    sql: `
   CREATE TABLE changes (
     code TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -84,4 +92,5 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX ssh_keys_user ON ssh_keys(user, added_at);
   `,
+  },
 ];

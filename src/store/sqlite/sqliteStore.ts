@@ -70,16 +70,19 @@ export class SqliteStore implements Store {
 }
 
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
   const run = db.transaction(() => {
-    const current = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`the database schema (version ${current}) is newer than this changeguard (${MIGRATIONS.length}); upgrade changeguard`);
+    const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id));
+    const known = new Set(MIGRATIONS.map((m) => m.id));
+    const unknown = [...applied].filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new Error(`the database has migrations this changeguard does not know (${unknown.join(', ')}): it was written by a newer version; upgrade changeguard`);
     }
-    MIGRATIONS.slice(current).forEach((sql, index) => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(current + index + 1, new Date().toISOString());
-    });
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.id)) continue;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(migration.id, new Date().toISOString());
+    }
   });
   run.immediate();
 }
