@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { problemsFromZod, type ValidationProblem } from '../validation/formatIssue.js';
 import { RuleSet } from '../rules/ruleSet.js';
@@ -72,6 +73,15 @@ function invalidPatterns(document: PolicyDocument): ValidationProblem[] {
       problems.push({
         path: `rules[${index}].pattern`,
         message: `not a valid regular expression: ${(error as Error).message.replace(/^rule [^:]+: invalid pattern: /, '')}`,
+      });
+      return;
+    }
+    // Patterns run on every command users type: one with nested repetition could be made to
+    // backtrack for minutes by a crafted command line and stall the proxy.
+    if (rule.pattern !== undefined && !safeRegex(rule.pattern)) {
+      problems.push({
+        path: `rules[${index}].pattern`,
+        message: 'may take exponential time on some command lines (nested repetition such as (a+)+); rewrite it without nested quantifiers',
       });
     }
   });

@@ -72,6 +72,12 @@ rules:
     expect(found[1]).toMatch(/^policy\.yml: rules\[0\]\.pattern: not a valid regular expression: .* \(line 4\)$/);
   });
 
+  it('refuses patterns open to catastrophic backtracking', () => {
+    expect(problems("rules:\n  - { id: redos, pattern: '(a+)+$', action: block }\n")).toEqual([
+      'policy.yml: rules[0].pattern: may take exponential time on some command lines (nested repetition such as (a+)+); rewrite it without nested quantifiers (line 2)',
+    ]);
+  });
+
   it('reports a quorum no one can reach', () => {
     expect(problems('users: [{ id: bob }]\ngroups: [{ id: g, approvers: [bob], approvals: 2 }]\n')).toEqual([
       'policy.yml: groups[0].approvals: needs 2 approvals but only 1 approver(s) are listed (line 2)',
