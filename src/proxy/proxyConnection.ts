@@ -115,6 +115,8 @@ export class ProxyConnection {
   }
 
   private async runShell(channel: ServerChannel): Promise<void> {
+    // One session per connection: when it ends, so does the connection.
+    channel.once('close', () => this.client.end());
     const pty = this.pty;
     if (!pty) {
       return this.reject(channel, 'interactive sessions need a terminal (ssh -t); to run one command, give it: ssh user+CHANGE+server@proxy \'command\'', false);
@@ -164,6 +166,7 @@ export class ProxyConnection {
   }
 
   private async runExec(channel: ServerChannel, command: string): Promise<void> {
+    channel.once('close', () => this.client.end());
     const login = this.login;
     if (!login) return this.reject(channel, 'not authenticated', this.pty !== undefined);
     const withPty = this.pty !== undefined;
@@ -279,10 +282,10 @@ export class ProxyConnection {
     if (!channel.writable) return;
     channel.exit(status);
     channel.end();
-    channel.once('close', () => this.client.end());
   }
 
   private refuseSubsystem(channel: ServerChannel, name: string): void {
+    channel.once('close', () => this.client.end());
     this.refused('subsystem', name);
     channel.stderr.write(`changeguard: the ${name} subsystem is not available through changeguard: every command must pass a judged prompt\n`);
     this.close(channel, 1);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import ssh2, { type Server } from 'ssh2';
+import ssh2, { type Connection, type Server } from 'ssh2';
 import type { Logger } from '../logger.js';
 import type { Notifier } from '../notify/notification.js';
 import type { StoreOutageHandling } from '../services/sessions/judgeSessionLine.js';
@@ -51,6 +51,7 @@ export class SshProxy {
     readonly port: number,
     server: Server,
     context: ProxyContext,
+    private readonly connections: Set<Connection>,
   ) {
     this.server = server;
     this.context = context;
@@ -75,7 +76,10 @@ export class SshProxy {
       },
       sessions,
     };
+    const connections = new Set<Connection>();
     const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'changeguard' }, (client, info) => {
+      connections.add(client);
+      client.once('close', () => connections.delete(client));
       new ProxyConnection(partial, client, info);
     });
     await new Promise<void>((resolve, reject) => {
@@ -88,7 +92,7 @@ export class SshProxy {
     server.on('error', (error: Error) => options.logger.error({ err: error }, 'proxy listener error'));
     const port = (server.address() as AddressInfo).port;
     partial.owner = options.instanceId ?? `${hostname()}:${port}`;
-    const proxy = new SshProxy(options, port, server, partial);
+    const proxy = new SshProxy(options, port, server, partial, connections);
     await proxy.recover();
     proxy.watch(options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS);
     options.logger.info({ port, owner: partial.owner }, 'ssh proxy listening');
@@ -126,10 +130,13 @@ export class SshProxy {
   async stop(): Promise<void> {
     clearInterval(this.watchTimer);
     this.unsubscribe?.();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // ssh2's close waits for every connection to end: stop listening first, then end them.
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Each cut records the session's end: wait for them before the store closes.
     await Promise.allSettled([...this.context.sessions.values()].map((session) => session.cut('changeguard is shutting down')));
     await this.reviewing;
+    for (const connection of this.connections) connection.end();
+    await closed;
   }
 
   private async recover(): Promise<void> {

@@ -8,6 +8,7 @@ import type { Policy, PolicyRule } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
 import type { Notification, Notifier } from '../../src/notify/notification.js';
 import { SshProxy } from '../../src/proxy/sshProxy.js';
+import type { StoreOutageHandling } from '../../src/services/sessions/judgeSessionLine.js';
 import { createServiceDeps, type ServiceDeps } from '../../src/services/serviceDeps.js';
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
@@ -58,7 +59,9 @@ let changeCounter = 0;
  * port, with a policy naming alice (requester, with a key), bob (approver), erin (auditor),
  * and devices web01/web02 (the target) and web03 (the target, pinned to a wrong host key).
  */
-export async function startProxyHarness(options: { rules?: readonly PolicyRule[]; settings?: Partial<Policy['settings']> } = {}): Promise<ProxyHarness> {
+export async function startProxyHarness(
+  options: { rules?: readonly PolicyRule[]; settings?: Partial<Policy['settings']>; storeOutage?: StoreOutageHandling } = {},
+): Promise<ProxyHarness> {
   const target = await startSshTarget();
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-proxy-'));
   const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
@@ -104,6 +107,7 @@ export async function startProxyHarness(options: { rules?: readonly PolicyRule[]
     port: 0,
     bind: '127.0.0.1',
     watchIntervalMs: 200,
+    storeOutage: options.storeOutage,
   });
   return {
     target,

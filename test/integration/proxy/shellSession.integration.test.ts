@@ -188,6 +188,40 @@ describe('an interactive session', () => {
   });
 });
 
+describe('following the shell', () => {
+  it('follows window size changes (the device sees them, the recording has them)', async () => {
+    const { term, session } = await openSession();
+    term.stream.setWindow(40, 120, 0, 0);
+    // readline redraws its prompt on SIGWINCH.
+    await term.waitForPrompt(2);
+    await run(term, 'stty size');
+    expect(term.text()).toContain('40 120');
+    term.close();
+    await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('ended');
+    const recording = readFileSync(join(h.dir, 'recordings', `${session.id}.cast`), 'utf8');
+    expect(recording).toContain('"r", "120x40"]');
+  });
+
+  it('neutralises Ctrl-X Ctrl-E, which would run an editor buffer without a prompt', async () => {
+    const { term } = await openSession();
+    const viaEditor = file('via-editor');
+    await run(term, `export VISUAL="sh -c 'echo touch ${viaEditor} > \\$1' --"`);
+    await run(term, 'echo editing\x18\x05');
+    expect(existsSync(viaEditor)).toBe(false);
+    expect(term.text()).toContain('editing');
+    term.close();
+  });
+
+  it('ends the session when the shell runs a command that was not submitted at its prompt', async () => {
+    const { term, session } = await openSession();
+    await run(term, `bind '"\\C-t": accept-line'`);
+    term.type(`touch ${file('tripwire')}\x14`);
+    await term.waitForClose();
+    expect(term.text()).toContain('the shell started a command changeguard did not see submitted at its prompt');
+    await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('terminated');
+  });
+});
+
 describe('the recording', () => {
   it('is written while the session runs and replays what the user saw', async () => {
     const { term, session } = await openSession('replay check');
