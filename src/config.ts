@@ -35,6 +35,9 @@ const envSchema = z.object({
   PROXY_PORT: port('PROXY_PORT', 2222),
   PROXY_BIND: z.string().min(1).default('127.0.0.1'),
   PROXY_HOST_KEY_FILE: optionalText,
+  PROXY_ON_STORE_OUTAGE: z
+    .enum(['block', 'allow'], { message: 'PROXY_ON_STORE_OUTAGE: expected block or allow' })
+    .default('block'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
@@ -53,7 +56,13 @@ export interface Config {
   readonly slack:
     | { readonly botToken: string; readonly signingSecret: string | undefined; readonly appToken: string | undefined; readonly apiUrl: string | undefined }
     | undefined;
-  readonly proxy: { readonly port: number; readonly bind: string; readonly hostKeyFile: string };
+  readonly proxy: {
+    readonly port: number;
+    readonly bind: string;
+    readonly hostKeyFile: string;
+    /** block: commands in live sessions are refused while the store is unreachable; allow: judged on the last policy read, unrecorded. */
+    readonly onStoreOutage: 'block' | 'allow';
+  };
   readonly logLevel: string;
 }
 
@@ -99,7 +108,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
     slack: v.SLACK_BOT_TOKEN
       ? { botToken: v.SLACK_BOT_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, appToken: v.SLACK_APP_TOKEN, apiUrl: v.SLACK_API_URL }
       : undefined,
-    proxy: { port: v.PROXY_PORT, bind: v.PROXY_BIND, hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519') },
+    proxy: {
+      port: v.PROXY_PORT,
+      bind: v.PROXY_BIND,
+      hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519'),
+      onStoreOutage: v.PROXY_ON_STORE_OUTAGE,
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -6,16 +6,24 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
 import { createLogger, type Logger } from './logger.js';
+import { LoggingNotifier } from './notify/loggingNotifier.js';
+import { loadOrCreateHostKey } from './proxy/hostKey.js';
+import { SshProxy } from './proxy/sshProxy.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
+import { openRecordingStore } from './store/openRecordingStore.js';
 import { openStore } from './store/openStore.js';
+import type { RecordingStore } from './store/recordingStore.js';
 import { createWebApp } from './web/webApp.js';
 
 export interface RunningChangeguard {
   readonly config: Config;
   readonly deps: ServiceDeps;
   readonly http: Server;
+  readonly proxy: SshProxy;
+  /** Session recordings (asciicast v2), for the replay page (services/sessions/viewRecording.ts). */
+  readonly recordings: RecordingStore;
   stop(): Promise<void>;
 }
 
@@ -35,6 +43,22 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
+  // --- SSH proxy (issue #4) ---
+  const recordings = await openRecordingStore(store, config.dataDir);
+  // Until the Slack/outbox notifier is wired, proxy alerts go to the log.
+  const proxyNotifier = new LoggingNotifier(logger);
+  const proxy = await SshProxy.start({
+    deps,
+    notifier: proxyNotifier,
+    recordings,
+    logger,
+    hostKey: loadOrCreateHostKey(config.proxy.hostKeyFile),
+    port: config.proxy.port,
+    bind: config.proxy.bind,
+    storeOutage: config.proxy.onStoreOutage,
+  });
+  // --- end SSH proxy ---
+
   const app = createWebApp(store);
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
@@ -48,10 +72,13 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     config,
     deps,
     http,
+    proxy,
+    recordings,
     stop() {
       stopping ??= (async () => {
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
+        await proxy.stop();
         await store.close();
         logger.info('changeguard stopped');
       })();
