@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
+import { MongoRecordingStore } from '../../src/store/mongo/mongoRecordingStore.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
+import { defineRecordingContract } from './recordingContract.js';
 import { defineStoreContract } from './storeContract.js';
 
 /**
@@ -57,6 +59,9 @@ if ('skipReason' in server) {
   describe.skip(`store contract: mongo (skipped: ${server.skipReason})`, () => {
     it('runs against a reachable MongoDB server', () => undefined);
   });
+  describe.skip(`recording store contract: mongo (skipped: ${server.skipReason})`, () => {
+    it('runs against a reachable MongoDB server', () => undefined);
+  });
 } else {
   afterAll(server.stop);
   const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -74,6 +79,28 @@ if ('skipReason' in server) {
           await store.connection.dropDatabase();
         } finally {
           await store.close();
+        }
+      },
+    };
+  });
+
+  defineRecordingContract('mongo', async () => {
+    const dbName = `changeguard_contract_${runId}_${++opened}`;
+    const store = await MongoStore.connect(server.uri, { dbName });
+    const recordings = await MongoRecordingStore.open(store.connection);
+    const others: MongoStore[] = [];
+    return {
+      recordings,
+      openSecond: async () => {
+        const other = await MongoStore.connect(server.uri, { dbName });
+        others.push(other);
+        return MongoRecordingStore.open(other.connection);
+      },
+      cleanup: async () => {
+        try {
+          await store.connection.dropDatabase();
+        } finally {
+          await Promise.all([store.close(), ...others.map((o) => o.close())]);
         }
       },
     };

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { defineRecordingContract } from './recordingContract.js';
 import { defineStoreContract } from './storeContract.js';
 
 defineStoreContract('sqlite', async () => {
@@ -15,5 +17,15 @@ defineStoreContract('sqlite', async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+});
+
+// The embedded default keeps recordings as files beside the SQLite database.
+defineRecordingContract('files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'changeguard-recordings-'));
+  return {
+    recordings: new FileRecordingStore(join(dir, 'recordings')),
+    openSecond: async () => new FileRecordingStore(join(dir, 'recordings')),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
