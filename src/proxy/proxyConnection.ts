@@ -10,7 +10,7 @@ import { ExecRelay } from './execRelay.js';
 import type { ProxyContext } from './proxyContext.js';
 import { AsciicastRecorder } from './recording/asciicastRecorder.js';
 import { ShellRelay } from './shellRelay.js';
-import { PromptCancelled, readTerminalLine } from './terminalPrompt.js';
+import { PromptCancelled, TerminalLineReader } from './terminalPrompt.js';
 import { connectUpstream, UpstreamError } from './upstream.js';
 
 /** Environment the client may pass on (sshd's usual AcceptEnv), plus the exec justification. */
@@ -124,12 +124,13 @@ export class ProxyConnection {
     const login = this.login;
     if (!login) return this.reject(channel, 'not authenticated', true);
     let upstream: Client | undefined;
+    const typed = new TerminalLineReader(channel);
     try {
-      const target = await this.chooseTarget(channel, login);
+      const target = await this.chooseTarget(channel, typed, login);
       if (!target) return this.close(channel, 1);
       const request = { user: login.user, changeCode: target.changeCode, device: target.device, clientAddress: this.address };
       const grant = await authoriseSession(this.ctx.deps, request);
-      const justification = await this.askJustification(channel, grant);
+      const justification = await this.askJustification(channel, typed, grant);
       const client = await this.connect(request, grant);
       upstream = client;
       const id = randomUUID();
@@ -153,7 +154,7 @@ export class ProxyConnection {
       this.relay = relay;
       this.ctx.sessions.set(session.id, relay);
       try {
-        await relay.start();
+        await relay.start(typed.takeRest());
       } catch (error) {
         void relay.cut(`the shell could not be started on ${session.device}: ${(error as Error).message}`);
         return;
@@ -216,7 +217,7 @@ export class ProxyConnection {
   }
 
   /** `user+CHG-42+web01` names it; otherwise a menu of what is open to the user now. */
-  private async chooseTarget(channel: ServerChannel, login: LoginName): Promise<{ changeCode: string; device: string } | null> {
+  private async chooseTarget(channel: ServerChannel, typed: TerminalLineReader, login: LoginName): Promise<{ changeCode: string; device: string } | null> {
     if (login.changeCode !== undefined && login.device !== undefined) return { changeCode: login.changeCode, device: login.device };
     const targets = await listSessionTargets(this.ctx.deps, login.user, login.changeCode);
     if (targets.length === 0) {
@@ -231,7 +232,7 @@ export class ProxyConnection {
       channel.write(`  ${index + 1}) ${target.change.code}  ${target.device}  ${title} (until ${target.change.windowEnd.toISOString()})\r\n`);
     });
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const answer = (await readTerminalLine(channel, `Choose 1-${targets.length}: `, { maxLength: 6 })).trim();
+      const answer = (await typed.read(`Choose 1-${targets.length}: `, { maxLength: 6 })).trim();
       const choice = /^\d+$/.test(answer) ? targets[Number(answer) - 1] : undefined;
       if (choice) return { changeCode: choice.change.code, device: choice.device };
       channel.write(`changeguard: "${answer}" is not one of 1-${targets.length}\r\n`);
@@ -239,9 +240,9 @@ export class ProxyConnection {
     return null;
   }
 
-  private async askJustification(channel: ServerChannel, grant: SessionGrant): Promise<string> {
+  private async askJustification(channel: ServerChannel, typed: TerminalLineReader, grant: SessionGrant): Promise<string> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const answer = await readTerminalLine(channel, `Justification for ${grant.change.code} on ${grant.device.id}: `);
+      const answer = await typed.read(`Justification for ${grant.change.code} on ${grant.device.id}: `);
       const parsed = justificationSchema.safeParse(answer);
       if (parsed.success) return parsed.data;
       channel.write(`changeguard: ${parsed.error.issues[0]?.message ?? 'invalid justification'}\r\n`);

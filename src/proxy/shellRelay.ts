@@ -30,7 +30,8 @@ export class ShellRelay implements ActiveSession {
     private readonly env: Readonly<Record<string, string>>,
   ) {}
 
-  async start(): Promise<void> {
+  /** `typeAhead`: what the user typed after the justification, before the shell existed. */
+  async start(typeAhead: Buffer = Buffer.alloc(0)): Promise<void> {
     const integration = shellIntegration();
     const upstream = await new Promise<ClientChannel>((resolve, reject) => {
       this.client.exec(
@@ -86,6 +87,12 @@ export class ShellRelay implements ActiveSession {
       capture.input(data);
     });
     this.channel.on('close', () => void this.finish('ended', 'the user disconnected', false));
+    if (typeAhead.length > 0) {
+      this.recorder.input(typeAhead);
+      capture.input(typeAhead);
+    }
+    // Paused since the justification was read; input waiting in the channel flows now.
+    this.channel.resume();
   }
 
   resize(info: { cols: number; rows: number; width: number; height: number }): void {

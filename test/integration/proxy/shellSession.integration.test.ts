@@ -154,6 +154,16 @@ describe('an interactive session', () => {
     ]);
   });
 
+  it('keeps what was typed ahead with the justification for the shell', async () => {
+    const change = await h.approvedChange();
+    const term = await TestTerminal.open(h.proxy.port, `alice+${change.code}+web01`, h.aliceKey);
+    await term.waitForText('Justification for');
+    term.type(`typed ahead\rtouch ${file('typed-ahead')}\r`);
+    await term.waitForPrompt(2);
+    expect(existsSync(file('typed-ahead'))).toBe(true);
+    term.close();
+  });
+
   it('blocks opaque commands (computed program names, shells fed from a pipe)', async () => {
     const { term } = await openSession();
     writeFileSync(file('opaque-victim'), 'keep me');
