@@ -79,6 +79,8 @@ export class SshProxy {
     const connections = new Set<Connection>();
     const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'changeguard' }, (client, info) => {
       connections.add(client);
+      // Keystrokes are tiny packets: Nagle's algorithm would hold each one back.
+      (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
       client.once('close', () => connections.delete(client));
       new ProxyConnection(partial, client, info);
     });

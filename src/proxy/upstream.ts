@@ -69,6 +69,8 @@ export async function connectUpstream(device: PolicyDevice, options: { readyTime
         reject(new UpstreamError(`cannot log in to ${device.id}: ${error.message}`));
       }
     };
+    // Keystrokes are tiny packets: Nagle's algorithm would hold each one back.
+    client.once('connect', () => client.setNoDelay(true));
     client.once('ready', () => {
       client.removeListener('error', fail);
       client.on('error', () => undefined);
