@@ -55,7 +55,7 @@ export class ProxyConnection {
       reject();
     });
     client.on('request', (_accept, reject, name) => {
-      this.refused('remote forwarding', name);
+      if (!name.startsWith('cancel-')) this.refused('remote forwarding', name);
       reject?.();
     });
     client.on('error', (error) => this.ctx.logger.debug({ err: error, client: this.address }, 'client connection error'));
