@@ -1,10 +1,12 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type Model } from 'mongoose';
 import type { Store } from '../store.js';
 import { StoreUnavailableError } from '../storeErrors.js';
 import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
+import { defineLinkNonceModel, ensureLinkNonceIndexes, type UsedLinkNonceDoc } from './mongoLinkNonceModel.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
@@ -26,12 +28,14 @@ export class MongoStore implements Store {
   readonly audit: MongoAuditRepository;
   readonly policy: MongoPolicyRepository;
   readonly accounts: MongoAccountRepository;
+  readonly linkNonces: MongoLinkNonceRepository;
   private closed = false;
 
   private constructor(
     /** This store's own connection (never mongoose's global one); Agenda's backend shares it. */
     readonly connection: Connection,
     readonly models: MongoModels,
+    linkNonceModel: Model<UsedLinkNonceDoc>,
   ) {
     this.changes = new MongoChangeRepository(models);
     this.sessions = new MongoSessionRepository(models);
@@ -39,6 +43,7 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditRepository(models);
     this.policy = new MongoPolicyRepository(connection, models);
     this.accounts = new MongoAccountRepository(models);
+    this.linkNonces = new MongoLinkNonceRepository(linkNonceModel);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -61,7 +66,9 @@ export class MongoStore implements Store {
     try {
       const models = defineModels(connection);
       await ensureIndexes(models);
-      return new MongoStore(connection, models);
+      const linkNonceModel = defineLinkNonceModel(connection);
+      await ensureLinkNonceIndexes(linkNonceModel);
+      return new MongoStore(connection, models, linkNonceModel);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;

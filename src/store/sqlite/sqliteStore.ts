@@ -8,6 +8,7 @@ import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
 
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditRepository;
   readonly policy: SqlitePolicyRepository;
   readonly accounts: SqliteAccountRepository;
+  readonly linkNonces: SqliteLinkNonceRepository;
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
@@ -32,6 +34,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditRepository(db);
     this.policy = new SqlitePolicyRepository(db);
     this.accounts = new SqliteAccountRepository(db);
+    this.linkNonces = new SqliteLinkNonceRepository(db);
   }
 
   /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */
