@@ -1,0 +1,42 @@
+import { changeRightsOf, sessionRightsOf, type ChangeRights, type SessionRights } from '../../domain/access/portalRoles.js';
+import type { Change } from '../../domain/change/change.js';
+import type { PolicyGroup, PolicyUser } from '../../domain/policy/policy.js';
+import type { Session } from '../../domain/session/session.js';
+import { loadChange } from '../changes/changeWriter.js';
+import { ServiceError } from '../serviceError.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+
+export interface ChangeInView {
+  readonly change: Change;
+  readonly group: PolicyGroup | undefined;
+  readonly rights: ChangeRights;
+}
+
+/** A change as `user` may see it, with what they may do to it; refused if they may not see it. */
+export async function loadChangeFor(deps: ServiceDeps, user: PolicyUser, code: string): Promise<ChangeInView> {
+  const change = await loadChange(deps, code);
+  const group = await deps.policies.group(change.group);
+  const rights = changeRightsOf(user, change, group);
+  if (!rights.view) throw new ServiceError('forbidden', `${user.id} may not see ${change.code}: not its requester, not an approver of ${change.group}`);
+  return { change, group, rights };
+}
+
+export interface SessionInView extends ChangeInView {
+  readonly session: Session;
+  readonly sessionRights: SessionRights;
+}
+
+export async function loadSessionFor(deps: ServiceDeps, user: PolicyUser, sessionId: string): Promise<SessionInView> {
+  const session = await deps.store.sessions.findById(sessionId);
+  if (!session) throw new ServiceError('not_found', `no session ${sessionId}`);
+  const change = await loadChange(deps, session.changeCode).catch((error: unknown) => {
+    if (error instanceof ServiceError && error.kind === 'not_found') {
+      throw new ServiceError('not_found', `session ${sessionId} belongs to ${session.changeCode}, which no longer exists`);
+    }
+    throw error;
+  });
+  const group = await deps.policies.group(change.group);
+  const rights = changeRightsOf(user, change, group);
+  if (!rights.view) throw new ServiceError('forbidden', `${user.id} may not see session ${sessionId} of ${change.code}`);
+  return { change, group, rights, session, sessionRights: sessionRightsOf(user, session, rights) };
+}
