@@ -6,6 +6,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
 import { createLogger, type Logger } from './logger.js';
+import { deriveKey } from './secrets/deriveKey.js';
+import { loadOrCreateSecret } from './secrets/loadOrCreateSecret.js';
+import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
@@ -35,7 +38,24 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
-  const app = createWebApp(store);
+  // --- web portal (issue #5) ---------------------------------------------------------------
+  // One secret signs approval links and web sessions; every process must share it
+  // (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
+  const secret = await loadOrCreateSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
+  const approvalLinks = new ApprovalLinks(deriveKey(secret, 'approval links'), config.publicUrl);
+  const app = createWebApp({
+    deps,
+    logger,
+    publicUrl: config.publicUrl,
+    bind: config.bind,
+    secret,
+    approvalLinks,
+    slackConfigured: config.slack !== undefined,
+    slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
+    // recordings: the proxy's recording store, and outbox: the notification outbox, when they exist.
+  });
+  // Slack's receiver mounts /slack/events on `app` here, before listen.
+  // --- end web portal -------------------------------------------------------------------------
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);

@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 
-export type KeyPurpose = 'approval links' | 'web session' | 'web csrf';
+export type KeyPurpose = 'approval links' | 'web session' | 'web sign-in state' | 'web csrf';
 
 /**
  * One key per purpose from the shared secret (HKDF-SHA256), so a value signed for one use

@@ -2,7 +2,11 @@ import { changeRightsOf, sessionRightsOf, type ChangeRights, type SessionRights 
 import type { Change } from '../../domain/change/change.js';
 import type { PolicyGroup, PolicyUser } from '../../domain/policy/policy.js';
 import type { Session } from '../../domain/session/session.js';
+import type { AuditRecord } from '../../domain/audit/auditRecord.js';
+import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import { computeChangeAudit, type ChangeAuditReport } from '../changes/changeAudit.js';
 import { loadChange } from '../changes/changeWriter.js';
+import { webApprovalRequirement, type WebApprovalRequirement } from '../changes/webApprovalRequirement.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 
@@ -39,4 +43,39 @@ export async function loadSessionFor(deps: ServiceDeps, user: PolicyUser, sessio
   const rights = changeRightsOf(user, change, group);
   if (!rights.view) throw new ServiceError('forbidden', `${user.id} may not see session ${sessionId} of ${change.code}`);
   return { change, group, rights, session, sessionRights: sessionRightsOf(user, session, rights) };
+}
+
+export interface ChangeDetail extends ChangeInView {
+  /** The change's audit records but the per-command ones (those are on the audit page): who did what, when, why. */
+  readonly timeline: readonly AuditRecord[];
+  readonly sessions: readonly Session[];
+  readonly webApproval: WebApprovalRequirement;
+}
+
+export async function loadChangeDetailFor(deps: ServiceDeps, user: PolicyUser, code: string): Promise<ChangeDetail> {
+  const inView = await loadChangeFor(deps, user, code);
+  const timeline: AuditRecord[] = [];
+  for await (const record of deps.store.audit.iterate({ change: inView.change.code })) {
+    if (record.class !== 'COMMAND') timeline.push(record);
+  }
+  const [sessions, webApproval] = await Promise.all([
+    deps.store.sessions.listByChange(inView.change.code),
+    webApprovalRequirement(deps, inView.change),
+  ]);
+  return { ...inView, timeline, sessions, webApproval };
+}
+
+/** The planned script against what ran, for someone allowed to see the change. */
+export async function changeAuditFor(deps: ServiceDeps, user: PolicyUser, code: string): Promise<ChangeAuditReport & { rights: ChangeRights }> {
+  const { change, rights } = await loadChangeFor(deps, user, code);
+  return { ...(await computeChangeAudit(deps, change.code)), rights };
+}
+
+export interface SessionDetail extends SessionInView {
+  readonly commands: readonly CommandRecord[];
+}
+
+export async function loadSessionDetailFor(deps: ServiceDeps, user: PolicyUser, sessionId: string): Promise<SessionDetail> {
+  const inView = await loadSessionFor(deps, user, sessionId);
+  return { ...inView, commands: await deps.store.commands.listBySession(inView.session.id) };
 }

@@ -61,6 +61,10 @@ export async function decideByApprovalLink(
   if (claims.approver !== approver.id) {
     return refuse('forbidden', `this approval link was made for ${claims.approver}; you are signed in as ${approver.id}`, claims.code);
   }
+  // Checked before the link is spent, so a forgotten reason does not burn it.
+  if (decision.kind === 'reject' && decision.reason.trim() === '') {
+    throw new ServiceError('invalid', 'a rejection needs a reason', { reason: 'is required' });
+  }
   const first = await deps.store.linkNonces.claim({
     nonce: claims.nonce,
     code: claims.code,
