@@ -6,10 +6,7 @@ export class WebClient {
   private readonly cookies = new Map<string, string>();
   lastHtml = '';
 
-  constructor(
-    readonly baseUrl: string,
-    private readonly host?: string,
-  ) {}
+  constructor(readonly baseUrl: string) {}
 
   async get(path: string): Promise<Response> {
     return this.request('GET', path);
@@ -52,7 +49,6 @@ export class WebClient {
   private async request(method: string, path: string, body?: URLSearchParams): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (this.host) headers.host = this.host;
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
