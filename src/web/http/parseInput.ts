@@ -10,7 +10,7 @@ const WHERE = { query: 'query parameter', form: 'form field', path: 'address par
  * list where one value is expected, so no operator or array ever reaches a store query.
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: keyof typeof WHERE): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
+  const parsed = schema.safeParse(value ?? {}, { reportInput: true });
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
