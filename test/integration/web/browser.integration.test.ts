@@ -11,6 +11,11 @@ import { seedRanChange, startPortal, type PortalHarness } from '../../support/we
  * The portal in a real browser: Debian's chromium, headless, driven by playwright-core.
  * Screenshots go to test-output/web/ (gitignored) for a human to look at.
  */
+// The few browser globals the page functions below use (the project compiles without DOM types).
+declare const document: { readonly documentElement: { readonly scrollWidth: number } };
+declare const window: { readonly innerWidth: number };
+declare function getComputedStyle(element: unknown): { readonly backgroundColor: string };
+
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'web');
 
