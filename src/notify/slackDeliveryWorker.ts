@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Change } from '../domain/change/change.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { OutboxMessage } from '../store/outboxRepository.js';
+import type { SlackMessageCopy } from '../store/slackMessageRepository.js';
 import { NOTIFICATION_TYPES, type NotificationData, type NotificationType } from './notification.js';
 import type { NotificationRenderer } from './notificationRenderer.js';
 import { classifyDeliveryError } from './slackDeliveryError.js';
@@ -55,7 +57,7 @@ export class SlackDeliveryWorker {
       readonly clock: Clock;
       readonly logger: Logger;
       /** A card posted while its change moved on needs a refresh: the notifier queues it. */
-      readonly refreshStaleCopy: (copy: { changeCode: string; channel: string; ts: string; audience: string; postedAt: Date }, version: number) => Promise<void>;
+      readonly refreshStaleCopy: (copy: SlackMessageCopy, latest: Change) => Promise<void>;
     },
     options: Partial<DeliveryOptions> = {},
   ) {
@@ -145,7 +147,7 @@ export class SlackDeliveryWorker {
         await this.parts.store.slackMessages.record(copy);
         const latest = await this.parts.store.changes.findByCode(data.change.code);
         if (latest && rendered.changeVersion !== undefined && latest.version !== rendered.changeVersion) {
-          await this.parts.refreshStaleCopy(copy, latest.version);
+          await this.parts.refreshStaleCopy(copy, latest);
         }
       }
       const settled = await this.parts.store.outbox.markDelivered(message.id, this.owner, { at: this.parts.clock(), ...delivered });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { z } from 'zod';
 import type { RegisteredKey } from '../../store/accountRepository.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
@@ -33,7 +33,7 @@ export function fingerprintOf(publicKeyBlob: Buffer): string {
 export function parsePublicKey(input: string): { type: string; blob: Buffer; comment: string; fingerprint: string; line: string } {
   const text = publicKeyText.safeParse(input);
   if (!text.success) throw invalidKey(text.error.issues[0]?.message ?? 'is not a public key');
-  const parsed = utils.parseKey(text.data);
+  const parsed = ssh2.utils.parseKey(text.data);
   if (parsed instanceof Error) throw invalidKey(`is not an OpenSSH public key (${parsed.message})`);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key) throw invalidKey('is not an OpenSSH public key');
