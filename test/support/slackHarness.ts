@@ -18,7 +18,7 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const PUBLIC_URL = 'https://changeguard.example';
 
 /** Slack user ids of the people in the test policy. */
-export const SLACK = { alice: 'U01ALICE', bob: 'U01BOB', carol: 'U01CAROL', erin: 'U01ERIN', sam: 'U01SAM', stranger: 'U09NOBODY' } as const;
+export const SLACK = { alice: 'U01ALICE', bob: 'U01BOB', carol: 'U01CAROL', erin: 'U01ERIN', sam: 'U01SAM', dave: 'U01DAVE', stranger: 'U09NOBODY' } as const;
 
 export function slackTestPolicy(): Policy {
   return buildPolicy({
@@ -28,6 +28,7 @@ export function slackTestPolicy(): Policy {
       buildUser({ id: 'carol', slack: SLACK.carol, name: 'Carol', roles: ['approver'] }),
       buildUser({ id: 'erin', slack: SLACK.erin, name: 'Erin', roles: ['auditor'] }),
       buildUser({ id: 'sam', slack: SLACK.sam, name: 'Sam', roles: ['security'] }),
+      buildUser({ id: 'dave', slack: SLACK.dave, name: 'Dave', roles: ['requester'] }),
     ],
     // alice is listed as an approver of her own group: only the four-eyes rule stops her.
     groups: [buildGroup({ members: ['alice'], approvers: ['alice', 'bob', 'carol'], channel: 'C01WEBOPS' }), buildGroup({ id: 'db-ops', members: ['alice'], approvers: ['bob'], devices: ['db01'] })],
