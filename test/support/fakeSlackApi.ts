@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 export interface RecordedCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
+  /** The bearer token the client authenticated with. */
+  readonly token: string | undefined;
   /** The HTTP status the fake answered with. */
   readonly status: number;
   readonly at: number;
@@ -39,7 +41,9 @@ export class FakeSlackApi {
     app.use(express.urlencoded({ extended: false, limit: '5mb' }));
     app.use(express.json({ limit: '5mb' }));
     let fake: FakeSlackApi | undefined;
-    app.post('/api/:method', (req, res) => fake!.answer(String(req.params.method), req.body as Record<string, string>, res));
+    app.post('/api/:method', (req, res) =>
+      fake!.answer(String(req.params.method), req.body as Record<string, string>, /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1], res),
+    );
     app.post('/respond/:id', (req, res) => {
       fake!.responses.push({ id: String(req.params.id), body: req.body as Record<string, unknown>, at: Date.now() });
       res.json({ ok: true });
@@ -85,16 +89,16 @@ export class FakeSlackApi {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private answer(method: string, body: Record<string, string>, res: express.Response): void {
+  private answer(method: string, body: Record<string, string>, token: string | undefined, res: express.Response): void {
     const args = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, decode(value)]));
     const failure = this.failures.get(method)?.shift();
     if (failure && 'status' in failure) {
-      this.calls.push({ method, args, status: failure.status, at: Date.now() });
+      this.calls.push({ method, args, token, status: failure.status, at: Date.now() });
       if (failure.status === 429) res.set('Retry-After', String(failure.retryAfter));
       res.status(failure.status).send(failure.status === 429 ? 'ratelimited' : 'boom');
       return;
     }
-    this.calls.push({ method, args, status: 200, at: Date.now() });
+    this.calls.push({ method, args, token, status: 200, at: Date.now() });
     if (failure) {
       res.json({ ok: false, error: failure.error });
       return;
