@@ -66,9 +66,11 @@ export interface SlackHarness {
  * The real Bolt receiver on the product's express app over HTTP on 127.0.0.1, the real
  * outbox worker, SQLite in memory, and a fake Slack Web API recording what was sent.
  */
-export async function startSlackHarness(options: { delivery?: Partial<DeliveryOptions>; logLevel?: string } = {}): Promise<SlackHarness> {
+export async function startSlackHarness(
+  options: { delivery?: Partial<DeliveryOptions>; logLevel?: string; sqliteFile?: string } = {},
+): Promise<SlackHarness> {
   const fake = await FakeSlackApi.start();
-  const store = SqliteStore.open(':memory:');
+  const store = SqliteStore.open(options.sqliteFile ?? ':memory:');
   const policy = slackTestPolicy();
   await store.policy.apply({
     replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules },
