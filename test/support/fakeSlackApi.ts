@@ -30,6 +30,8 @@ export class FakeSlackApi {
   readonly responses: RecordedResponse[] = [];
   private readonly failures = new Map<string, ScriptedFailure[]>();
   private sequence = 0;
+  /** What apps.connections.open hands out (a FakeSocketModeServer's URL). */
+  socketModeUrl: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -112,6 +114,8 @@ export class FakeSlackApi {
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'changeguard', team_id: 'T01TEAM', user_id: 'U0BOT', bot_id: 'B0BOT' };
+      case 'apps.connections.open':
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'invalid_auth' };
       case 'chat.postMessage':
         // Posting to a user id lands in the app's DM with them, which has its own channel id.
         return { ok: true, channel: channel.startsWith('U') ? `D${channel.slice(1)}` : channel, ts: ts(), message: { text: args.text } };
