@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
+import { readOrCreateLinkSecret } from './linkSecret.js';
 import { createLogger, type Logger } from './logger.js';
+import type { Notifier } from './notify/notification.js';
+import { startNotificationSystem } from './notify/notificationSystem.js';
+import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
+import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
 import { openStore } from './store/openStore.js';
 import { createWebApp } from './web/webApp.js';
 
@@ -16,6 +21,8 @@ export interface RunningChangeguard {
   readonly config: Config;
   readonly deps: ServiceDeps;
   readonly http: Server;
+  /** Where adapters raise notifications (Slack through the outbox, or the outbox alone). */
+  readonly notifier: Notifier;
   stop(): Promise<void>;
 }
 
@@ -36,6 +43,21 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
   const app = createWebApp(store);
+
+  // --- Slack adapter and notification delivery (issue #3) -----------------------------------
+  // Personal approval links are signed with a key kept in DATA_DIR (created on first start).
+  const approvalLinks = new ApprovalLinks(await readOrCreateLinkSecret(join(config.dataDir, 'link_secret')), config.publicUrl);
+  const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
+  let slack: SlackAdapter | undefined;
+  if (config.slack) {
+    const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };
+    // HTTP mode mounts POST /slack/events on `app` here, before it listens.
+    slack = createSlackAdapter(config.slack, context, app, logger);
+    await slack.start();
+    logger.info({ mode: slack.mode }, slack.mode === 'socket' ? 'Slack connected in Socket Mode' : 'Slack events served at /slack/events');
+  }
+  // --- end of Slack adapter and notification delivery ---------------------------------------
+
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
@@ -48,8 +70,11 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     config,
     deps,
     http,
+    notifier: notifications.notifier,
     stop() {
       stopping ??= (async () => {
+        await slack?.stop();
+        await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
         await store.close();

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
-import { defineStoreContract } from './storeContract.js';
+import { defineOutboxContract } from './outboxContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
+import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
 /**
  * The store contract against MongoDB: the server in MONGODB_URI, else a mongod started by
@@ -62,7 +64,7 @@ if ('skipReason' in server) {
   const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
   let opened = 0;
 
-  defineStoreContract('mongo', async () => {
+  const openMongo = async (): Promise<OpenedStore> => {
     // A database of its own per test, so tests neither see each other's data nor a real one.
     const dbName = `changeguard_contract_${runId}_${++opened}`;
     const store = await MongoStore.connect(server.uri, { dbName });
@@ -77,5 +79,8 @@ if ('skipReason' in server) {
         }
       },
     };
-  });
+  };
+  defineStoreContract('mongo', openMongo);
+  defineOutboxContract('mongo', openMongo);
+  defineSlackMessageContract('mongo', openMongo);
 }

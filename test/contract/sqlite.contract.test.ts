@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
-import { defineStoreContract } from './storeContract.js';
+import { defineOutboxContract } from './outboxContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
+import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
-defineStoreContract('sqlite', async () => {
+async function openSqlite(): Promise<OpenedStore> {
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-contract-'));
   const file = join(dir, 'changeguard.db');
   const store = SqliteStore.open(file);
@@ -16,4 +18,8 @@ defineStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+defineStoreContract('sqlite', openSqlite);
+defineOutboxContract('sqlite', openSqlite);
+defineSlackMessageContract('sqlite', openSqlite);
