@@ -6,12 +6,14 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
 import { createLogger, type Logger } from './logger.js';
-import { deriveKey } from './secrets/deriveKey.js';
-import { loadOrCreateSecret } from './secrets/loadOrCreateSecret.js';
+import type { Notifier } from './notify/notification.js';
+import { startNotificationSystem } from './notify/notificationSystem.js';
+import { loadSharedSecret } from './secrets/linkSecret.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
+import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
 import { openStore } from './store/openStore.js';
 import { createWebApp } from './web/webApp.js';
 
@@ -19,6 +21,8 @@ export interface RunningChangeguard {
   readonly config: Config;
   readonly deps: ServiceDeps;
   readonly http: Server;
+  /** Where adapters raise notifications (Slack through the outbox, or the outbox alone). */
+  readonly notifier: Notifier;
   stop(): Promise<void>;
 }
 
@@ -39,10 +43,10 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
   // --- web portal (issue #5) ---------------------------------------------------------------
-  // One secret signs approval links and web sessions; every process must share it
-  // (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
-  const secret = await loadOrCreateSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
-  const approvalLinks = new ApprovalLinks(deriveKey(secret, 'approval links'), config.publicUrl);
+  // One secret signs the approval links in Slack messages and the web sessions: every process
+  // must hold the same one (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
+  const secret = await loadSharedSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
+  const approvalLinks = new ApprovalLinks(secret, config.publicUrl);
   const app = createWebApp({
     deps,
     logger,
@@ -52,10 +56,22 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     approvalLinks,
     slackConfigured: config.slack !== undefined,
     slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
-    // recordings: the proxy's recording store, and outbox: the notification outbox, when they exist.
+    // recordings: the proxy's recording store, once it exists.
   });
-  // Slack's receiver mounts /slack/events on `app` here, before listen.
   // --- end web portal -------------------------------------------------------------------------
+
+  // --- Slack adapter and notification delivery (issue #3) -----------------------------------
+  const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
+  let slack: SlackAdapter | undefined;
+  if (config.slack) {
+    const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };
+    // HTTP mode mounts POST /slack/events on `app` here, before it listens.
+    slack = createSlackAdapter(config.slack, context, app, logger);
+    await slack.start();
+    logger.info({ mode: slack.mode }, slack.mode === 'socket' ? 'Slack connected in Socket Mode' : 'Slack events served at /slack/events');
+  }
+  // --- end of Slack adapter and notification delivery ---------------------------------------
+
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
@@ -68,8 +84,11 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     config,
     deps,
     http,
+    notifier: notifications.notifier,
     stop() {
       stopping ??= (async () => {
+        await slack?.stop();
+        await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
         await store.close();

@@ -6,7 +6,6 @@ import type { RecordingSource } from '../services/sessions/recordingSource.js';
 import type { SlackOpenIdClient } from './auth/slackOpenId.js';
 import type { portalCsrf } from './http/csrfProtection.js';
 import type { PortalSessions } from './http/portalSessions.js';
-import type { OutboxReader } from './outboxReader.js';
 import type { PageRenderer } from './rendering/pageRenderer.js';
 
 /** What every portal route may use; built once by createWebApp. */
@@ -26,6 +25,7 @@ export interface PortalContext {
     readonly local: { readonly bind: string } | undefined;
   };
   readonly recordings: RecordingSource | undefined;
-  readonly outbox: OutboxReader | undefined;
+  /** Slack is configured: the outbox page then shows delivery, not the only copy. */
+  readonly slackConfigured: boolean;
   readonly limit: { readonly signIn: RequestHandler; readonly decisions: RequestHandler };
 }

@@ -10,7 +10,6 @@ import { isLoopbackAddress } from './http/loopbackHost.js';
 import { PortalSessions } from './http/portalSessions.js';
 import { DEFAULT_RATE_LIMITS, rateLimiter, type PortalRateLimits } from './http/rateLimits.js';
 import { healthRoutes } from './healthRoutes.js';
-import type { OutboxReader } from './outboxReader.js';
 import type { PortalContext } from './portalContext.js';
 import { portalRouter } from './portalRouter.js';
 import { PageRenderer } from './rendering/pageRenderer.js';
@@ -32,8 +31,6 @@ export interface WebAppOptions {
   readonly slackSignIn?: SlackOpenIdSettings | undefined;
   /** Session recordings for replay (the proxy's recording store). */
   readonly recordings?: RecordingSource | undefined;
-  /** The notification outbox, shown when Slack is not configured. */
-  readonly outbox?: OutboxReader | undefined;
   /** Extra `/readyz` checks, such as the scheduler running. */
   readonly readinessChecks?: Readonly<Record<string, () => boolean>> | undefined;
   readonly rateLimits?: Partial<PortalRateLimits> | undefined;
@@ -66,7 +63,7 @@ export function createWebApp(options: WebAppOptions): Express {
       local: !options.slackConfigured && isLoopbackAddress(options.bind) ? { bind: options.bind } : undefined,
     },
     recordings: options.recordings,
-    outbox: options.outbox,
+    slackConfigured: options.slackConfigured,
     limit: { signIn: rateLimiter(limits.signIn, 'sign-in attempts'), decisions: rateLimiter(limits.decisions, 'decisions') },
   };
   if (!ctx.signIn.slack && !ctx.signIn.local) {

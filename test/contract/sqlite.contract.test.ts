@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
+import { defineOutboxContract } from './outboxContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
 async function openSqlite(): Promise<OpenedStore> {
@@ -21,3 +23,5 @@ async function openSqlite(): Promise<OpenedStore> {
 
 defineStoreContract('sqlite', openSqlite);
 defineLinkNonceContract('sqlite', openSqlite);
+defineOutboxContract('sqlite', openSqlite);
+defineSlackMessageContract('sqlite', openSqlite);

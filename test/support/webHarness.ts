@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Policy } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
-import { deriveKey } from '../../src/secrets/deriveKey.js';
 import type { Actor } from '../../src/services/actor.js';
 import { startChange } from '../../src/services/changes/changeWindow.js';
 import { registerChange } from '../../src/services/changes/registerChange.js';
@@ -17,7 +16,6 @@ import { ApprovalLinks } from '../../src/services/links/approvalLinks.js';
 import type { ServiceDeps } from '../../src/services/serviceDeps.js';
 import type { RecordingSource } from '../../src/services/sessions/recordingSource.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
-import type { OutboxReader } from '../../src/web/outboxReader.js';
 import { createWebApp, type WebAppOptions } from '../../src/web/webApp.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
 import { buildGroup, buildPolicy, buildRule, buildUser } from './factories.js';
@@ -27,7 +25,7 @@ import { TestClock } from './testClock.js';
 
 export const FIXTURES_DIR = new URL('../fixtures/web/', import.meta.url).pathname;
 
-/** alice files, bob and carol approve web-ops, erin audits, sam is security, ada admin. */
+/** alice files, bob and carol approve web-ops, erin audits, sam is security, ada admin; dave is in no group. */
 export function portalPolicy(overrides: Partial<Policy> = {}): Policy {
   return buildPolicy({
     users: [
@@ -37,6 +35,7 @@ export function portalPolicy(overrides: Partial<Policy> = {}): Policy {
       buildUser({ id: 'erin', name: 'Erin', slack: 'U01ERIN', roles: ['auditor'] }),
       buildUser({ id: 'sam', name: 'Sam', slack: 'U01SAM', roles: ['security'] }),
       buildUser({ id: 'ada', name: 'Ada', slack: 'U01ADA', roles: ['admin'] }),
+      buildUser({ id: 'dave', name: 'Dave', slack: 'U01DAVE' }),
     ],
     groups: [buildGroup({ members: ['alice', 'bob'], approvers: ['bob', 'carol'] })],
     rules: [
@@ -74,7 +73,6 @@ export async function startPortal(
   options: {
     policy?: Policy;
     web?: Partial<Omit<WebAppOptions, 'deps' | 'logger' | 'secret' | 'approvalLinks'>>;
-    outbox?: OutboxReader;
   } = {},
 ): Promise<PortalHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-web-'));
@@ -86,7 +84,7 @@ export async function startPortal(
   const secret = randomBytes(32);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const links = new ApprovalLinks(deriveKey(secret, 'approval links'), baseUrl);
+  const links = new ApprovalLinks(secret, baseUrl);
   const app = createWebApp({
     deps,
     logger: createLogger(process.env.WEB_TEST_LOG ?? 'silent'),
@@ -96,7 +94,6 @@ export async function startPortal(
     approvalLinks: links,
     slackConfigured: false,
     recordings: directoryRecordings(FIXTURES_DIR),
-    outbox: options.outbox,
     rateLimits: { signIn: { limit: 1000, windowMs: 60_000 }, decisions: { limit: 1000, windowMs: 60_000 } },
     ...options.web,
   });

@@ -4,8 +4,8 @@ import type { PolicyGroup, PolicyUser, Role } from '../policy/policy.js';
 import type { Session } from '../session/session.js';
 
 /**
- * Who may see and do what on the web portal. Requester and approver rights come from facts
- * (who filed the change, who the group lists as approvers); the other rights come from roles.
+ * Who may see and do what, on the web and in Slack. Requester, member and approver rights come
+ * from facts (who filed the change, whom its group lists); the other rights come from roles.
  * The services still enforce their own rules (four eyes, quorum, lifecycle): these rights
  * decide what is shown and what is refused before a service is even asked.
  */
@@ -25,7 +25,7 @@ const CAPABILITIES_BY_ROLE: Readonly<Record<Role, readonly PortalCapability[]>> 
   approver: [],
   auditor: ['viewAllChanges', 'viewAuditTrail', 'viewPolicy', 'viewOutbox'],
   security: ['viewAllChanges', 'terminateSessions', 'lockUsers'],
-  admin: ['viewPolicy', 'viewOutbox'],
+  admin: ['viewAllChanges', 'viewPolicy', 'viewOutbox'],
 };
 
 export function capabilitiesOf(user: PolicyUser): ReadonlySet<PortalCapability> {
@@ -44,11 +44,16 @@ export interface ChangeRights {
   readonly cancel: boolean;
 }
 
-/** `group` is the change's access group as the policy has it now (undefined if it was deleted). */
+/**
+ * A change is seen by its requester, its group's members (the group's channel shows them its
+ * changes anyway) and approvers, and read-only by auditors, security and admins. `group` is
+ * the change's access group as the policy has it now (undefined if it was deleted).
+ */
 export function changeRightsOf(user: PolicyUser, change: Change, group: PolicyGroup | undefined): ChangeRights {
   const isRequester = change.requester === user.id;
   const isApprover = group?.approvers.includes(user.id) ?? false;
-  const view = isRequester || isApprover || hasCapability(user, 'viewAllChanges');
+  const isMember = group?.members.includes(user.id) ?? false;
+  const view = isRequester || isMember || isApprover || hasCapability(user, 'viewAllChanges');
   const reviewer = isApprover && !isRequester && change.status === 'pending_approval';
   const approvedAlready = change.approvals.some((a) => a.approver === user.id && a.scriptHash === change.scriptHash);
   return {
@@ -83,9 +88,13 @@ export function sessionRightsOf(user: PolicyUser, session: Session, change: Chan
 /** Which changes a user's lists may show: everything, or what they filed plus their groups'. */
 export type ChangeScope =
   | { readonly all: true }
-  | { readonly all: false; readonly requester: string; readonly approverOf: readonly string[] };
+  | { readonly all: false; readonly requester: string; readonly groups: readonly string[] };
 
 export function changeScopeOf(user: PolicyUser, groups: readonly PolicyGroup[]): ChangeScope {
   if (hasCapability(user, 'viewAllChanges')) return { all: true };
-  return { all: false, requester: user.id, approverOf: groups.filter((g) => g.approvers.includes(user.id)).map((g) => g.id) };
+  return {
+    all: false,
+    requester: user.id,
+    groups: groups.filter((g) => g.approvers.includes(user.id) || g.members.includes(user.id)).map((g) => g.id),
+  };
 }

@@ -21,7 +21,7 @@ export async function loadChangeFor(deps: ServiceDeps, user: PolicyUser, code: s
   const change = await loadChange(deps, code);
   const group = await deps.policies.group(change.group);
   const rights = changeRightsOf(user, change, group);
-  if (!rights.view) throw new ServiceError('forbidden', `${user.id} may not see ${change.code}: not its requester, not an approver of ${change.group}`);
+  if (!rights.view) throw new ServiceError('forbidden', `${change.code} belongs to group ${change.group}, which you are not part of`);
   return { change, group, rights };
 }
 

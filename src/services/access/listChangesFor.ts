@@ -14,7 +14,7 @@ function byWindowDesc(a: Change, b: Change): number {
   return b.windowStart.getTime() - a.windowStart.getTime() || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 }
 
-/** The changes `user` may see: all of them for auditors and security, else their own and their groups'. */
+/** The changes `user` may see: all of them for auditors, security and admins, else their own and their groups'. */
 export async function listChangesFor(
   deps: ServiceDeps,
   user: PolicyUser,
@@ -27,11 +27,11 @@ export async function listChangesFor(
   if (scope.all) {
     changes = await deps.store.changes.list({ statuses: query.statuses, limit: query.limit + 1, offset: query.offset });
   } else {
-    // Two indexed queries merged: what they filed, and what their groups must decide.
+    // Two indexed queries merged: what they filed, and their groups' changes.
     const [own, groups] = await Promise.all([
       deps.store.changes.list({ statuses: query.statuses, requester: scope.requester, limit: wanted }),
-      scope.approverOf.length > 0
-        ? deps.store.changes.list({ statuses: query.statuses, groups: scope.approverOf, limit: wanted })
+      scope.groups.length > 0
+        ? deps.store.changes.list({ statuses: query.statuses, groups: scope.groups, limit: wanted })
         : Promise.resolve([]),
     ]);
     const merged = new Map([...own, ...groups].map((c) => [c.code, c]));

@@ -1,7 +1,7 @@
 import type { Model } from 'mongoose';
 import type { LinkNonceRepository, UsedLinkNonce } from '../linkNonceRepository.js';
 import { eq, isDuplicateKey, requireDate, requireString, toStored } from './mongoDocument.js';
-import type { UsedLinkNonceDoc } from './mongoLinkNonceModel.js';
+import type { UsedLinkNonceDoc } from './mongoWebModels.js';
 
 export class MongoLinkNonceRepository implements LinkNonceRepository {
   constructor(private readonly model: Model<UsedLinkNonceDoc>) {}

@@ -1,4 +1,4 @@
-import mongoose, { type Connection, type Model } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import type { Store } from '../store.js';
 import { StoreUnavailableError } from '../storeErrors.js';
 import { MongoAccountRepository } from './mongoAccountRepository.js';
@@ -6,10 +6,13 @@ import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
 import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
-import { defineLinkNonceModel, ensureLinkNonceIndexes, type UsedLinkNonceDoc } from './mongoLinkNonceModel.js';
+import { defineWebModels, type WebModels } from './mongoWebModels.js';
+import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
+import { MongoSlackMessageRepository } from './mongoSlackMessageRepository.js';
+import { defineSlackModels, type SlackModels } from './mongoSlackModels.js';
 
 export interface MongoStoreOptions {
   /** Overrides the database named in the URI (tests use a throwaway one per run). */
@@ -28,6 +31,8 @@ export class MongoStore implements Store {
   readonly audit: MongoAuditRepository;
   readonly policy: MongoPolicyRepository;
   readonly accounts: MongoAccountRepository;
+  readonly outbox: MongoOutboxRepository;
+  readonly slackMessages: MongoSlackMessageRepository;
   readonly linkNonces: MongoLinkNonceRepository;
   private closed = false;
 
@@ -35,7 +40,8 @@ export class MongoStore implements Store {
     /** This store's own connection (never mongoose's global one); Agenda's backend shares it. */
     readonly connection: Connection,
     readonly models: MongoModels,
-    linkNonceModel: Model<UsedLinkNonceDoc>,
+    readonly slackModels: SlackModels,
+    readonly webModels: WebModels,
   ) {
     this.changes = new MongoChangeRepository(models);
     this.sessions = new MongoSessionRepository(models);
@@ -43,7 +49,9 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditRepository(models);
     this.policy = new MongoPolicyRepository(connection, models);
     this.accounts = new MongoAccountRepository(models);
-    this.linkNonces = new MongoLinkNonceRepository(linkNonceModel);
+    this.outbox = new MongoOutboxRepository(slackModels);
+    this.slackMessages = new MongoSlackMessageRepository(slackModels);
+    this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -66,9 +74,11 @@ export class MongoStore implements Store {
     try {
       const models = defineModels(connection);
       await ensureIndexes(models);
-      const linkNonceModel = defineLinkNonceModel(connection);
-      await ensureLinkNonceIndexes(linkNonceModel);
-      return new MongoStore(connection, models, linkNonceModel);
+      const slackModels = defineSlackModels(connection);
+      await ensureIndexes(slackModels);
+      const webModels = defineWebModels(connection);
+      await ensureIndexes(webModels);
+      return new MongoStore(connection, models, slackModels, webModels);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;

@@ -9,8 +9,10 @@ import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
 import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
+import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
+import { SqliteSlackMessageRepository } from './sqliteSlackMessageRepository.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so the CLI can read while the
@@ -25,6 +27,8 @@ export class SqliteStore implements Store {
   readonly policy: SqlitePolicyRepository;
   readonly accounts: SqliteAccountRepository;
   readonly linkNonces: SqliteLinkNonceRepository;
+  readonly outbox: SqliteOutboxRepository;
+  readonly slackMessages: SqliteSlackMessageRepository;
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
@@ -35,6 +39,8 @@ export class SqliteStore implements Store {
     this.policy = new SqlitePolicyRepository(db);
     this.accounts = new SqliteAccountRepository(db);
     this.linkNonces = new SqliteLinkNonceRepository(db);
+    this.outbox = new SqliteOutboxRepository(db);
+    this.slackMessages = new SqliteSlackMessageRepository(db);
   }
 
   /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */

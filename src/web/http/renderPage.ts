@@ -19,7 +19,7 @@ function navFor(ctx: PortalContext, res: Response): NavItem[] {
     ...(can.has('lockUsers') ? [{ href: '/locks', label: 'Locks' }] : []),
     ...(can.has('viewAuditTrail') ? [{ href: '/audit', label: 'Audit trail' }] : []),
     ...(can.has('viewPolicy') ? [{ href: '/policy', label: 'Policy' }] : []),
-    ...(ctx.outbox && can.has('viewOutbox') ? [{ href: '/outbox', label: 'Outbox' }] : []),
+    ...(can.has('viewOutbox') ? [{ href: '/outbox', label: 'Outbox' }] : []),
   ];
 }
 

@@ -67,12 +67,15 @@ describe('deciding on a change from its page', () => {
     expect((await h.store.changes.findByCode(change.code))?.status).toBe('pending_approval');
   });
 
-  it("keeps other users out of a change they neither filed nor approve", async () => {
+  it('keeps users outside the group out of its changes', async () => {
     const change = await h.fileChange();
-    const ada = await signedIn('ada');
-    const page = await ada.page(`/changes/${change.code}`);
+    const dave = await signedIn('dave');
+    const page = await dave.page(`/changes/${change.code}`);
     expect(page.status).toBe(403);
+    expect(page.html).toContain(`${change.code} belongs to group web-ops, which you are not part of`);
     expect(page.html).not.toContain('Pick up the new certificate');
+    expect((await dave.page('/changes')).html).not.toContain(`/changes/${change.code}`);
+    expect((await dave.get(`/changes/${change.code}/evidence.json`)).status).toBe(403);
   });
 
   it('refuses a rejection without a reason on the page, keeping the change pending', async () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxReader } from '../../../src/web/outboxReader.js';
 import { WebClient } from '../../support/webClient.js';
 import { FIXTURES_DIR, seedRanChange, startPortal, type PortalHarness } from '../../support/webHarness.js';
 
@@ -93,8 +92,8 @@ describe('sessions', () => {
     expect((await h.store.audit.list({ eventType: 'VIEW' })).records).toMatchObject([
       { actor: 'bob', class: 'SESSION', object: 'sess-demo', status: 'S', terminal: 'web 127.0.0.1' },
     ]);
-    const ada = await signedIn('ada');
-    expect((await ada.get('/sessions/sess-demo/recording')).status).toBe(403);
+    const dave = await signedIn('dave');
+    expect((await dave.get('/sessions/sess-demo/recording')).status).toBe(403);
     expect((await h.store.audit.list({ eventType: 'VIEW' })).total).toBe(1);
   });
 
@@ -191,22 +190,27 @@ describe('policy and outbox', () => {
     expect((await (await signedIn('alice')).page('/policy')).status).toBe(403);
   });
 
-  it('lists the outbox when there is one, and shows a 500 page without internals when it fails', async () => {
-    let failing = false;
-    const outbox: OutboxReader = {
-      async list({ limit, offset }) {
-        if (failing) throw new Error('connection string mongodb://admin:hunter2@db');
-        const entries = [{ id: 'n1', createdAt: new Date('2026-11-22T10:00:00Z'), type: 'access.request_created', audience: [{ role: 'approvals' as const }, { user: 'bob' }], text: 'CHG-1 needs <b>approval</b>' }];
-        return { entries: entries.slice(offset, offset + limit), total: entries.length };
-      },
-    };
-    h = await startPortal({ outbox });
+  it('lists the outbox with delivery states, and shows a 500 page without internals when it fails', async () => {
+    h = await startPortal();
+    const at = new Date('2026-11-22T10:00:00Z');
+    const base = { placement: { kind: 'post' as const }, payload: {}, attempts: 0, nextAttemptAt: at, createdAt: at, updatedAt: at };
+    await h.store.outbox.enqueue({ ...base, id: 'n1', type: 'access.request_created', audience: 'role:approvals', text: 'CHG-1 needs <b>approval</b>', status: 'not_sent' });
+    await h.store.outbox.enqueue({ ...base, id: 'n2', type: 'access.request_created', audience: 'user:bob', text: 'CHG-1 waits for you', status: 'failed', lastError: 'channel_not_found' });
     const erin = await signedIn('erin');
     const page = await erin.page('/outbox');
     expect(page.status).toBe(200);
-    expect(page.html).toContain('#approvals channel, DM to bob');
+    expect(page.html).toContain('Slack is not configured: notifications are kept here, not sent.');
+    expect(page.html).toContain('#approvals channel');
+    expect(page.html).toContain('DM to bob');
     expect(page.html).toContain('CHG-1 needs &lt;b&gt;approval&lt;/b&gt;');
-    failing = true;
+    const failed = await erin.page('/outbox?status=failed');
+    expect(failed.html).toContain('channel_not_found');
+    expect(failed.html).not.toContain('CHG-1 needs');
+    expect((await (await signedIn('bob')).page('/outbox')).status).toBe(403);
+
+    h.store.outbox.list = async () => {
+      throw new Error('connection string mongodb://admin:hunter2@db');
+    };
     const broken = await erin.page('/outbox');
     expect(broken.status).toBe(500);
     expect(broken.html).toContain('Incident id');

@@ -35,10 +35,11 @@ describe('portal roles', () => {
     expect(changeRightsOf(bob, buildChange({ status: 'approved' }), group)).toMatchObject({ approve: false, reject: false, revoke: true });
   });
 
-  it('keep everyone else out of a change, and auditors and security read-only', () => {
+  it('keep everyone else out of a change; group members, auditors, security and admins read-only', () => {
     expect(changeRightsOf(mallory, buildChange(), group).view).toBe(false);
-    expect(changeRightsOf(ada, buildChange(), group).view).toBe(false);
-    for (const reader of [erin, sam]) {
+    const member = buildUser({ id: 'dora' });
+    expect(changeRightsOf(member, buildChange(), buildGroup({ members: ['alice', 'dora'], approvers: ['bob'] }))).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: false });
+    for (const reader of [erin, sam, ada]) {
       expect(changeRightsOf(reader, buildChange({ status: 'approved' }), group)).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: false });
     }
     expect(changeRightsOf(bob, buildChange(), undefined).view).toBe(false);
@@ -53,9 +54,11 @@ describe('portal roles', () => {
 
   it('map roles to portal capabilities and list scopes', () => {
     expect([...capabilitiesOf(erin)].sort()).toEqual(['viewAllChanges', 'viewAuditTrail', 'viewOutbox', 'viewPolicy']);
-    expect([...capabilitiesOf(ada)].sort()).toEqual(['viewOutbox', 'viewPolicy']);
+    expect([...capabilitiesOf(ada)].sort()).toEqual(['viewAllChanges', 'viewOutbox', 'viewPolicy']);
     expect(capabilitiesOf(alice).size).toBe(0);
     expect(changeScopeOf(erin, [group])).toEqual({ all: true });
-    expect(changeScopeOf(bob, [group, buildGroup({ id: 'db-ops', approvers: ['carol'] })])).toEqual({ all: false, requester: 'bob', approverOf: ['web-ops'] });
+    const dbOps = buildGroup({ id: 'db-ops', members: ['bob'], approvers: ['carol'] });
+    const hrOps = buildGroup({ id: 'hr-ops', members: ['mallory'], approvers: ['carol'] });
+    expect(changeScopeOf(bob, [group, dbOps, hrOps])).toEqual({ all: false, requester: 'bob', groups: ['web-ops', 'db-ops'] });
   });
 });
