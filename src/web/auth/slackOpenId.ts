@@ -63,7 +63,8 @@ export class SlackOpenIdClient {
     const url = new URL(this.authorizeUrl);
     url.search = new URLSearchParams({
       response_type: 'code',
-      scope: 'openid profile',
+      // openid alone carries the Slack user and team ids, which is all changeguard needs.
+      scope: 'openid',
       client_id: this.settings.clientId,
       state: request.state,
       nonce: request.nonce,
