@@ -189,6 +189,7 @@ describe('the portal in chromium', () => {
         ['session', '/sessions/sess-demo'],
         ['audit-trail', '/audit'],
         ['policy', '/policy'],
+        ['outbox', '/outbox'],
       ];
       for (const [name, path] of pages) {
         const response = await page.goto(`${h.baseUrl}${path}`);
