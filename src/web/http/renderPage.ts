@@ -8,7 +8,7 @@ interface NavItem {
   readonly label: string;
 }
 
-function navFor(ctx: PortalContext, res: Response): NavItem[] {
+function navFor(res: Response): NavItem[] {
   const viewer = viewerOf(res);
   if (!viewer) return [];
   const can = capabilitiesOf(viewer.user);
@@ -45,7 +45,7 @@ export async function renderPage(
   const portal = {
     timezone,
     viewer: viewer && { id: viewer.user.id, name: viewer.user.name, roles: viewer.user.roles, method: viewer.method },
-    nav: navFor(ctx, res).map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) })),
+    nav: navFor(res).map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) })),
     // An error raised before cookies were parsed still gets a page (its forms just will not verify).
     csrfToken: req.cookies ? ctx.csrf.tokenFor(req, res) : '',
     localSignIn: ctx.signIn.local,

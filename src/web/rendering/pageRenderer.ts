@@ -15,12 +15,18 @@ export const WEB_TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/web/'
 export class PageRenderer {
   private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
 
-  private constructor(private readonly handlebars: typeof Handlebars) {}
+  private constructor() {}
 
   static load(dir: string = WEB_TEMPLATES_DIR): PageRenderer {
+    // An environment of its own: partials and helpers here never meet the Slack templates'.
     const handlebars = Handlebars.create();
-    const renderer = new PageRenderer(handlebars);
-    const compile = (file: string) => handlebars.compile(readFileSync(file, 'utf8'), { strict: false, preventIndent: true });
+    const renderer = new PageRenderer();
+    const compile = (file: string) => {
+      const text = readFileSync(file, 'utf8');
+      // compile() is lazy; parsing now makes a broken template stop the start, not a page view.
+      handlebars.parse(text);
+      return handlebars.compile(text, { strict: false, preventIndent: true });
+    };
     handlebars.registerPartial('layout', compile(join(dir, 'layout.hbs')));
     for (const file of hbsFiles(join(dir, 'partials'))) handlebars.registerPartial(basename(file, '.hbs'), compile(file));
     for (const file of hbsFiles(join(dir, 'pages'))) renderer.pages.set(basename(file, '.hbs'), compile(file));
@@ -28,8 +34,8 @@ export class PageRenderer {
     return renderer;
   }
 
-  has(page: string): boolean {
-    return this.pages.has(page);
+  get pageNames(): string[] {
+    return [...this.pages.keys()];
   }
 
   render(page: string, model: object): string {

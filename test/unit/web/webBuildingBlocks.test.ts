@@ -75,8 +75,12 @@ describe('web templates', () => {
     }
   });
 
-  it('compile, and print user values escaped', () => {
+  it('compile, render with nothing in them, and print user values escaped', () => {
     const renderer = PageRenderer.load();
+    expect(renderer.pageNames.sort()).toEqual([
+      'approvalLink', 'approvals', 'auditTrail', 'changeAudit', 'changeDetail', 'changes', 'error', 'locks', 'outbox', 'policy', 'sessionDetail', 'sessions', 'signIn',
+    ]);
+    for (const page of renderer.pageNames) expect(renderer.render(page, { portal: { timezone: 'UTC', nav: [] } }), page).toContain('</html>');
     const html = renderer.render('error', { title: '<b>t</b>', status: 400, message: '<script>x</script>', portal: { timezone: 'UTC', nav: [] } });
     expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(html).not.toContain('<script>x');
