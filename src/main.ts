@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
-import { readOrCreateLinkSecret } from './linkSecret.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Notifier } from './notify/notification.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
+import { loadSharedSecret } from './secrets/linkSecret.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
@@ -42,11 +42,25 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
-  const app = createWebApp(store);
+  // --- web portal (issue #5) ---------------------------------------------------------------
+  // One secret signs the approval links in Slack messages and the web sessions: every process
+  // must hold the same one (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
+  const secret = await loadSharedSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
+  const approvalLinks = new ApprovalLinks(secret, config.publicUrl);
+  const app = createWebApp({
+    deps,
+    logger,
+    publicUrl: config.publicUrl,
+    bind: config.bind,
+    secret,
+    approvalLinks,
+    slackConfigured: config.slack !== undefined,
+    slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
+    // recordings: the proxy's recording store, once it exists.
+  });
+  // --- end web portal -------------------------------------------------------------------------
 
   // --- Slack adapter and notification delivery (issue #3) -----------------------------------
-  // Personal approval links are signed with a key kept in DATA_DIR (created on first start).
-  const approvalLinks = new ApprovalLinks(await readOrCreateLinkSecret(join(config.dataDir, 'link_secret')), config.publicUrl);
   const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
   let slack: SlackAdapter | undefined;
   if (config.slack) {

@@ -2,6 +2,7 @@ import type { AccountRepository } from './accountRepository.js';
 import type { AuditRepository } from './auditRepository.js';
 import type { ChangeRepository } from './changeRepository.js';
 import type { CommandRepository } from './commandRepository.js';
+import type { LinkNonceRepository } from './linkNonceRepository.js';
 import type { OutboxRepository } from './outboxRepository.js';
 import type { PolicyRepository } from './policyRepository.js';
 import type { SessionRepository } from './sessionRepository.js';
@@ -16,6 +17,8 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly policy: PolicyRepository;
   readonly accounts: AccountRepository;
+  /** Used approval-link nonces (single-use links). */
+  readonly linkNonces: LinkNonceRepository;
   readonly outbox: OutboxRepository;
   readonly slackMessages: SlackMessageRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
+import { defineLinkNonceContract } from './linkNonceContract.js';
 import { defineOutboxContract } from './outboxContract.js';
 import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
@@ -80,7 +81,9 @@ if ('skipReason' in server) {
       },
     };
   };
+
   defineStoreContract('mongo', openMongo);
+  defineLinkNonceContract('mongo', openMongo);
   defineOutboxContract('mongo', openMongo);
   defineSlackMessageContract('mongo', openMongo);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { defineLinkNonceContract } from './linkNonceContract.js';
 import { defineOutboxContract } from './outboxContract.js';
 import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
@@ -21,5 +22,6 @@ async function openSqlite(): Promise<OpenedStore> {
 }
 
 defineStoreContract('sqlite', openSqlite);
+defineLinkNonceContract('sqlite', openSqlite);
 defineOutboxContract('sqlite', openSqlite);
 defineSlackMessageContract('sqlite', openSqlite);

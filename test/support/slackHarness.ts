@@ -88,7 +88,8 @@ export async function startSlackHarness(
     slack: { botToken: 'xoxb-test-token', apiUrl: fake.apiUrl },
     delivery: { pollMs: 50, backoffBaseMs: 50, backoffMaxMs: 200, ...options.delivery },
   });
-  const web = createWebApp(store);
+  // The real portal app: Bolt is mounted after the portal's router, as in main.ts.
+  const web = createWebApp({ deps, logger, publicUrl: PUBLIC_URL, bind: '127.0.0.1', secret: Buffer.alloc(32, 7), approvalLinks, slackConfigured: true });
   createSlackAdapter(
     { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, appToken: undefined, apiUrl: fake.apiUrl },
     { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger },

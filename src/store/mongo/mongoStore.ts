@@ -5,6 +5,8 @@ import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
+import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
@@ -31,6 +33,7 @@ export class MongoStore implements Store {
   readonly accounts: MongoAccountRepository;
   readonly outbox: MongoOutboxRepository;
   readonly slackMessages: MongoSlackMessageRepository;
+  readonly linkNonces: MongoLinkNonceRepository;
   private closed = false;
 
   private constructor(
@@ -38,6 +41,7 @@ export class MongoStore implements Store {
     readonly connection: Connection,
     readonly models: MongoModels,
     readonly slackModels: SlackModels,
+    readonly webModels: WebModels,
   ) {
     this.changes = new MongoChangeRepository(models);
     this.sessions = new MongoSessionRepository(models);
@@ -47,6 +51,7 @@ export class MongoStore implements Store {
     this.accounts = new MongoAccountRepository(models);
     this.outbox = new MongoOutboxRepository(slackModels);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
+    this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -71,7 +76,9 @@ export class MongoStore implements Store {
       await ensureIndexes(models);
       const slackModels = defineSlackModels(connection);
       await ensureIndexes(slackModels);
-      return new MongoStore(connection, models, slackModels);
+      const webModels = defineWebModels(connection);
+      await ensureIndexes(webModels);
+      return new MongoStore(connection, models, slackModels, webModels);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;

@@ -135,4 +135,18 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX slack_messages_change ON slack_messages(change_code, posted_at);
   `,
   },
+  {
+    id: '005-web',
+    sql: `
+  -- Nonces of approval links already used: a link decides once, whichever process serves it.
+  CREATE TABLE used_link_nonces (
+    nonce TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    approver TEXT NOT NULL,
+    used_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX used_link_nonces_expiry ON used_link_nonces(expires_at);
+  `,
+  },
 ];

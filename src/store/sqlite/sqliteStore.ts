@@ -8,6 +8,7 @@ import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditRepository;
   readonly policy: SqlitePolicyRepository;
   readonly accounts: SqliteAccountRepository;
+  readonly linkNonces: SqliteLinkNonceRepository;
   readonly outbox: SqliteOutboxRepository;
   readonly slackMessages: SqliteSlackMessageRepository;
   private closed = false;
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditRepository(db);
     this.policy = new SqlitePolicyRepository(db);
     this.accounts = new SqliteAccountRepository(db);
+    this.linkNonces = new SqliteLinkNonceRepository(db);
     this.outbox = new SqliteOutboxRepository(db);
     this.slackMessages = new SqliteSlackMessageRepository(db);
   }

@@ -32,7 +32,7 @@ beforeAll(async () => {
   adapter = createSlackAdapter(
     { botToken: 'xoxb-socket', signingSecret: undefined, appToken: 'xapp-1-socket', apiUrl: fake.apiUrl },
     { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger },
-    createWebApp(store),
+    createWebApp({ deps, logger, publicUrl: 'https://changeguard.example', bind: '127.0.0.1', secret: Buffer.alloc(32, 3), approvalLinks, slackConfigured: true }),
     logger,
   );
   await adapter.start();

@@ -6,7 +6,7 @@ import { SLACK_EVENTS_PATH } from '../../../src/slack/slackAdapter.js';
 const manifest = parse(readFileSync(new URL('../../../manifest.yml', import.meta.url), 'utf8')) as {
   display_information: { name: string; description: string; long_description: string };
   features: { app_home: Record<string, boolean>; bot_user: { display_name: string }; slash_commands: { command: string; url: string; should_escape: boolean }[] };
-  oauth_config: { scopes: { bot: string[]; user?: string[] } };
+  oauth_config: { redirect_urls?: string[]; scopes: { bot: string[]; user?: string[] } };
   settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
 };
 
@@ -32,6 +32,11 @@ describe('manifest.yml', () => {
     // commands: /change. chat:write: chat.postMessage and chat.update (outbox). views.* and
     // response URLs need no scope; app_home_opened needs none either.
     expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
-    expect(manifest.oauth_config.scopes.user).toBeUndefined();
+    // openid: Sign in with Slack on the web pages (the user's Slack id, nothing more).
+    expect(manifest.oauth_config.scopes.user).toEqual(['openid']);
+  });
+
+  it('sends Sign in with Slack back to the web callback', () => {
+    expect(manifest.oauth_config.redirect_urls?.map((url) => new URL(url).pathname)).toEqual(['/auth/slack/callback']);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const SECRET_BYTES = 32;
 
@@ -35,4 +35,14 @@ export async function readOrCreateLinkSecret(file: string): Promise<Buffer> {
 function check(secret: Buffer, file: string): Buffer {
   if (secret.length < SECRET_BYTES) throw new Error(`${file}: the approval link secret must hold at least ${SECRET_BYTES} bytes`);
   return secret;
+}
+
+/**
+ * The secret behind approval links and web sessions: CHANGEGUARD_SECRET (hex) when given, else
+ * `$DATA_DIR/link_secret`. Every process serving the web pages or posting approval links must
+ * hold the same bytes: set the variable on all of them, or share DATA_DIR.
+ */
+export async function loadSharedSecret(source: { readonly hex?: string | undefined; readonly dataDir: string }): Promise<Buffer> {
+  if (source.hex) return Buffer.from(source.hex, 'hex');
+  return readOrCreateLinkSecret(join(source.dataDir, 'link_secret'));
 }
