@@ -3,6 +3,7 @@ import type { AuditRepository } from './auditRepository.js';
 import type { ChangeRepository } from './changeRepository.js';
 import type { CommandRepository } from './commandRepository.js';
 import type { PolicyRepository } from './policyRepository.js';
+import type { ReportScheduleRepository } from './reportScheduleRepository.js';
 import type { SessionRepository } from './sessionRepository.js';
 
 /** Everything the services persist. One implementation per backend (sqlite/, mongo/). */
@@ -14,6 +15,7 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly policy: PolicyRepository;
   readonly accounts: AccountRepository;
+  readonly reportSchedules: ReportScheduleRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

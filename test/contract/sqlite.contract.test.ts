@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
-import { defineStoreContract } from './storeContract.js';
+import { defineReportScheduleContract } from './reportScheduleContract.js';
+import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
-defineStoreContract('sqlite', async () => {
+async function openSqlite(): Promise<OpenedStore> {
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-contract-'));
   const file = join(dir, 'changeguard.db');
   const store = SqliteStore.open(file);
@@ -16,4 +17,7 @@ defineStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+defineStoreContract('sqlite', openSqlite);
+defineReportScheduleContract('sqlite', openSqlite);

@@ -7,6 +7,7 @@ import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
+import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
 
 export interface MongoStoreOptions {
@@ -26,6 +27,7 @@ export class MongoStore implements Store {
   readonly audit: MongoAuditRepository;
   readonly policy: MongoPolicyRepository;
   readonly accounts: MongoAccountRepository;
+  readonly reportSchedules: MongoReportScheduleRepository;
   private closed = false;
 
   private constructor(
@@ -39,6 +41,7 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditRepository(models);
     this.policy = new MongoPolicyRepository(connection, models);
     this.accounts = new MongoAccountRepository(models);
+    this.reportSchedules = new MongoReportScheduleRepository(models);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */

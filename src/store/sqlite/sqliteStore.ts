@@ -9,6 +9,7 @@ import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
+import { SqliteReportScheduleRepository } from './sqliteReportScheduleRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
 
 /**
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditRepository;
   readonly policy: SqlitePolicyRepository;
   readonly accounts: SqliteAccountRepository;
+  readonly reportSchedules: SqliteReportScheduleRepository;
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
@@ -32,6 +34,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditRepository(db);
     this.policy = new SqlitePolicyRepository(db);
     this.accounts = new SqliteAccountRepository(db);
+    this.reportSchedules = new SqliteReportScheduleRepository(db);
   }
 
   /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */
