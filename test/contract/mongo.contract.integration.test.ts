@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
+import { MongoAgendaBackend } from '../../src/jobs/mongoAgendaBackend.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
 import { findMongoTestServer } from '../support/mongoTestServer.js';
+import { defineJobRepositoryContract } from './jobRepositoryContract.js';
 import { defineReportScheduleContract } from './reportScheduleContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
@@ -21,7 +23,11 @@ if ('skipReason' in server) {
   const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
   let opened = 0;
 
-  const openMongo = async (): Promise<OpenedStore> => {
+  interface OpenedMongo extends OpenedStore {
+    readonly store: MongoStore;
+    readonly openSecond: () => Promise<MongoStore>;
+  }
+  const openMongo = async (): Promise<OpenedMongo> => {
     // A database of its own per test, so tests neither see each other's data nor a real one.
     const dbName = `changeguard_contract_${runId}_${++opened}`;
     const store = await MongoStore.connect(server.uri, { dbName });
@@ -39,4 +45,17 @@ if ('skipReason' in server) {
   };
   defineStoreContract('mongo', openMongo);
   defineReportScheduleContract('mongo', openMongo);
+  // The reference implementation, so the SQLite repository is held to the same behaviour.
+  defineJobRepositoryContract('mongo', async () => {
+    const opened = await openMongo();
+    const repositoryOf = (store: MongoStore) => new MongoAgendaBackend(store.connection.db!).repository;
+    return {
+      repository: repositoryOf(opened.store),
+      openSecond: async () => {
+        const second = await opened.openSecond();
+        return { repository: repositoryOf(second), close: () => second.close() };
+      },
+      cleanup: opened.cleanup,
+    };
+  });
 }
