@@ -5,7 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
+import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
+import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
+import { LoggingNotifier } from './notify/loggingNotifier.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
@@ -35,10 +38,24 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
+  // --- scheduler (issue #6): windows, reminders, expiry and reports on Agenda, in the store's database.
+  // LoggingNotifier stands in until the Slack/outbox notifier is wired: pass that one here.
+  const scheduler = await startScheduler({
+    store,
+    deps,
+    notifier: new LoggingNotifier(logger),
+    logger: logger.child({ component: 'scheduler' }),
+    settings: { ...DEFAULT_SCHEDULER_SETTINGS, ...config.scheduler },
+  });
+  // --- end scheduler
+
   const app = createWebApp(store);
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await scheduler.stop();
+    throw error;
   });
   const address = http.address();
   logger.info({ address, store: store.kind }, 'changeguard started');
@@ -50,6 +67,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     http,
     stop() {
       stopping ??= (async () => {
+        // First: no new jobs, running ones finish (bounded) while the store is still open.
+        await scheduler.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
         await store.close();

@@ -14,9 +14,13 @@ import { DONE, skipped, type TimedStepResult } from './timedStepResult.js';
 export async function remindApprovers(deps: ServiceDeps, notifier: Notifier, code: string, settings: ReminderSettings): Promise<TimedStepResult> {
   const change = await loadChange(deps, code);
   const group = await deps.policies.group(change.group);
-  if (!group) return skipped(`access group ${change.group} of ${change.code} no longer exists`);
+  if (!group) return skipped(`access group ${change.group} of ${change.code} no longer exists`, { obsolete: true });
   const decision = decideApprovalReminder(change, group, deps.clock(), settings);
-  if (!decision.due) return skipped(`${change.code}: no reminder due (${decision.reason.replaceAll('_', ' ')})`);
+  if (!decision.due) {
+    // No later reminder can be due either once the request is decided or its deadline passed.
+    const obsolete = decision.reason === 'not_pending' || decision.reason === 'deadline_passed';
+    return skipped(`${change.code}: no reminder due (${decision.reason.replaceAll('_', ' ')})`, { obsolete });
+  }
 
   const users = await Promise.all(decision.waitingFor.map((id) => deps.policies.user(id)));
   const audience: Audience[] = decision.waitingFor.map((user) => ({ user }));

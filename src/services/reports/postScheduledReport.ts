@@ -17,7 +17,7 @@ export async function postScheduledReport(
   scheduleId: string,
 ): Promise<TimedStepResult> {
   const schedule = await deps.store.reportSchedules.findById(scheduleId);
-  if (!schedule) return skipped(`report schedule ${scheduleId} no longer exists`);
+  if (!schedule) return skipped(`report schedule ${scheduleId} no longer exists`, { obsolete: true });
   const period = reportedPeriod(schedule, deps.clock());
   const report = await buildPeriodReport(deps, period);
   const title = `${schedule.period === 'daily' ? 'Daily' : 'Weekly'} report ${schedule.id}`;
