@@ -54,11 +54,14 @@ export class JobFilter {
 
   private matchDataPath(segments: readonly string[], value: unknown): void {
     const path = jsonPath(segments);
+    // The JSON type is checked too: SQLite would otherwise equate true with 1, and an
+    // array's JSON text with a string spelling it.
     if (value === null || value === undefined) this.add('json_extract(data, ?) IS NULL', path);
     else if (typeof value === 'boolean') this.add('json_type(data, ?) = ?', path, value ? 'true' : 'false');
-    else if (typeof value === 'string' || typeof value === 'number') this.add('json_extract(data, ?) = ?', path, value);
-    else if (value instanceof Date) this.add('json_extract(data, ?) = ?', path, value.toISOString());
-    else this.add('json_extract(data, ?) = json(?)', path, JSON.stringify(toJsonValue(value)));
+    else if (typeof value === 'string' || value instanceof Date) {
+      this.add("json_type(data, ?) = 'text' AND json_extract(data, ?) = ?", path, path, value instanceof Date ? value.toISOString() : value);
+    } else if (typeof value === 'number') this.add("json_type(data, ?) IN ('integer', 'real') AND json_extract(data, ?) = ?", path, path, value);
+    else this.add("json_type(data, ?) IN ('array', 'object') AND json_extract(data, ?) = json(?)", path, path, JSON.stringify(toJsonValue(value)));
   }
 }
 

@@ -49,7 +49,8 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
         result: null,
       };
     });
-    const window = (c: Change) => `${c.windowStart.toISOString()} to ${c.windowEnd.toISOString()}`;
+    // ISO 8601 intervals: start/end.
+    const window = (c: Change) => `${c.windowStart.toISOString()}/${c.windowEnd.toISOString()}`;
     await deps.audit.record(actor, {
       status: 'S',
       eventType: 'RESCHEDULE',
