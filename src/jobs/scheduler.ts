@@ -30,7 +30,6 @@ const OPEN_STATUSES = ['pending_approval', 'approved', 'in_progress'] as const;
 export class Scheduler {
   readonly agenda: Agenda;
   private readonly context: JobContext;
-  private readonly running = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -69,13 +68,20 @@ export class Scheduler {
     this.stopping ??= (async () => {
       this.unsubscribe?.();
       if (!this.agenda.isActiveJobProcessor()) return;
+      const ids = (jobs: number | JobParameters[]) => (Array.isArray(jobs) ? jobs.flatMap((job) => (job._id ? [String(job._id)] : [])) : []);
       const stats = await this.agenda.getRunningStats(true);
-      const held = Array.isArray(stats.lockedJobs) ? stats.lockedJobs.flatMap((job: JobParameters) => (job._id ? [String(job._id)] : [])) : [];
+      const running = new Set(ids(stats.runningJobs));
+      const held = ids(stats.lockedJobs).filter((id) => !running.has(id));
+      // A queued job whose time comes during the drain still starts; it is not idle then.
+      const startedMeanwhile = new Set<string>();
+      const track = (job: { attrs: JobParameters }) => void startedMeanwhile.add(String(job.attrs._id));
+      this.agenda.on('start', track);
       const drained = await this.agenda.drain({ timeout: this.parts.settings.shutdownGraceMs });
+      this.agenda.off('start', track);
       if (drained.timedOut) {
         this.parts.logger.warn({ running: drained.running }, 'scheduler stopped with jobs still running; they run again elsewhere when their locks expire');
       }
-      const idle = held.filter((id) => !this.running.has(id));
+      const idle = held.filter((id) => !startedMeanwhile.has(id));
       if (idle.length > 0) await this.agenda.db.unlockJobs(idle);
       this.parts.logger.info({ finished: drained.completed, released: idle.length }, 'scheduler stopped');
     })();
@@ -121,12 +127,6 @@ export class Scheduler {
   private logJobLifecycle(): void {
     const { logger } = this.parts;
     const about = (job: { attrs: JobParameters }) => ({ job: job.attrs.name, id: String(job.attrs._id), data: job.attrs.data });
-    this.agenda.on('start', (job) => {
-      if (job.attrs._id) this.running.add(String(job.attrs._id));
-    });
-    this.agenda.on('complete', (job) => {
-      if (job.attrs._id) this.running.delete(String(job.attrs._id));
-    });
     this.agenda.on('fail', (error, job) => {
       logger.warn({ ...about(job), failCount: job.attrs.failCount, err: error }, 'scheduled job failed');
     });
