@@ -38,7 +38,8 @@ export const reportScheduleInputSchema = z.object({
     .regex(REPORT_SCHEDULE_ID_PATTERN, 'must be 1 to 40 letters, digits or dashes, starting with a letter or digit'),
   period: z.enum(REPORT_PERIODS, { message: `expected ${REPORT_PERIODS.join(' or ')}` }),
   cron,
-  timezone: timezone.default('UTC'),
+  /** Absent: the policy's `settings.timezone`. */
+  timezone: timezone.optional(),
   channel,
 });
 

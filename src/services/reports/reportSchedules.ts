@@ -24,9 +24,16 @@ export async function createReportSchedule(deps: ServiceDeps, notifier: Notifier
   const id = typeof input.id === 'string' ? input.id.trim().toLowerCase() : '';
   return auditRefusals(deps, actor, 'CREATE', id, async () => {
     await requireManager(deps, actor);
-    const value = parse(reportScheduleInputSchema, input);
+    const { timezone, ...value } = parse(reportScheduleInputSchema, input);
     const now = deps.clock();
-    const schedule: ReportSchedule = { ...value, createdBy: actor.userId, createdAt: now, updatedAt: now, version: 0 };
+    const schedule: ReportSchedule = {
+      ...value,
+      timezone: timezone ?? (await deps.policies.current()).policy.settings.timezone,
+      createdBy: actor.userId,
+      createdAt: now,
+      updatedAt: now,
+      version: 0,
+    };
     try {
       await deps.store.reportSchedules.create(schedule);
     } catch (error) {

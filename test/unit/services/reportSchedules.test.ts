@@ -61,6 +61,12 @@ describe('report schedules', () => {
     ]);
   });
 
+  it('reads the cron in the policy time zone unless the schedule names one', async () => {
+    await store.policy.apply({ replace: {}, settings: { ...policy.settings, timezone: 'America/New_York' } });
+    expect((await createReportSchedule(deps, notifier, { id: 'ny', period: 'daily', cron: '0 8 * * *' }, erin)).timezone).toBe('America/New_York');
+    expect((await createReportSchedule(deps, notifier, { id: 'utc', period: 'daily', cron: '0 8 * * *', timezone: 'UTC' }, erin)).timezone).toBe('UTC');
+  });
+
   it('says what is wrong with each field, and refuses a taken id', async () => {
     const bad = await refusal(createReportSchedule(deps, notifier, { id: 'x y', period: 'monthly' as 'daily', cron: '0 8 * *', timezone: 'Mars/Olympus', channel: '#audit' }, erin));
     expect(bad).toMatchObject({
