@@ -9,11 +9,13 @@ import { benchAuditTrail } from './auditTrail.bench.js';
 import { formatTable, type BenchRow } from './lib/benchRow.js';
 import { benchRuleEvaluation } from './ruleEvaluation.bench.js';
 import { benchScriptAudit } from './scriptAudit.bench.js';
+import { benchSlackAck } from './slackAck.bench.js';
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ['rule evaluation', benchRuleEvaluation],
   ['script audit', benchScriptAudit],
   ['audit trail', benchAuditTrail],
+  ['slack ack', benchSlackAck],
 ];
 
 const only = process.argv.slice(2);

@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
 import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
 import { startScheduler } from './jobs/startScheduler.js';
+import { readOrCreateLinkSecret } from './linkSecret.js';
 import { createLogger, type Logger } from './logger.js';
-import { LoggingNotifier } from './notify/loggingNotifier.js';
+import type { Notifier } from './notify/notification.js';
+import { startNotificationSystem } from './notify/notificationSystem.js';
+import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
+import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
 import { openStore } from './store/openStore.js';
 import { createWebApp } from './web/webApp.js';
 
@@ -19,6 +23,8 @@ export interface RunningChangeguard {
   readonly config: Config;
   readonly deps: ServiceDeps;
   readonly http: Server;
+  /** Where adapters raise notifications (Slack through the outbox, or the outbox alone). */
+  readonly notifier: Notifier;
   stop(): Promise<void>;
 }
 
@@ -38,18 +44,32 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
+  const app = createWebApp(store);
+
+  // --- Slack adapter and notification delivery (issue #3) -----------------------------------
+  // Personal approval links are signed with a key kept in DATA_DIR (created on first start).
+  const approvalLinks = new ApprovalLinks(await readOrCreateLinkSecret(join(config.dataDir, 'link_secret')), config.publicUrl);
+  const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
+  let slack: SlackAdapter | undefined;
+  if (config.slack) {
+    const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };
+    // HTTP mode mounts POST /slack/events on `app` here, before it listens.
+    slack = createSlackAdapter(config.slack, context, app, logger);
+    await slack.start();
+    logger.info({ mode: slack.mode }, slack.mode === 'socket' ? 'Slack connected in Socket Mode' : 'Slack events served at /slack/events');
+  }
+  // --- end of Slack adapter and notification delivery ---------------------------------------
+
   // --- scheduler (issue #6): windows, reminders, expiry and reports on Agenda, in the store's database.
-  // LoggingNotifier stands in until the Slack/outbox notifier is wired: pass that one here.
   const scheduler = await startScheduler({
     store,
     deps,
-    notifier: new LoggingNotifier(logger),
+    notifier: notifications.notifier,
     logger: logger.child({ component: 'scheduler' }),
     settings: { ...DEFAULT_SCHEDULER_SETTINGS, ...config.scheduler },
   });
   // --- end scheduler
 
-  const app = createWebApp(store);
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
@@ -65,10 +85,13 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     config,
     deps,
     http,
+    notifier: notifications.notifier,
     stop() {
       stopping ??= (async () => {
-        // First: no new jobs, running ones finish (bounded) while the store is still open.
+        // First: no new jobs, running ones finish (bounded) while the store and notifier still work.
         await scheduler.stop();
+        await slack?.stop();
+        await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
         await store.close();

@@ -26,7 +26,7 @@ export interface JobContext {
 const STEPS: Readonly<Record<TimedStep, (context: JobContext, code: string) => Promise<TimedStepResult>>> = {
   'approval-reminder': ({ deps, notifier, settings }, code) =>
     remindApprovers(deps, notifier, code, { everyMs: settings.reminderEveryMs, escalateAfter: settings.escalateAfter }),
-  'approval-expire': ({ deps, notifier }, code) => expireUnapprovedChange(deps, notifier, code),
+  'approval-expire': ({ deps }, code) => expireUnapprovedChange(deps, code),
   'window-open': ({ deps, notifier }, code) => announceWindowOpen(deps, notifier, code),
   'window-expiring': ({ deps, notifier, settings }, code) => warnWindowExpiring(deps, notifier, code, { leadMs: settings.expiringLeadMs }),
   'window-close': ({ deps, notifier }, code) => closeChangeWindow(deps, notifier, code),

@@ -4,7 +4,9 @@ import { MongoAgendaBackend } from '../../src/jobs/mongoAgendaBackend.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
 import { findMongoTestServer } from '../support/mongoTestServer.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
+import { defineOutboxContract } from './outboxContract.js';
 import { defineReportScheduleContract } from './reportScheduleContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
 /**
@@ -44,6 +46,8 @@ if ('skipReason' in server) {
     };
   };
   defineStoreContract('mongo', openMongo);
+  defineOutboxContract('mongo', openMongo);
+  defineSlackMessageContract('mongo', openMongo);
   defineReportScheduleContract('mongo', openMongo);
   // The reference implementation, so the SQLite repository is held to the same behaviour.
   defineJobRepositoryContract('mongo', async () => {

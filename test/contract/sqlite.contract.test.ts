@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { SqliteJobRepository } from '../../src/jobs/sqliteBackend/sqliteJobRepository.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
+import { defineOutboxContract } from './outboxContract.js';
 import { defineReportScheduleContract } from './reportScheduleContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
 interface OpenedSqlite extends OpenedStore {
@@ -27,6 +29,8 @@ async function openSqlite(): Promise<OpenedSqlite> {
 }
 
 defineStoreContract('sqlite', openSqlite);
+defineOutboxContract('sqlite', openSqlite);
+defineSlackMessageContract('sqlite', openSqlite);
 defineReportScheduleContract('sqlite', openSqlite);
 defineJobRepositoryContract('sqlite', async () => {
   const opened = await openSqlite();

@@ -19,8 +19,10 @@ const CLOSED_BY_WINDOW: readonly ChangeStatus[] = ['completed', 'incomplete'];
 /**
  * At the window's end: live sessions are cut (the proxy serving each sees it and closes it),
  * the change audit decides completed / incomplete (or expired when no session ran), and the
- * summary goes to the audit channel and the requester. Safe to run twice: the second run
- * finds the change closed and repeats only the summary, which the notifier de-duplicates.
+ * summary goes to the audit channel. The requester hears of the outcome from the
+ * `change.closed` / `change.expired` event, in the thread of their copy of the request, as
+ * for any other outcome. Safe to run twice: the second run finds the change closed and
+ * repeats only the summary, which the notifier de-duplicates.
  */
 export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, code: string): Promise<TimedStepResult> {
   const current = await loadChange(deps, code);
@@ -49,12 +51,13 @@ export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, c
 
   await notifier.notify({
     type: 'window.closed',
-    audience: [{ role: 'audit' }, { user: change.requester }],
+    audience: [{ role: 'audit' }],
     data: {
       change: summariseChange(change),
       details: {
         status: change.status,
-        outcome: audit?.outcome ?? change.status,
+        // Worded as the change's own thread replies word it.
+        outcome: (audit?.outcome ?? change.status).replaceAll('_', ' '),
         planned: audit?.counts.planned ?? 0,
         executed: audit?.counts.executed ?? 0,
         missing: audit?.counts.missing ?? 0,

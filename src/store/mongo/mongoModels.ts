@@ -240,12 +240,15 @@ export function defineModels(connection: Connection): MongoModels {
   };
 }
 
+/** Model sets defined in their own files (mongoSlackModels.ts) are indexed the same way. */
+type ModelSet = { readonly [name: string]: Model<any> };
+
 /**
  * Creates the collections and their indexes. `createIndexes`, not `syncIndexes`: during a
  * rolling upgrade an older process would otherwise drop the indexes a newer one declares.
  * An index that is no longer wanted is dropped by hand (or by a later migration).
  */
-export async function ensureIndexes(models: MongoModels): Promise<void> {
+export async function ensureIndexes(models: MongoModels | ModelSet): Promise<void> {
   for (const model of Object.values(models) as Model<unknown>[]) {
     await model.createCollection().catch((error: unknown) => {
       // 48 NamespaceExists: another process (or an earlier start) created it first.

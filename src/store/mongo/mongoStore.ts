@@ -5,10 +5,13 @@ import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
 import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
+import { MongoSlackMessageRepository } from './mongoSlackMessageRepository.js';
+import { defineSlackModels, type SlackModels } from './mongoSlackModels.js';
 
 export interface MongoStoreOptions {
   /** Overrides the database named in the URI (tests use a throwaway one per run). */
@@ -27,6 +30,8 @@ export class MongoStore implements Store {
   readonly audit: MongoAuditRepository;
   readonly policy: MongoPolicyRepository;
   readonly accounts: MongoAccountRepository;
+  readonly outbox: MongoOutboxRepository;
+  readonly slackMessages: MongoSlackMessageRepository;
   readonly reportSchedules: MongoReportScheduleRepository;
   private closed = false;
 
@@ -34,6 +39,7 @@ export class MongoStore implements Store {
     /** This store's own connection (never mongoose's global one); Agenda's backend shares it. */
     readonly connection: Connection,
     readonly models: MongoModels,
+    readonly slackModels: SlackModels,
   ) {
     this.changes = new MongoChangeRepository(models);
     this.sessions = new MongoSessionRepository(models);
@@ -41,6 +47,8 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditRepository(models);
     this.policy = new MongoPolicyRepository(connection, models);
     this.accounts = new MongoAccountRepository(models);
+    this.outbox = new MongoOutboxRepository(slackModels);
+    this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.reportSchedules = new MongoReportScheduleRepository(models);
   }
 
@@ -64,7 +72,9 @@ export class MongoStore implements Store {
     try {
       const models = defineModels(connection);
       await ensureIndexes(models);
-      return new MongoStore(connection, models);
+      const slackModels = defineSlackModels(connection);
+      await ensureIndexes(slackModels);
+      return new MongoStore(connection, models, slackModels);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;

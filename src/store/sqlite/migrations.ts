@@ -94,6 +94,48 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   },
   {
+    id: '002-slack-outbox',
+    sql: `
+  -- One row per notification and destination. The payload is JSON text read back as is
+  -- (no date revival): it is whatever the notification carried. rowid breaks time ties.
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    dedupe_key TEXT UNIQUE,
+    type TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    channel TEXT,
+    placement TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    claimed_by TEXT,
+    claimed_until INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    delivered_channel TEXT,
+    delivered_ts TEXT
+  );
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+  CREATE INDEX outbox_claims ON outbox(status, claimed_until);
+  CREATE INDEX outbox_newest ON outbox(created_at);
+  CREATE INDEX outbox_audience ON outbox(audience, created_at);
+
+  CREATE TABLE slack_messages (
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    change_code TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    posted_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, ts)
+  );
+  CREATE INDEX slack_messages_change ON slack_messages(change_code, posted_at);
+  `,
+  },
+  {
     // Agenda's jobs (src/jobs/sqliteBackend) and the report schedules they run.
     id: '004-jobs',
     sql: `

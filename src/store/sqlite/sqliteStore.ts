@@ -8,9 +8,11 @@ import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
 import { SqliteReportScheduleRepository } from './sqliteReportScheduleRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
+import { SqliteSlackMessageRepository } from './sqliteSlackMessageRepository.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so the CLI can read while the
@@ -24,6 +26,8 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditRepository;
   readonly policy: SqlitePolicyRepository;
   readonly accounts: SqliteAccountRepository;
+  readonly outbox: SqliteOutboxRepository;
+  readonly slackMessages: SqliteSlackMessageRepository;
   readonly reportSchedules: SqliteReportScheduleRepository;
   private closed = false;
 
@@ -34,6 +38,8 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditRepository(db);
     this.policy = new SqlitePolicyRepository(db);
     this.accounts = new SqliteAccountRepository(db);
+    this.outbox = new SqliteOutboxRepository(db);
+    this.slackMessages = new SqliteSlackMessageRepository(db);
     this.reportSchedules = new SqliteReportScheduleRepository(db);
   }
 

@@ -123,7 +123,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const [warning] = await waitFor('the expiring warning', () => notifier.ofType('window.expiring').length === 1 && notifier.ofType('window.expiring'));
       expect(warning).toMatchObject({ audience: [{ user: 'alice' }], data: { details: { activeSessions: 1 } } });
       const [closed] = await waitFor('the window to close', () => notifier.ofType('window.closed').length === 1 && notifier.ofType('window.closed'));
-      expect(closed).toMatchObject({ audience: [{ role: 'audit' }, { user: 'alice' }], data: { details: { status: 'completed', outcome: 'completed', terminatedSessions: 1 } } });
+      expect(closed).toMatchObject({ audience: [{ role: 'audit' }], data: { details: { status: 'completed', outcome: 'completed', terminatedSessions: 1 } } });
       expect(await store.changes.findByCode(change.code)).toMatchObject({ status: 'completed' });
       expect((await store.sessions.findById(session.id))?.state).toBe('terminated');
       expect(notifier.ofType('window.opened')[0]).toMatchObject({ audience: [{ user: 'alice' }, { slackChannel: 'C01WEBOPS' }] });
@@ -135,9 +135,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const { deps, store, notifier, scheduler } = await process();
       await scheduler.start();
       const change = await file(deps, 900, 3000);
-      const [expired] = await waitFor('the request to expire', () => notifier.ofType('access.request_expired').length === 1 && notifier.ofType('access.request_expired'));
-      expect(expired).toMatchObject({ audience: [{ user: 'alice' }], data: { change: { code: change.code } } });
-      expect((await store.changes.findByCode(change.code))?.status).toBe('expired');
+      await waitFor('the request to expire', async () => (await store.changes.findByCode(change.code))?.status === 'expired');
       const reminders = notifier.ofType('access.approval_reminder').map((n) => n.data.details as { reminder: number; escalated: boolean });
       expect(reminders.length).toBeGreaterThan(0);
       expect(reminders.map((r) => r.reminder)).toEqual([...new Set(reminders.map((r) => r.reminder))].sort((a, b) => a - b));

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change } from '../../../src/domain/change/change.js';
 import type { Session } from '../../../src/domain/session/session.js';
 import { announceWindowOpen } from '../../../src/services/changes/announceWindowOpen.js';
+import type { DomainEvent } from '../../../src/services/domainEvents.js';
 import { startChange } from '../../../src/services/changes/changeWindow.js';
 import { WINDOW_CLOSED_REASON, closeChangeWindow } from '../../../src/services/changes/closeChangeWindow.js';
 import { expireUnapprovedChange } from '../../../src/services/changes/expireUnapprovedChange.js';
@@ -115,7 +116,7 @@ describe('window-expiring', () => {
 });
 
 describe('window-close', () => {
-  it('cuts live sessions, audits the script and reports completed to the audit channel and the requester', async () => {
+  it('cuts live sessions, audits the script and reports completed to the audit channel', async () => {
     const change = await approvedChange();
     clock.set(new Date(START.getTime() + MINUTE));
     await workIn(change, 's1', ['systemctl restart nginx', 'tail -n 50 /var/log/nginx/error.log']);
@@ -130,7 +131,7 @@ describe('window-close', () => {
     expect(notifier.sent).toEqual([
       {
         type: 'window.closed',
-        audience: [{ role: 'audit' }, { user: 'alice' }],
+        audience: [{ role: 'audit' }],
         data: {
           change: expect.objectContaining({ code: change.code, status: 'completed' }),
           details: { status: 'completed', outcome: 'completed', planned: 2, executed: 2, missing: 0, partial: 0, extra: 0, blocked: 0, terminatedSessions: 1 },
@@ -151,7 +152,7 @@ describe('window-close', () => {
     clock.set(END);
     for (const change of [extras, partial, idle]) await closeChangeWindow(deps, notifier, change.code);
     const outcomes = Object.fromEntries(notifier.sent.map((n) => [n.data.change?.code, n.data.details]));
-    expect(outcomes[extras.code]).toMatchObject({ status: 'completed', outcome: 'completed_with_extras', extra: 1 });
+    expect(outcomes[extras.code]).toMatchObject({ status: 'completed', outcome: 'completed with extras', extra: 1 });
     expect(outcomes[partial.code]).toMatchObject({ status: 'incomplete', outcome: 'incomplete', missing: 1 });
     expect(outcomes[idle.code]).toMatchObject({ status: 'expired', outcome: 'expired', planned: 0 });
     expect((await store.changes.findByCode(idle.code))?.status).toBe('expired');
@@ -182,28 +183,28 @@ describe('window-close', () => {
 });
 
 describe('approval-expire', () => {
-  it('expires a request still pending when its window opens, and tells the requester', async () => {
+  it('expires a request still pending when its window opens, once, raising change.expired for the requester', async () => {
+    const events: DomainEvent[] = [];
+    deps.events.subscribe((event) => void events.push(event));
     const change = await fileChange();
     clock.set(new Date(START.getTime() - 1));
-    expect(await expireUnapprovedChange(deps, notifier, change.code)).toMatchObject({ done: false, skipped: expect.stringMatching(/may be approved until/) });
+    expect(await expireUnapprovedChange(deps, change.code)).toMatchObject({ done: false, skipped: expect.stringMatching(/may be approved until/) });
     clock.set(START);
-    expect(await expireUnapprovedChange(deps, notifier, change.code)).toEqual({ done: true });
+    expect(await expireUnapprovedChange(deps, change.code)).toEqual({ done: true });
     expect((await store.changes.findByCode(change.code))?.status).toBe('expired');
-    expect(notifier.sent).toMatchObject([
-      { type: 'access.request_expired', audience: [{ user: 'alice' }], data: { details: { previousStatus: 'pending_approval' } }, dedupeKey: `access.request_expired:${change.code}` },
-    ]);
-    expect(await expireUnapprovedChange(deps, notifier, change.code)).toMatchObject({ done: false });
-    expect(notifier.sent).toHaveLength(1);
+    expect(await expireUnapprovedChange(deps, change.code)).toMatchObject({ done: false });
+    expect(events.filter((e) => e.type === 'change.expired')).toMatchObject([{ change: { code: change.code, requester: 'alice' } }]);
+    expect((await store.audit.list({ eventType: 'EXPIRE' })).records).toMatchObject([{ actor: 'system', details: 'not approved before the window opened' }]);
   });
 
   it('leaves an approved change alone, and gives a change filed inside its window until the end', async () => {
     const approved = await approvedChange();
     clock.set(START);
-    expect(await expireUnapprovedChange(deps, notifier, approved.code)).toMatchObject({ done: false, skipped: `${approved.code} is approved` });
+    expect(await expireUnapprovedChange(deps, approved.code)).toMatchObject({ done: false, skipped: `${approved.code} is approved` });
     const late = await fileChange({ start: new Date(START.getTime() - 30 * MINUTE) });
     clock.set(new Date(END.getTime() - 1));
-    expect(await expireUnapprovedChange(deps, notifier, late.code)).toMatchObject({ done: false });
+    expect(await expireUnapprovedChange(deps, late.code)).toMatchObject({ done: false });
     clock.set(END);
-    expect(await expireUnapprovedChange(deps, notifier, late.code)).toEqual({ done: true });
+    expect(await expireUnapprovedChange(deps, late.code)).toEqual({ done: true });
   });
 });
