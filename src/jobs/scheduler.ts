@@ -91,7 +91,14 @@ export class Scheduler {
   /** Re-applies every open change's timeline and every report schedule (idempotent). */
   async reconcile(): Promise<void> {
     const changes = await this.parts.deps.store.changes.list({ statuses: [...OPEN_STATUSES] });
-    for (const change of changes) await planChangeJobs(this.context, change, 'reconcile');
+    for (const change of changes) {
+      try {
+        await planChangeJobs(this.context, change, 'reconcile');
+      } catch (error) {
+        // One change that cannot be planned must not keep the others (or start-up) waiting.
+        this.parts.logger.error({ err: error, change: change.code }, 'could not schedule the steps of a change');
+      }
+    }
     await reconcileReportJobs(this.context);
   }
 
