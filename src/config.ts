@@ -10,6 +10,12 @@ const port = (name: string, fallback: number) =>
     .max(65535, `${name}: expected a port number from 0 to 65535`)
     .default(fallback);
 
+const positive = (name: string, unit: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name}: expected a number of ${unit}` })
+    .positive(`${name}: expected a positive number of ${unit}`)
+    .default(fallback);
+
 const optionalText = z
   .string()
   .optional()
@@ -42,6 +48,15 @@ const envSchema = z.object({
   PROXY_PORT: port('PROXY_PORT', 2222),
   PROXY_BIND: z.string().min(1).default('127.0.0.1'),
   PROXY_HOST_KEY_FILE: optionalText,
+  WINDOW_EXPIRING_MINUTES: positive('WINDOW_EXPIRING_MINUTES', 'minutes', 15),
+  APPROVAL_REMINDER_HOURS: positive('APPROVAL_REMINDER_HOURS', 'hours', 4),
+  APPROVAL_ESCALATE_AFTER: z.coerce
+    .number({ message: 'APPROVAL_ESCALATE_AFTER: expected a whole number of reminders' })
+    .int('APPROVAL_ESCALATE_AFTER: expected a whole number of reminders')
+    .min(0, 'APPROVAL_ESCALATE_AFTER: expected 0 or more reminders')
+    .default(2),
+  SCHEDULER_POLL_SECONDS: positive('SCHEDULER_POLL_SECONDS', 'seconds', 5),
+  SHUTDOWN_GRACE_SECONDS: positive('SHUTDOWN_GRACE_SECONDS', 'seconds', 30),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
@@ -68,6 +83,14 @@ export interface Config {
    */
   readonly sharedSecretHex: string | undefined;
   readonly proxy: { readonly port: number; readonly bind: string; readonly hostKeyFile: string };
+  /** Timing of the scheduled steps (src/jobs/). */
+  readonly scheduler: {
+    readonly expiringLeadMs: number;
+    readonly reminderEveryMs: number;
+    readonly escalateAfter: number;
+    readonly processEveryMs: number;
+    readonly shutdownGraceMs: number;
+  };
   readonly logLevel: string;
 }
 
@@ -123,6 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
     slackSignIn: v.SLACK_CLIENT_ID && v.SLACK_CLIENT_SECRET ? { clientId: v.SLACK_CLIENT_ID, clientSecret: v.SLACK_CLIENT_SECRET } : undefined,
     sharedSecretHex: v.CHANGEGUARD_SECRET?.toLowerCase(),
     proxy: { port: v.PROXY_PORT, bind: v.PROXY_BIND, hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519') },
+    scheduler: {
+      expiringLeadMs: Math.round(v.WINDOW_EXPIRING_MINUTES * 60_000),
+      reminderEveryMs: Math.round(v.APPROVAL_REMINDER_HOURS * 3_600_000),
+      escalateAfter: v.APPROVAL_ESCALATE_AFTER,
+      processEveryMs: Math.round(v.SCHEDULER_POLL_SECONDS * 1000),
+      shutdownGraceMs: Math.round(v.SHUTDOWN_GRACE_SECONDS * 1000),
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
+import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
+import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Notifier } from './notify/notification.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
@@ -72,9 +74,22 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   // --- end of Slack adapter and notification delivery ---------------------------------------
 
+  // --- scheduler (issue #6): windows, reminders, expiry and reports on Agenda, in the store's database.
+  const scheduler = await startScheduler({
+    store,
+    deps,
+    notifier: notifications.notifier,
+    logger: logger.child({ component: 'scheduler' }),
+    settings: { ...DEFAULT_SCHEDULER_SETTINGS, ...config.scheduler },
+  });
+  // --- end scheduler
+
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await scheduler.stop();
+    throw error;
   });
   const address = http.address();
   logger.info({ address, store: store.kind }, 'changeguard started');
@@ -87,6 +102,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     notifier: notifications.notifier,
     stop() {
       stopping ??= (async () => {
+        // First: no new jobs, running ones finish (bounded) while the store and notifier still work.
+        await scheduler.stop();
         await slack?.stop();
         await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));

@@ -23,7 +23,7 @@ export function routeChangeNotifications(deps: ServiceDeps, notifier: OutboxNoti
 }
 
 async function route(deps: ServiceDeps, notifier: OutboxNotifier, event: DomainEvent): Promise<void> {
-  if (event.type === 'policy.imported') return;
+  if (!('change' in event)) return;
   const change = event.change;
   const needed = Math.max(1, (await deps.policies.group(change.group))?.approvals ?? 1);
   const base = { change: summariseChange(change) };
@@ -79,6 +79,8 @@ async function route(deps: ServiceDeps, notifier: OutboxNotifier, event: DomainE
       return;
     }
     case 'change.started':
+    // Rescheduled: every copy shows the new window and the request pending again.
+    case 'change.rescheduled':
       await updateCopies(deps, notifier, change, null, base);
       return;
     case 'change.closed':

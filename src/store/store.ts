@@ -5,6 +5,7 @@ import type { CommandRepository } from './commandRepository.js';
 import type { LinkNonceRepository } from './linkNonceRepository.js';
 import type { OutboxRepository } from './outboxRepository.js';
 import type { PolicyRepository } from './policyRepository.js';
+import type { ReportScheduleRepository } from './reportScheduleRepository.js';
 import type { SessionRepository } from './sessionRepository.js';
 import type { SlackMessageRepository } from './slackMessageRepository.js';
 
@@ -21,6 +22,7 @@ export interface Store {
   readonly linkNonces: LinkNonceRepository;
   readonly outbox: OutboxRepository;
   readonly slackMessages: SlackMessageRepository;
+  readonly reportSchedules: ReportScheduleRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,13 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteJobRepository } from '../../src/jobs/sqliteBackend/sqliteJobRepository.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
+import { defineJobRepositoryContract } from './jobRepositoryContract.js';
 import { defineOutboxContract } from './outboxContract.js';
+import { defineReportScheduleContract } from './reportScheduleContract.js';
 import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
-async function openSqlite(): Promise<OpenedStore> {
+interface OpenedSqlite extends OpenedStore {
+  readonly store: SqliteStore;
+  readonly openSecond: () => Promise<SqliteStore>;
+}
+
+async function openSqlite(): Promise<OpenedSqlite> {
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-contract-'));
   const file = join(dir, 'changeguard.db');
   const store = SqliteStore.open(file);
@@ -25,3 +33,15 @@ defineStoreContract('sqlite', openSqlite);
 defineLinkNonceContract('sqlite', openSqlite);
 defineOutboxContract('sqlite', openSqlite);
 defineSlackMessageContract('sqlite', openSqlite);
+defineReportScheduleContract('sqlite', openSqlite);
+defineJobRepositoryContract('sqlite', async () => {
+  const opened = await openSqlite();
+  return {
+    repository: new SqliteJobRepository(opened.store.db),
+    openSecond: async () => {
+      const second = await opened.openSecond();
+      return { repository: new SqliteJobRepository(second.db), close: () => second.close() };
+    },
+    cleanup: opened.cleanup,
+  };
+});

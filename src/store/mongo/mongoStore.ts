@@ -10,6 +10,7 @@ import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
+import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
 import { MongoSlackMessageRepository } from './mongoSlackMessageRepository.js';
 import { defineSlackModels, type SlackModels } from './mongoSlackModels.js';
@@ -34,6 +35,7 @@ export class MongoStore implements Store {
   readonly outbox: MongoOutboxRepository;
   readonly slackMessages: MongoSlackMessageRepository;
   readonly linkNonces: MongoLinkNonceRepository;
+  readonly reportSchedules: MongoReportScheduleRepository;
   private closed = false;
 
   private constructor(
@@ -52,6 +54,7 @@ export class MongoStore implements Store {
     this.outbox = new MongoOutboxRepository(slackModels);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
+    this.reportSchedules = new MongoReportScheduleRepository(models);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */

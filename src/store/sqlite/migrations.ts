@@ -136,6 +136,48 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   },
   {
+    // Agenda's jobs (src/jobs/sqliteBackend) and the report schedules they run.
+    id: '004-jobs',
+    sql: `
+  CREATE TABLE agenda_jobs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    next_run_at INTEGER,
+    locked_at INTEGER,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    last_run_at INTEGER,
+    last_finished_at INTEGER,
+    failed_at INTEGER,
+    fail_count INTEGER,
+    fail_reason TEXT,
+    progress REAL,
+    -- JSON: a number of milliseconds, or a cron / human interval string.
+    repeat_interval TEXT,
+    repeat_timezone TEXT,
+    repeat_at TEXT,
+    start_date INTEGER,
+    end_date INTEGER,
+    skip_days TEXT,
+    debounce_started_at INTEGER,
+    fork INTEGER,
+    last_modified_by TEXT,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX agenda_jobs_due ON agenda_jobs(name, next_run_at, priority DESC);
+  CREATE INDEX agenda_jobs_locked ON agenda_jobs(name, locked_at);
+  -- Agenda's "single" jobs (every()) exist once per name.
+  CREATE UNIQUE INDEX agenda_jobs_single ON agenda_jobs(name) WHERE type = 'single';
+
+  CREATE TABLE report_schedules (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  `,
+  },
+  {
     id: '005-web',
     sql: `
   -- Nonces of approval links already used: a link decides once, whichever process serves it.

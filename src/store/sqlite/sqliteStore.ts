@@ -11,6 +11,7 @@ import { SqliteCommandRepository } from './sqliteCommandRepository.js';
 import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
+import { SqliteReportScheduleRepository } from './sqliteReportScheduleRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
 import { SqliteSlackMessageRepository } from './sqliteSlackMessageRepository.js';
 
@@ -29,6 +30,7 @@ export class SqliteStore implements Store {
   readonly linkNonces: SqliteLinkNonceRepository;
   readonly outbox: SqliteOutboxRepository;
   readonly slackMessages: SqliteSlackMessageRepository;
+  readonly reportSchedules: SqliteReportScheduleRepository;
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
@@ -41,6 +43,7 @@ export class SqliteStore implements Store {
     this.linkNonces = new SqliteLinkNonceRepository(db);
     this.outbox = new SqliteOutboxRepository(db);
     this.slackMessages = new SqliteSlackMessageRepository(db);
+    this.reportSchedules = new SqliteReportScheduleRepository(db);
   }
 
   /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */
