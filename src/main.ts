@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
 import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
+import type { Scheduler } from './jobs/scheduler.js';
 import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Notifier } from './notify/notification.js';
@@ -13,6 +14,7 @@ import { startNotificationSystem } from './notify/notificationSystem.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
+import { InProcessEventBus } from './services/domainEvents.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
@@ -32,7 +34,9 @@ export interface RunningChangeguard {
 export async function startChangeguard(config: Config, logger: Logger): Promise<RunningChangeguard> {
   const store = await openStore(config);
   const parser = await ShellParser.load();
-  const deps = createServiceDeps({ store, clock: systemClock, parser });
+  // A failing subscriber (a notification, a job plan) never undoes the write, but is logged.
+  const events = new InProcessEventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
+  const deps = createServiceDeps({ store, clock: systemClock, parser, events });
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
   if (config.policyFile) {
@@ -43,6 +47,9 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     logger.info({ created: summary.created, updated: summary.updated, deleted: summary.deleted }, 'policy loaded');
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
+
+  // Declared before the web app so /readyz can ask it; started after the adapters.
+  let scheduler: Scheduler | undefined;
 
   // --- web portal (issue #5) ---------------------------------------------------------------
   // One secret signs the approval links in Slack messages and the web sessions: every process
@@ -59,6 +66,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     slackConfigured: config.slack !== undefined,
     slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
     // recordings: the proxy's recording store, once it exists.
+    readinessChecks: { scheduler: () => scheduler?.running ?? false },
   });
   // --- end web portal -------------------------------------------------------------------------
 
@@ -75,7 +83,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // --- end of Slack adapter and notification delivery ---------------------------------------
 
   // --- scheduler (issue #6): windows, reminders, expiry and reports on Agenda, in the store's database.
-  const scheduler = await startScheduler({
+  scheduler = await startScheduler({
     store,
     deps,
     notifier: notifications.notifier,

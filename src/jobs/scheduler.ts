@@ -49,6 +49,11 @@ export class Scheduler {
     this.logJobLifecycle();
   }
 
+  /** True while this process takes jobs (for /readyz). */
+  get running(): boolean {
+    return this.stopping === undefined && this.agenda.isActiveJobProcessor();
+  }
+
   /** Schedules what is missing, then starts taking jobs. */
   async start(): Promise<void> {
     await this.agenda.ready;

@@ -136,6 +136,18 @@ describe('/change', () => {
     expect(text).toContain('https://changeguard.example/changes/CHG-406/audit');
   });
 
+  it('manages scheduled reports for auditors, with errors on the field', async () => {
+    expect((await say(SLACK.alice, 'report schedule list')).text).toMatch(/^Alice may not manage scheduled reports/);
+    expect((await say(SLACK.erin, 'report schedule list')).text).toBe('No scheduled reports.');
+    expect((await say(SLACK.erin, 'report schedule add id=ops period=weekly cron="0 8 * * 1" tz=UTC')).text).toBe('Scheduled report *ops* created.');
+    expect((await say(SLACK.erin, 'report schedule add id=bad period=hourly cron="0 8 * * 1"')).text).toBe('Period: expected daily or weekly');
+    expect((await say(SLACK.erin, 'report schedule add id=x colour=red')).text).toMatch(/^unknown setting "colour"/);
+    expect((await say(SLACK.erin, 'report schedule update ops cron="30 7 * * *"')).text).toBe('Scheduled report *ops* updated.');
+    expect((await say(SLACK.erin, 'report schedule list')).text).toMatch(/^• \*ops\*: weekly report, `30 7 \* \* \*` \(UTC\), next \d{4}-/);
+    expect((await say(SLACK.erin, 'report schedule remove ops')).text).toBe('Scheduled report *ops* removed.');
+    expect((await h.store.audit.list({ eventType: 'DELETE' })).records.some((r) => r.class === 'REPORT_SCHEDULE' && r.object === 'ops')).toBe(true);
+  });
+
   it('reports a period to auditors and refuses others', async () => {
     expect((await say(SLACK.alice, 'report')).text).toBe('Report needs one of the roles auditor, security, admin');
     expect((await say(SLACK.erin, 'report --since yesterday')).text).toMatch(/^--since: expected a duration like 7d/);

@@ -9,5 +9,6 @@ export const HELP_TEXT = [
   '`/change validate CHG-42` preflight: which script lines the rules would block or interrupt',
   '`/change audit CHG-42` auditor summary: outcome, executed / missing / extra / blocked, sessions',
   '`/change report [--since 7d]` (auditors, security) period summary',
+  '`/change report schedule list|add|update|remove ...` (admins, auditors) scheduled reports',
   '`/change key add <ssh public key>` · `/change key list` · `/change key remove SHA256:...` your SSH keys for the proxy',
 ].join('\n');

@@ -3,6 +3,7 @@ import { requireRole } from '../../../services/policy/requireRole.js';
 import { escapeMrkdwn } from '../../../notify/slackEscape.js';
 import { periodReportBlocks } from '../../blocks/commandResultBlocks.js';
 import type { CommandRequest } from './commandRequest.js';
+import { manageReportSchedules } from './reportScheduleCommand.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 const USAGE = 'Usage: `/change report [--since 7d]` (a duration in m, h, d or w, or a date like 2026-11-01)';
@@ -23,6 +24,10 @@ export function parseReportSince(args: readonly string[], now: Date): Date | { p
 
 /** `/change report [--since 7d]`: the period summary, for auditors, security and admins. */
 export async function reportPeriod(request: CommandRequest): Promise<void> {
+  if (request.args[0] === 'schedule') {
+    await manageReportSchedules(request);
+    return;
+  }
   const { deps } = request.context;
   const now = deps.clock();
   const since = parseReportSince(request.args, now);
