@@ -9,13 +9,15 @@ import { benchAuditTrail } from './auditTrail.bench.js';
 import { formatTable, type BenchRow } from './lib/benchRow.js';
 import { benchRuleEvaluation } from './ruleEvaluation.bench.js';
 import { benchScriptAudit } from './scriptAudit.bench.js';
+import { benchSlackAck } from './slackAck.bench.js';
 import { benchSshProxy } from './sshProxy.bench.js';
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ['rule evaluation', benchRuleEvaluation],
   ['script audit', benchScriptAudit],
   ['audit trail', benchAuditTrail],
-  // Needs root and Debian's openssh-server (it starts real sshd processes); about two minutes.
+  ['slack ack', benchSlackAck],
+  // Needs root and Debian's openssh-server (it starts real sshd processes); about 90 s.
   ['ssh proxy', () => benchSshProxy()],
 ];
 

@@ -10,6 +10,12 @@ const port = (name: string, fallback: number) =>
     .max(65535, `${name}: expected a port number from 0 to 65535`)
     .default(fallback);
 
+const positive = (name: string, unit: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name}: expected a number of ${unit}` })
+    .positive(`${name}: expected a positive number of ${unit}`)
+    .default(fallback);
+
 const optionalText = z
   .string()
   .optional()
@@ -32,12 +38,28 @@ const envSchema = z.object({
     message: 'SLACK_APP_TOKEN: expected an app-level token starting with xapp-',
   }),
   SLACK_API_URL: z.url({ message: 'SLACK_API_URL: expected an absolute URL' }).optional(),
+  SLACK_CLIENT_ID: optionalText.refine((v) => v === undefined || /^\d+\.\d+$/.test(v), {
+    message: 'SLACK_CLIENT_ID: expected the app\'s client id from Basic Information, such as 1234567890.1234567890',
+  }),
+  SLACK_CLIENT_SECRET: optionalText,
+  CHANGEGUARD_SECRET: optionalText.refine((v) => v === undefined || /^(?:[0-9a-fA-F]{2}){32,}$/.test(v), {
+    message: 'CHANGEGUARD_SECRET: expected at least 32 bytes as hex (64 or more hex digits), e.g. from `openssl rand -hex 32`',
+  }),
   PROXY_PORT: port('PROXY_PORT', 2222),
   PROXY_BIND: z.string().min(1).default('127.0.0.1'),
   PROXY_HOST_KEY_FILE: optionalText,
   PROXY_ON_STORE_OUTAGE: z
     .enum(['block', 'allow'], { message: 'PROXY_ON_STORE_OUTAGE: expected block or allow' })
     .default('block'),
+  WINDOW_EXPIRING_MINUTES: positive('WINDOW_EXPIRING_MINUTES', 'minutes', 15),
+  APPROVAL_REMINDER_HOURS: positive('APPROVAL_REMINDER_HOURS', 'hours', 4),
+  APPROVAL_ESCALATE_AFTER: z.coerce
+    .number({ message: 'APPROVAL_ESCALATE_AFTER: expected a whole number of reminders' })
+    .int('APPROVAL_ESCALATE_AFTER: expected a whole number of reminders')
+    .min(0, 'APPROVAL_ESCALATE_AFTER: expected 0 or more reminders')
+    .default(2),
+  SCHEDULER_POLL_SECONDS: positive('SCHEDULER_POLL_SECONDS', 'seconds', 5),
+  SHUTDOWN_GRACE_SECONDS: positive('SHUTDOWN_GRACE_SECONDS', 'seconds', 30),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
@@ -56,12 +78,27 @@ export interface Config {
   readonly slack:
     | { readonly botToken: string; readonly signingSecret: string | undefined; readonly appToken: string | undefined; readonly apiUrl: string | undefined }
     | undefined;
+  /** "Sign in with Slack" (OpenID Connect) for the web pages. */
+  readonly slackSignIn: { readonly clientId: string; readonly clientSecret: string } | undefined;
+  /**
+   * Hex secret that signs approval links and web sessions. Unset: `$DATA_DIR/link_secret`
+   * (created on first start). Several processes must share one or the other.
+   */
+  readonly sharedSecretHex: string | undefined;
   readonly proxy: {
     readonly port: number;
     readonly bind: string;
     readonly hostKeyFile: string;
     /** block: commands in live sessions are refused while the store is unreachable; allow: judged on the last policy read, unrecorded. */
     readonly onStoreOutage: 'block' | 'allow';
+  };
+  /** Timing of the scheduled steps (src/jobs/). */
+  readonly scheduler: {
+    readonly expiringLeadMs: number;
+    readonly reminderEveryMs: number;
+    readonly escalateAfter: number;
+    readonly processEveryMs: number;
+    readonly shutdownGraceMs: number;
   };
   readonly logLevel: string;
 }
@@ -96,6 +133,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
   if (!v.SLACK_BOT_TOKEN && (v.SLACK_SIGNING_SECRET || v.SLACK_APP_TOKEN)) {
     throw new ConfigError('SLACK_BOT_TOKEN: expected when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
   }
+  if (Boolean(v.SLACK_CLIENT_ID) !== Boolean(v.SLACK_CLIENT_SECRET)) {
+    throw new ConfigError(
+      v.SLACK_CLIENT_ID
+        ? 'SLACK_CLIENT_SECRET: expected when SLACK_CLIENT_ID is set (Sign in with Slack needs both)'
+        : 'SLACK_CLIENT_ID: expected when SLACK_CLIENT_SECRET is set (Sign in with Slack needs both)',
+    );
+  }
   const dataDir = resolve(v.DATA_DIR);
   return {
     port: v.PORT,
@@ -108,11 +152,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
     slack: v.SLACK_BOT_TOKEN
       ? { botToken: v.SLACK_BOT_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, appToken: v.SLACK_APP_TOKEN, apiUrl: v.SLACK_API_URL }
       : undefined,
+    slackSignIn: v.SLACK_CLIENT_ID && v.SLACK_CLIENT_SECRET ? { clientId: v.SLACK_CLIENT_ID, clientSecret: v.SLACK_CLIENT_SECRET } : undefined,
+    sharedSecretHex: v.CHANGEGUARD_SECRET?.toLowerCase(),
     proxy: {
       port: v.PROXY_PORT,
       bind: v.PROXY_BIND,
       hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519'),
       onStoreOutage: v.PROXY_ON_STORE_OUTAGE,
+    },
+    scheduler: {
+      expiringLeadMs: Math.round(v.WINDOW_EXPIRING_MINUTES * 60_000),
+      reminderEveryMs: Math.round(v.APPROVAL_REMINDER_HOURS * 3_600_000),
+      escalateAfter: v.APPROVAL_ESCALATE_AFTER,
+      processEveryMs: Math.round(v.SCHEDULER_POLL_SECONDS * 1000),
+      shutdownGraceMs: Math.round(v.SHUTDOWN_GRACE_SECONDS * 1000),
     },
     logLevel: v.LOG_LEVEL,
   };

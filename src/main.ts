@@ -5,13 +5,21 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
+import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
+import type { Scheduler } from './jobs/scheduler.js';
+import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
-import { LoggingNotifier } from './notify/loggingNotifier.js';
+import type { Notifier } from './notify/notification.js';
+import { startNotificationSystem } from './notify/notificationSystem.js';
 import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
+import { loadSharedSecret } from './secrets/linkSecret.js';
+import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
+import { InProcessEventBus } from './services/domainEvents.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
+import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
 import { openRecordingStore } from './store/openRecordingStore.js';
 import { openStore } from './store/openStore.js';
 import type { RecordingStore } from './store/recordingStore.js';
@@ -21,8 +29,10 @@ export interface RunningChangeguard {
   readonly config: Config;
   readonly deps: ServiceDeps;
   readonly http: Server;
+  /** Where adapters raise notifications (Slack through the outbox, or the outbox alone). */
+  readonly notifier: Notifier;
   readonly proxy: SshProxy;
-  /** Session recordings (asciicast v2), for the replay page (services/sessions/viewRecording.ts). */
+  /** Session recordings (asciicast v2), written by the proxy, replayed by the web portal. */
   readonly recordings: RecordingStore;
   stop(): Promise<void>;
 }
@@ -31,7 +41,9 @@ export interface RunningChangeguard {
 export async function startChangeguard(config: Config, logger: Logger): Promise<RunningChangeguard> {
   const store = await openStore(config);
   const parser = await ShellParser.load();
-  const deps = createServiceDeps({ store, clock: systemClock, parser });
+  // A failing subscriber (a notification, a job plan) never undoes the write, but is logged.
+  const events = new InProcessEventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
+  const deps = createServiceDeps({ store, clock: systemClock, parser, events });
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
   if (config.policyFile) {
@@ -43,26 +55,78 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
-  // --- SSH proxy (issue #4) ---
+  // Declared before the web app so /readyz can ask it; started after the adapters.
+  let scheduler: Scheduler | undefined;
+  // Session recordings: the proxy writes them, the web portal replays them (issue #4).
   const recordings = await openRecordingStore(store, config.dataDir);
-  // Until the Slack/outbox notifier is wired, proxy alerts go to the log.
-  const proxyNotifier = new LoggingNotifier(logger);
-  const proxy = await SshProxy.start({
-    deps,
-    notifier: proxyNotifier,
-    recordings,
-    logger,
-    hostKey: loadOrCreateHostKey(config.proxy.hostKeyFile),
-    port: config.proxy.port,
-    bind: config.proxy.bind,
-    storeOutage: config.proxy.onStoreOutage,
-  });
-  // --- end SSH proxy ---
 
-  const app = createWebApp(store);
+  // --- web portal (issue #5) ---------------------------------------------------------------
+  // One secret signs the approval links in Slack messages and the web sessions: every process
+  // must hold the same one (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
+  const secret = await loadSharedSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
+  const approvalLinks = new ApprovalLinks(secret, config.publicUrl);
+  const app = createWebApp({
+    deps,
+    logger,
+    publicUrl: config.publicUrl,
+    bind: config.bind,
+    secret,
+    approvalLinks,
+    slackConfigured: config.slack !== undefined,
+    slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
+    recordings,
+    readinessChecks: { scheduler: () => scheduler?.running ?? false },
+  });
+  // --- end web portal -------------------------------------------------------------------------
+
+  // --- Slack adapter and notification delivery (issue #3) -----------------------------------
+  const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
+  let slack: SlackAdapter | undefined;
+  if (config.slack) {
+    const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };
+    // HTTP mode mounts POST /slack/events on `app` here, before it listens.
+    slack = createSlackAdapter(config.slack, context, app, logger);
+    await slack.start();
+    logger.info({ mode: slack.mode }, slack.mode === 'socket' ? 'Slack connected in Socket Mode' : 'Slack events served at /slack/events');
+  }
+  // --- end of Slack adapter and notification delivery ---------------------------------------
+
+  // --- scheduler (issue #6): windows, reminders, expiry and reports on Agenda, in the store's database.
+  scheduler = await startScheduler({
+    store,
+    deps,
+    notifier: notifications.notifier,
+    logger: logger.child({ component: 'scheduler' }),
+    settings: { ...DEFAULT_SCHEDULER_SETTINGS, ...config.scheduler },
+  });
+  // --- end scheduler
+
+  // --- SSH proxy (issue #4) ------------------------------------------------------------------
+  let proxy: SshProxy;
+  try {
+    proxy = await SshProxy.start({
+      deps,
+      notifier: notifications.notifier,
+      recordings,
+      logger: logger.child({ component: 'proxy' }),
+      hostKey: loadOrCreateHostKey(config.proxy.hostKeyFile),
+      port: config.proxy.port,
+      bind: config.proxy.bind,
+      storeOutage: config.proxy.onStoreOutage,
+    });
+  } catch (error) {
+    await scheduler.stop();
+    throw error;
+  }
+  // --- end SSH proxy --------------------------------------------------------------------------
+
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await proxy.stop();
+    await scheduler.stop();
+    throw error;
   });
   const address = http.address();
   logger.info({ address, store: store.kind }, 'changeguard started');
@@ -72,13 +136,19 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     config,
     deps,
     http,
+    notifier: notifications.notifier,
     proxy,
     recordings,
     stop() {
       stopping ??= (async () => {
+        // First: no new jobs, running ones finish (bounded) while the store and notifier still work.
+        await scheduler.stop();
+        // Live sessions are cut and their ends recorded and notified before those stop.
+        await proxy.stop();
+        await slack?.stop();
+        await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
-        await proxy.stop();
         await store.close();
         logger.info('changeguard stopped');
       })();

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import ssh2 from 'ssh2';
+import { ConfigError } from '../config.js';
 
 /**
  * The proxy's own host key: read from `file`, or generated (ed25519) on first start and kept
@@ -11,7 +12,7 @@ export function loadOrCreateHostKey(file: string): Buffer {
     const key = readFileSync(file);
     const parsed = ssh2.utils.parseKey(key);
     if (parsed instanceof Error || !parsed.isPrivateKey()) {
-      throw new Error(`PROXY_HOST_KEY_FILE: ${file} is not an unencrypted OpenSSH private key${parsed instanceof Error ? ` (${parsed.message})` : ''}`);
+      throw new ConfigError(`PROXY_HOST_KEY_FILE: ${file} is not an unencrypted OpenSSH private key${parsed instanceof Error ? ` (${parsed.message})` : ''}`);
     }
     return key;
   }

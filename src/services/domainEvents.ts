@@ -1,4 +1,5 @@
 import type { Change } from '../domain/change/change.js';
+import type { ReportSchedule } from '../domain/reports/reportSchedule.js';
 import type { ScriptAudit } from '../domain/scriptAudit/scriptAudit.js';
 
 /**
@@ -15,6 +16,11 @@ export type DomainEvent =
   | { readonly type: 'change.expired'; readonly change: Change }
   | { readonly type: 'change.started'; readonly change: Change }
   | { readonly type: 'change.closed'; readonly change: Change; readonly audit: ScriptAudit }
+  /** The window moved; the change waits for approval again (`previous` is how it was). */
+  | { readonly type: 'change.rescheduled'; readonly change: Change; readonly previous: Change }
+  | { readonly type: 'report_schedule.created'; readonly schedule: ReportSchedule }
+  | { readonly type: 'report_schedule.updated'; readonly schedule: ReportSchedule; readonly previous: ReportSchedule }
+  | { readonly type: 'report_schedule.deleted'; readonly schedule: ReportSchedule }
   | { readonly type: 'policy.imported'; readonly summary: string };
 
 export type DomainEventType = DomainEvent['type'];

@@ -10,7 +10,7 @@ export interface RecordingWriter {
 
 /**
  * Session recordings (asciicast v2 text), written incrementally while the session runs so a
- * crash loses at most the last flush, and read back whole for replay.
+ * crash loses at most the last flush, and read back whole for replay (`open` is what the web portal's RecordingSource asks for).
  */
 export interface RecordingStore {
   /** @throws DuplicateKeyError when the session already has a recording. */

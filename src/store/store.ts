@@ -2,8 +2,12 @@ import type { AccountRepository } from './accountRepository.js';
 import type { AuditRepository } from './auditRepository.js';
 import type { ChangeRepository } from './changeRepository.js';
 import type { CommandRepository } from './commandRepository.js';
+import type { LinkNonceRepository } from './linkNonceRepository.js';
+import type { OutboxRepository } from './outboxRepository.js';
 import type { PolicyRepository } from './policyRepository.js';
+import type { ReportScheduleRepository } from './reportScheduleRepository.js';
 import type { SessionRepository } from './sessionRepository.js';
+import type { SlackMessageRepository } from './slackMessageRepository.js';
 
 /** Everything the services persist. One implementation per backend (sqlite/, mongo/). */
 export interface Store {
@@ -14,6 +18,11 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly policy: PolicyRepository;
   readonly accounts: AccountRepository;
+  /** Used approval-link nonces (single-use links). */
+  readonly linkNonces: LinkNonceRepository;
+  readonly outbox: OutboxRepository;
+  readonly slackMessages: SlackMessageRepository;
+  readonly reportSchedules: ReportScheduleRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

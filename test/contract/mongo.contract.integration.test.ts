@@ -1,58 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
+import { MongoAgendaBackend } from '../../src/jobs/mongoAgendaBackend.js';
 import { MongoRecordingStore } from '../../src/store/mongo/mongoRecordingStore.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
+import { defineLinkNonceContract } from './linkNonceContract.js';
+import { findMongoTestServer } from '../support/mongoTestServer.js';
+import { defineJobRepositoryContract } from './jobRepositoryContract.js';
+import { defineOutboxContract } from './outboxContract.js';
 import { defineRecordingContract } from './recordingContract.js';
-import { defineStoreContract } from './storeContract.js';
+import { defineReportScheduleContract } from './reportScheduleContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
+import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
 /**
- * The store contract against MongoDB: the server in MONGODB_URI, else a mongod started by
- * mongodb-memory-server when it can obtain the binary. Where neither is possible the suite is
- * registered as skipped, with the reason in its name and printed, never silently dropped.
- * A MONGODB_URI that is set but unreachable fails the suite instead: it was asked for.
+ * The store contract against MongoDB (see test/support/mongoTestServer.ts for which server):
+ * skipped with the reason printed when no server can be had.
  */
-
-/** mongodb-memory-server downloads mongod on first use; it must not hold up the run for long. */
-const MEMORY_SERVER_START_LIMIT_MS = 20_000;
-
-type Server = { readonly uri: string; readonly stop: () => Promise<void> } | { readonly skipReason: string };
-
-async function findServer(): Promise<Server> {
-  const uri = process.env.MONGODB_URI;
-  if (uri) return { uri, stop: async () => undefined };
-  try {
-    // Only a mongod already on this machine (MONGOMS_SYSTEM_BINARY or a cached download) is
-    // used: tests never reach out to the internet for one unless MONGOMS_RUNTIME_DOWNLOAD says so.
-    process.env.MONGOMS_RUNTIME_DOWNLOAD ??= 'false';
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const starting = MongoMemoryServer.create();
-    const server = await within(MEMORY_SERVER_START_LIMIT_MS, starting, () => {
-      // Gave up waiting: if it starts after all, do not leave the mongod running.
-      starting.then((late) => late.stop(), () => undefined).catch(() => undefined);
-    });
-    return { uri: server.getUri(), stop: async () => void (await server.stop()) };
-  } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).split('\n').join(' ').trim();
-    return { skipReason: `MONGODB_URI is unset and mongodb-memory-server could not start a mongod (${message})` };
-  }
-}
-
-async function within<T>(ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new Error(`no mongod within ${ms / 1000} s`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const server = await findServer();
+const server = await findMongoTestServer();
 
 if ('skipReason' in server) {
   console.warn(`MongoDB contract suite skipped: ${server.skipReason}`);
@@ -67,7 +31,11 @@ if ('skipReason' in server) {
   const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
   let opened = 0;
 
-  defineStoreContract('mongo', async () => {
+  interface OpenedMongo extends OpenedStore {
+    readonly store: MongoStore;
+    readonly openSecond: () => Promise<MongoStore>;
+  }
+  const openMongo = async (): Promise<OpenedMongo> => {
     // A database of its own per test, so tests neither see each other's data nor a real one.
     const dbName = `changeguard_contract_${runId}_${++opened}`;
     const store = await MongoStore.connect(server.uri, { dbName });
@@ -81,6 +49,25 @@ if ('skipReason' in server) {
           await store.close();
         }
       },
+    };
+  };
+
+  defineStoreContract('mongo', openMongo);
+  defineLinkNonceContract('mongo', openMongo);
+  defineOutboxContract('mongo', openMongo);
+  defineSlackMessageContract('mongo', openMongo);
+  defineReportScheduleContract('mongo', openMongo);
+  // The reference implementation, so the SQLite repository is held to the same behaviour.
+  defineJobRepositoryContract('mongo', async () => {
+    const opened = await openMongo();
+    const repositoryOf = (store: MongoStore) => new MongoAgendaBackend(store.connection.db!).repository;
+    return {
+      repository: repositoryOf(opened.store),
+      openSecond: async () => {
+        const second = await opened.openSecond();
+        return { repository: repositoryOf(second), close: () => second.close() };
+      },
+      cleanup: opened.cleanup,
     };
   });
 

@@ -1,12 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteJobRepository } from '../../src/jobs/sqliteBackend/sqliteJobRepository.js';
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { defineLinkNonceContract } from './linkNonceContract.js';
+import { defineJobRepositoryContract } from './jobRepositoryContract.js';
+import { defineOutboxContract } from './outboxContract.js';
 import { defineRecordingContract } from './recordingContract.js';
-import { defineStoreContract } from './storeContract.js';
+import { defineReportScheduleContract } from './reportScheduleContract.js';
+import { defineSlackMessageContract } from './slackMessageContract.js';
+import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
-defineStoreContract('sqlite', async () => {
+interface OpenedSqlite extends OpenedStore {
+  readonly store: SqliteStore;
+  readonly openSecond: () => Promise<SqliteStore>;
+}
+
+async function openSqlite(): Promise<OpenedSqlite> {
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-contract-'));
   const file = join(dir, 'changeguard.db');
   const store = SqliteStore.open(file);
@@ -17,6 +28,23 @@ defineStoreContract('sqlite', async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+defineStoreContract('sqlite', openSqlite);
+defineLinkNonceContract('sqlite', openSqlite);
+defineOutboxContract('sqlite', openSqlite);
+defineSlackMessageContract('sqlite', openSqlite);
+defineReportScheduleContract('sqlite', openSqlite);
+defineJobRepositoryContract('sqlite', async () => {
+  const opened = await openSqlite();
+  return {
+    repository: new SqliteJobRepository(opened.store.db),
+    openSecond: async () => {
+      const second = await opened.openSecond();
+      return { repository: new SqliteJobRepository(second.db), close: () => second.close() };
+    },
+    cleanup: opened.cleanup,
   };
 });
 

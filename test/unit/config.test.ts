@@ -23,6 +23,10 @@ describe('configuration', () => {
     [{ SLACK_BOT_TOKEN: 'abc' }, 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET: expected when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (HTTP mode verifies requests with it)'],
     [{ SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN: expected when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set'],
+    [{ SLACK_CLIENT_ID: 'abc' }, "SLACK_CLIENT_ID: expected the app's client id from Basic Information, such as 1234567890.1234567890"],
+    [{ SLACK_CLIENT_ID: '123.456' }, 'SLACK_CLIENT_SECRET: expected when SLACK_CLIENT_ID is set (Sign in with Slack needs both)'],
+    [{ SLACK_CLIENT_SECRET: 's3cret' }, 'SLACK_CLIENT_ID: expected when SLACK_CLIENT_SECRET is set (Sign in with Slack needs both)'],
+    [{ CHANGEGUARD_SECRET: 'abcd' }, 'CHANGEGUARD_SECRET: expected at least 32 bytes as hex (64 or more hex digits), e.g. from `openssl rand -hex 32`'],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);
@@ -37,5 +41,13 @@ describe('configuration', () => {
     });
     expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack?.appToken).toBe('xapp-1');
     expect(load({ PORT: '', MONGODB_URI: '' })).toMatchObject({ port: 3000, mongodbUri: undefined });
+  });
+
+  it('reads the Sign in with Slack credentials and the shared secret', () => {
+    const secret = 'AB'.repeat(32);
+    const config = load({ SLACK_CLIENT_ID: '123.456', SLACK_CLIENT_SECRET: 's3cret', CHANGEGUARD_SECRET: secret });
+    expect(config.slackSignIn).toEqual({ clientId: '123.456', clientSecret: 's3cret' });
+    expect(config.sharedSecretHex).toBe('ab'.repeat(32));
+    expect(load({})).toMatchObject({ slackSignIn: undefined, sharedSecretHex: undefined });
   });
 });

@@ -13,6 +13,11 @@ export interface Decision {
   readonly reason: string;
 }
 
+export interface ApprovalRound {
+  readonly startedAt: Date;
+  readonly reminders: number;
+}
+
 export interface Change {
   readonly code: string;
   readonly title: string;
@@ -33,6 +38,11 @@ export interface Change {
   readonly cancellation?: Decision | undefined;
   /** Script-audit outcome, set when the window closes. */
   readonly outcome?: string | undefined;
+  /**
+   * The current request for approval: when it started (filing, or the last reschedule) and
+   * how many reminders the approvers were sent in it. Absent: started at `createdAt`, none sent.
+   */
+  readonly approvalRound?: ApprovalRound | undefined;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /** Incremented on every write; writes are conditional on it (optimistic concurrency). */

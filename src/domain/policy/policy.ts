@@ -76,6 +76,12 @@ export interface PolicySettings {
   /** What happens to a command whose program cannot be known before it runs. */
   readonly opaque: OpaqueHandling;
   readonly timezone: string;
+  /**
+   * Changes whose planned script matches a rule of at least this risk can only be approved
+   * by an approver signed in on the web page (not by a Slack button), so a hijacked Slack
+   * account alone cannot approve them. Unset: any channel may approve.
+   */
+  readonly requireWebApproval?: Risk | undefined;
 }
 
 export const DEFAULT_SETTINGS: PolicySettings = { opaque: 'block', timezone: 'UTC' };

@@ -87,6 +87,7 @@ export const policyDocumentSchema = z.strictObject({
     .strictObject({
       opaque: z.enum(['block', 'allow']).default(DEFAULT_SETTINGS.opaque),
       timezone: timezone.default(DEFAULT_SETTINGS.timezone),
+      requireWebApproval: z.enum(RISKS).optional(),
     })
     .optional(),
 });

@@ -1,5 +1,6 @@
 import type { Change } from '../../domain/change/change.js';
 import { suggestChangeCode } from '../../domain/change/changeCode.js';
+import { windowProblems } from '../../domain/change/changeWindowRules.js';
 import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
@@ -7,8 +8,6 @@ import type { Actor } from '../actor.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
-
-const MAX_WINDOW_MS = 31 * 24 * 3600 * 1000;
 
 /** Files a planned change; it waits for approval by the group's approvers. */
 export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
@@ -20,11 +19,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
   }
   const value = parsed.data;
   const now = deps.clock();
-  const fields: Record<string, string> = {};
-
-  if (value.windowEnd.getTime() <= value.windowStart.getTime()) fields.windowEnd = 'must be after the start';
-  else if (value.windowEnd.getTime() <= now.getTime()) fields.windowEnd = 'is in the past';
-  else if (value.windowEnd.getTime() - value.windowStart.getTime() > MAX_WINDOW_MS) fields.windowEnd = 'window is longer than 31 days';
+  const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, now);
 
   const group = await deps.policies.group(value.group);
   if (!group) fields.group = `unknown access group "${value.group}"`;

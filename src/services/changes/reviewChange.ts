@@ -6,6 +6,7 @@ import type { Actor } from '../actor.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { auditRefusals, writeChange } from './changeWriter.js';
+import { webApprovalRequirement } from './webApprovalRequirement.js';
 
 export interface ApprovalOutcome {
   readonly change: Change;
@@ -20,16 +21,22 @@ async function groupOf(deps: ServiceDeps, change: Change): Promise<PolicyGroup> 
   return group;
 }
 
-/**
- * Records one approver's approval; the change becomes approved when the quorum is reached.
- * `seenScriptHash` is the script the approver was shown: if it changed since, the approval
- * is refused and the approver must look again.
- */
+export interface ApproveOptions {
+  /** The script the approver was shown: if it changed since, they must look again. */
+  readonly seenScriptHash?: string | undefined;
+  /**
+   * True only when the approver is signed in on the web page. Changes at or above the
+   * policy's `settings.requireWebApproval` risk are refused without it (fail closed).
+   */
+  readonly signedInOnWeb?: boolean | undefined;
+}
+
+/** Records one approver's approval; the change becomes approved when the quorum is reached. */
 export async function approveChange(
   deps: ServiceDeps,
   code: string,
   actor: Actor,
-  options: { seenScriptHash?: string } = {},
+  options: ApproveOptions = {},
 ): Promise<ApprovalOutcome> {
   return auditRefusals(deps, actor, { eventType: 'APPROVE', object: code.toUpperCase() }, async () => {
     const { after, result } = await writeChange(deps, code, async (current) => {
@@ -37,6 +44,15 @@ export async function approveChange(
       const decision = decideApproval(current, group, actor.userId, deps.clock(), options.seenScriptHash);
       if (!decision.ok) {
         throw new ServiceError(decision.refusal === 'not_pending' ? 'conflict' : 'forbidden', decision.message);
+      }
+      if (!options.signedInOnWeb) {
+        const web = await webApprovalRequirement(deps, current);
+        if (web.required) {
+          throw new ServiceError(
+            'forbidden',
+            `${current.code} plans ${web.risk}-risk commands: approve it on the web page, signed in (policy settings.requireWebApproval: ${web.threshold})`,
+          );
+        }
       }
       const status = decision.quorumReached ? transition(current.status, 'approve') : null;
       return {

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model, type SchemaOptions } from 'mongoose';
 import type { AuditRecord } from '../../domain/audit/auditRecord.js';
 import type { Change } from '../../domain/change/change.js';
+import type { ReportSchedule } from '../../domain/reports/reportSchedule.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { Session } from '../../domain/session/session.js';
 import type { AccountLock, RegisteredKey } from '../accountRepository.js';
@@ -44,6 +45,7 @@ export interface PolicySingletonDoc {
 }
 export type AccountLockDoc = AccountLock;
 export type SshKeyDoc = RegisteredKey;
+export type ReportScheduleDoc = ReportSchedule;
 
 export interface MongoModels {
   readonly changes: Model<ChangeDoc>;
@@ -59,6 +61,7 @@ export interface MongoModels {
   readonly policySingletons: Model<PolicySingletonDoc>;
   readonly accountLocks: Model<AccountLockDoc>;
   readonly sshKeys: Model<SshKeyDoc>;
+  readonly reportSchedules: Model<ReportScheduleDoc>;
 }
 
 const OPTIONS = {
@@ -207,6 +210,18 @@ function sshKeySchema() {
   return schema;
 }
 
+function reportScheduleSchema() {
+  const schema = new Schema<ReportScheduleDoc>(
+    {
+      id: { type: String, required: true },
+      version: { type: Number, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ id: 1 }, { unique: true });
+  return schema;
+}
+
 /** Compiles the models on `connection` only: the global mongoose registry is never touched. */
 export function defineModels(connection: Connection): MongoModels {
   return {
@@ -221,15 +236,19 @@ export function defineModels(connection: Connection): MongoModels {
     policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
     accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),
     sshKeys: connection.model<SshKeyDoc>('SshKey', sshKeySchema(), 'ssh_keys'),
+    reportSchedules: connection.model<ReportScheduleDoc>('ReportSchedule', reportScheduleSchema(), 'report_schedules'),
   };
 }
+
+/** Model sets defined in their own files (mongoSlackModels.ts) are indexed the same way. */
+type ModelSet = { readonly [name: string]: Model<any> };
 
 /**
  * Creates the collections and their indexes. `createIndexes`, not `syncIndexes`: during a
  * rolling upgrade an older process would otherwise drop the indexes a newer one declares.
  * An index that is no longer wanted is dropped by hand (or by a later migration).
  */
-export async function ensureIndexes(models: MongoModels): Promise<void> {
+export async function ensureIndexes(models: MongoModels | ModelSet): Promise<void> {
   for (const model of Object.values(models) as Model<unknown>[]) {
     await model.createCollection().catch((error: unknown) => {
       // 48 NamespaceExists: another process (or an earlier start) created it first.

@@ -5,9 +5,15 @@ import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
+import { defineWebModels, type WebModels } from './mongoWebModels.js';
+import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
+import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
+import { MongoSlackMessageRepository } from './mongoSlackMessageRepository.js';
+import { defineSlackModels, type SlackModels } from './mongoSlackModels.js';
 
 export interface MongoStoreOptions {
   /** Overrides the database named in the URI (tests use a throwaway one per run). */
@@ -26,12 +32,18 @@ export class MongoStore implements Store {
   readonly audit: MongoAuditRepository;
   readonly policy: MongoPolicyRepository;
   readonly accounts: MongoAccountRepository;
+  readonly outbox: MongoOutboxRepository;
+  readonly slackMessages: MongoSlackMessageRepository;
+  readonly linkNonces: MongoLinkNonceRepository;
+  readonly reportSchedules: MongoReportScheduleRepository;
   private closed = false;
 
   private constructor(
     /** This store's own connection (never mongoose's global one); Agenda's backend shares it. */
     readonly connection: Connection,
     readonly models: MongoModels,
+    readonly slackModels: SlackModels,
+    readonly webModels: WebModels,
   ) {
     this.changes = new MongoChangeRepository(models);
     this.sessions = new MongoSessionRepository(models);
@@ -39,6 +51,10 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditRepository(models);
     this.policy = new MongoPolicyRepository(connection, models);
     this.accounts = new MongoAccountRepository(models);
+    this.outbox = new MongoOutboxRepository(slackModels);
+    this.slackMessages = new MongoSlackMessageRepository(slackModels);
+    this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
+    this.reportSchedules = new MongoReportScheduleRepository(models);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -61,7 +77,11 @@ export class MongoStore implements Store {
     try {
       const models = defineModels(connection);
       await ensureIndexes(models);
-      return new MongoStore(connection, models);
+      const slackModels = defineSlackModels(connection);
+      await ensureIndexes(slackModels);
+      const webModels = defineWebModels(connection);
+      await ensureIndexes(webModels);
+      return new MongoStore(connection, models, slackModels, webModels);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;

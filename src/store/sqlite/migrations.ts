@@ -93,4 +93,102 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX ssh_keys_user ON ssh_keys(user, added_at);
   `,
   },
+  {
+    id: '002-slack-outbox',
+    sql: `
+  -- One row per notification and destination. The payload is JSON text read back as is
+  -- (no date revival): it is whatever the notification carried. rowid breaks time ties.
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    dedupe_key TEXT UNIQUE,
+    type TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    channel TEXT,
+    placement TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    text TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT,
+    claimed_by TEXT,
+    claimed_until INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    delivered_channel TEXT,
+    delivered_ts TEXT
+  );
+  CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+  CREATE INDEX outbox_claims ON outbox(status, claimed_until);
+  CREATE INDEX outbox_newest ON outbox(created_at);
+  CREATE INDEX outbox_audience ON outbox(audience, created_at);
+
+  CREATE TABLE slack_messages (
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    change_code TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    posted_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, ts)
+  );
+  CREATE INDEX slack_messages_change ON slack_messages(change_code, posted_at);
+  `,
+  },
+  {
+    // Agenda's jobs (src/jobs/sqliteBackend) and the report schedules they run.
+    id: '004-jobs',
+    sql: `
+  CREATE TABLE agenda_jobs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    next_run_at INTEGER,
+    locked_at INTEGER,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    last_run_at INTEGER,
+    last_finished_at INTEGER,
+    failed_at INTEGER,
+    fail_count INTEGER,
+    fail_reason TEXT,
+    progress REAL,
+    -- JSON: a number of milliseconds, or a cron / human interval string.
+    repeat_interval TEXT,
+    repeat_timezone TEXT,
+    repeat_at TEXT,
+    start_date INTEGER,
+    end_date INTEGER,
+    skip_days TEXT,
+    debounce_started_at INTEGER,
+    fork INTEGER,
+    last_modified_by TEXT,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX agenda_jobs_due ON agenda_jobs(name, next_run_at, priority DESC);
+  CREATE INDEX agenda_jobs_locked ON agenda_jobs(name, locked_at);
+  -- Agenda's "single" jobs (every()) exist once per name.
+  CREATE UNIQUE INDEX agenda_jobs_single ON agenda_jobs(name) WHERE type = 'single';
+
+  CREATE TABLE report_schedules (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  `,
+  },
+  {
+    id: '005-web',
+    sql: `
+  -- Nonces of approval links already used: a link decides once, whichever process serves it.
+  CREATE TABLE used_link_nonces (
+    nonce TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    approver TEXT NOT NULL,
+    used_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX used_link_nonces_expiry ON used_link_nonces(expires_at);
+  `,
+  },
 ];

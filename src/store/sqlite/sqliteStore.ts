@@ -8,8 +8,12 @@ import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
+import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
+import { SqliteReportScheduleRepository } from './sqliteReportScheduleRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
+import { SqliteSlackMessageRepository } from './sqliteSlackMessageRepository.js';
 
 /**
  * The embedded default store: one SQLite file in WAL mode, so the CLI can read while the
@@ -23,6 +27,10 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditRepository;
   readonly policy: SqlitePolicyRepository;
   readonly accounts: SqliteAccountRepository;
+  readonly linkNonces: SqliteLinkNonceRepository;
+  readonly outbox: SqliteOutboxRepository;
+  readonly slackMessages: SqliteSlackMessageRepository;
+  readonly reportSchedules: SqliteReportScheduleRepository;
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
@@ -32,6 +40,10 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditRepository(db);
     this.policy = new SqlitePolicyRepository(db);
     this.accounts = new SqliteAccountRepository(db);
+    this.linkNonces = new SqliteLinkNonceRepository(db);
+    this.outbox = new SqliteOutboxRepository(db);
+    this.slackMessages = new SqliteSlackMessageRepository(db);
+    this.reportSchedules = new SqliteReportScheduleRepository(db);
   }
 
   /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */

@@ -37,7 +37,7 @@ describe('the embedded default store', () => {
       expect((await second.deps.audit.verify()).ok).toBe(true);
       const health = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+      expect(await health.json()).toEqual({ status: 'ready', checks: { store: 'ok', scheduler: 'ok' } });
     } finally {
       await second.stop();
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import headless from '@xterm/headless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/domain/session/session.js';
-import { viewRecording } from '../../../src/services/sessions/viewRecording.js';
+import { openSessionRecording } from '../../../src/services/sessions/openSessionRecording.js';
 import { ServiceError } from '../../../src/services/serviceError.js';
 import { buildRule } from '../../support/factories.js';
 import { startProxyHarness, stripAnsi, TestTerminal, type ProxyHarness } from '../../support/proxyHarness.js';
@@ -246,7 +246,9 @@ describe('the recording', () => {
     await term.waitForClose();
     await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('ended');
 
-    const { recording } = await viewRecording(h.deps, h.recordings, session.id, { userId: 'erin', terminal: 'web 127.0.0.1' });
+    // The web portal's replay service reads what the proxy wrote (and audits the view).
+    const erin = (await h.deps.policies.user('erin'))!;
+    const recording = await openSessionRecording(h.deps, h.recordings, erin, { userId: 'erin', terminal: 'web 127.0.0.1' }, session.id);
     const text = (await recording.toArray()).map((chunk: Buffer | string) => chunk.toString()).join('');
     const [headerLine, ...eventLines] = text.trimEnd().split('\n');
     expect(JSON.parse(headerLine!)).toMatchObject({ version: 2, width: 100, height: 30 });
@@ -264,8 +266,9 @@ describe('the recording', () => {
     screen.dispose();
 
     const views = (await h.store.audit.list({ eventType: 'VIEW' })).records.filter((r) => r.object === session.id);
-    expect(views).toMatchObject([{ status: 'S', actor: 'erin', details: 'viewing a session recording' }]);
-    const refused = await viewRecording(h.deps, h.recordings, session.id, { userId: 'alice', terminal: 'web' }).catch((e: unknown) => e);
+    expect(views).toMatchObject([{ status: 'S', actor: 'erin' }]);
+    const mallory = (await h.deps.policies.user('mallory'))!;
+    const refused = await openSessionRecording(h.deps, h.recordings, mallory, { userId: 'mallory', terminal: 'web' }, session.id).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ServiceError);
     expect((refused as ServiceError).kind).toBe('forbidden');
   });

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerChange } from '../src/services/changes/registerChange.js';
+import { SLACK, startSlackHarness, type SlackHarness } from '../test/support/slackHarness.js';
+import type { BenchRow } from './lib/benchRow.js';
+import { percentiles } from './lib/percentiles.js';
+
+const HOUR = 3600_000;
+type Kind = 'slash command' | 'button click' | 'form submission';
+
+/**
+ * Interaction acknowledgement latency: signed requests to the real Bolt receiver over HTTP
+ * (SQLite file store, outbox worker delivering to a local fake Slack API meanwhile), one at
+ * a time, from sending the request to receiving Slack's 200. Slash commands and buttons
+ * acknowledge first and work after; form submissions file the change before acknowledging
+ * (their field errors must travel in the acknowledgement). Slack's limit is 3 s.
+ */
+export async function benchSlackAck(count = 1000): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'changeguard-bench-slack-'));
+  const harness = await startSlackHarness({ sqliteFile: join(dir, 'bench.db') });
+  try {
+    const kinds: Kind[] = Array.from({ length: count }, (_, i) => (i % 5 === 4 ? 'form submission' : i % 2 ? 'button click' : 'slash command'));
+    const clicks = kinds.filter((k) => k === 'button click').length;
+    const hashes = await prepareChanges(harness, clicks);
+    // Warm-up: the first request pays for auth.test and module initialisation.
+    await (await harness.command(SLACK.alice, 'help')).arrayBuffer();
+
+    const samples = new Map<Kind, number[]>();
+    let click = 0;
+    let form = 0;
+    for (const kind of kinds) {
+      const started = process.hrtime.bigint();
+      const response =
+        kind === 'slash command'
+          ? await harness.command(SLACK.alice, click % 2 ? 'list' : 'show CHG-B1')
+          : kind === 'button click'
+            ? await harness.click(click % 2 ? SLACK.bob : SLACK.carol, 'change_approve', hashes[click++]!)
+            : await harness.submit(SLACK.alice, 'new_change', formValues(++form), JSON.stringify({ devicesBlock: 'devices:web-ops' }));
+      await response.arrayBuffer();
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (response.status !== 200) throw new Error(`${kind} answered ${response.status}`);
+      samples.set(kind, [...(samples.get(kind) ?? []), ms]);
+    }
+    const all = [...samples.values()].flat();
+    const [median, p99] = percentiles(all, [0.5, 0.99]) as [number, number];
+    const rows: BenchRow[] = [
+      { area: 'Slack ack', metric: `median, ${all.length} signed requests`, value: median, unit: 'ms' },
+      { area: 'Slack ack', metric: `p99, ${all.length} signed requests`, value: p99, unit: 'ms', target: '< 100', met: p99 < 100 },
+    ];
+    for (const [kind, values] of samples) {
+      const [kindP99] = percentiles(values, [0.99]) as [number];
+      rows.push({ area: 'Slack ack', metric: `p99, ${kind} (${values.length})`, value: kindP99, unit: 'ms' });
+    }
+    return rows;
+  } finally {
+    await harness.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One pending change per click, so every click does a real approval after its ack. */
+async function prepareChanges(harness: SlackHarness, count: number): Promise<string[]> {
+  const values: string[] = [];
+  const now = Date.now();
+  for (let i = 1; i <= count; i++) {
+    const change = await registerChange(
+      harness.deps,
+      { code: `CHG-B${i}`, title: `Bench ${i}`, group: 'web-ops', devices: ['web01'], script: 'uptime', windowStart: new Date(now + HOUR), windowEnd: new Date(now + 3 * HOUR) },
+      { userId: 'alice', terminal: 'bench' },
+    );
+    values.push(JSON.stringify({ code: change.code, scriptHash: change.scriptHash }));
+  }
+  return values;
+}
+
+function formValues(n: number) {
+  const start = Math.floor((Date.now() + HOUR) / 1000);
+  return {
+    code: { value: { type: 'plain_text_input', value: `CHG-F${n}` } },
+    title: { value: { type: 'plain_text_input', value: `Form ${n}` } },
+    description: { value: { type: 'plain_text_input', value: '' } },
+    windowStart: { value: { type: 'datetimepicker', selected_date_time: start } },
+    windowEnd: { value: { type: 'datetimepicker', selected_date_time: start + 7200 } },
+    group: { new_change_group: { type: 'static_select', selected_option: { value: 'web-ops' } } },
+    'devices:web-ops': { value: { type: 'multi_static_select', selected_options: [{ value: 'web01' }] } },
+    script: { value: { type: 'plain_text_input', value: 'systemctl reload nginx' } },
+  };
+}

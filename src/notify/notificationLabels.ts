@@ -1,0 +1,32 @@
+import type { NotificationType } from './notification.js';
+
+/** How each notification type is named to people (reference/notifications.txt wording). */
+export const NOTIFICATION_LABELS: Readonly<Record<NotificationType, string>> = {
+  'access.request_created': 'Created request',
+  'access.request_approved': 'Request approved',
+  'access.request_disapproved': 'Request disapproved',
+  'access.request_revoked': 'Request revoked',
+  'access.request_cancelled': 'Request cancelled',
+  'access.request_expired': 'Request expired',
+  'access.approval_reminder': 'Approval reminder',
+  'access.approver_management': 'Approver management',
+  'audit.trail': 'Audit trail',
+  'command.allow': 'Command detected - Allow',
+  'command.block': 'Command detected - Block',
+  'command.block_interrupt': 'Command detected - Block and interrupt a session',
+  'command.high_criticality': 'Command detected - High criticality',
+  'command.medium_criticality': 'Command detected - Medium criticality',
+  'command.low_criticality': 'Command detected - Low criticality',
+  'session.started': 'Session started',
+  'session.terminated': 'Session terminated',
+  'session.high_risk': 'High risk session',
+  'session.account_locked': 'Account locked',
+  'session.host_key_mismatch': 'Host key mismatch',
+  'window.opened': 'Change window opened',
+  'window.expiring': 'Change window ending soon',
+  'window.closed': 'Change window closed',
+  'schedule.report_created': 'Report scheduling - Creation',
+  'schedule.report_updated': 'Report scheduling - Update',
+  'schedule.report_deleted': 'Report scheduling - Deletion',
+  'schedule.report': 'Scheduled report',
+};

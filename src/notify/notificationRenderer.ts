@@ -1,0 +1,153 @@
+import type { Change } from '../domain/change/change.js';
+import type { PolicyGroup, PolicyUser } from '../domain/policy/policy.js';
+import type { ApprovalLinks } from '../services/links/approvalLinks.js';
+import type { ServiceDeps } from '../services/serviceDeps.js';
+import { parseAudienceKey } from './audienceKey.js';
+import { reviewActionsBlock, securityActionsBlock } from './interactiveActions.js';
+import { summariseChange, type ChangeSummary, type NotificationData, type NotificationType } from './notification.js';
+import { NOTIFICATION_LABELS } from './notificationLabels.js';
+import type { SlackMessageContent, SlackTemplates } from './slackTemplates.js';
+import type { WebLinks } from './webLinks.js';
+
+export interface RenderedNotification {
+  readonly content: SlackMessageContent;
+  /** A template problem worth logging (the content then uses built-in wording). */
+  readonly problem?: string | undefined;
+  /** For a change request card: the change version it shows, to spot a copy gone stale. */
+  readonly changeVersion?: number | undefined;
+}
+
+/** Where a script preview stops: Slack sections hold 3,000 characters; the rest is on the web. */
+const PREVIEW_LINES = 15;
+const PREVIEW_CHARS = 1500;
+const DESCRIPTION_CHARS = 1000;
+
+/** Alerts that get Terminate session / Lock user buttons when posted to a channel. */
+const SECURITY_ALERTS: ReadonlySet<NotificationType> = new Set<NotificationType>([
+  'command.allow',
+  'command.block',
+  'command.block_interrupt',
+  'command.high_criticality',
+  'command.medium_criticality',
+  'command.low_criticality',
+  'session.started',
+  'session.high_risk',
+]);
+
+/**
+ * Turns a notification into the Slack message for one audience: builds the view model
+ * (names from the policy, links, the change request card from the latest stored change),
+ * renders its template, and adds the buttons that belong to it.
+ */
+export class NotificationRenderer {
+  constructor(
+    private readonly deps: Pick<ServiceDeps, 'store' | 'policies' | 'clock'>,
+    private readonly templates: SlackTemplates,
+    private readonly webLinks: WebLinks,
+    private readonly approvalLinks: ApprovalLinks,
+  ) {}
+
+  async render(type: NotificationType, data: NotificationData, audience: string): Promise<RenderedNotification> {
+    const { policy } = await this.deps.policies.current();
+    const nameOf = (id: string) => policy.users.find((u) => u.id === id)?.name ?? id;
+    const view: Record<string, unknown> = {
+      type,
+      label: NOTIFICATION_LABELS[type],
+      timezone: policy.settings.timezone,
+      actor: data.actor,
+      actorName: data.actor === undefined ? undefined : nameOf(data.actor),
+      reason: data.reason,
+      url: data.url,
+      details: withUserName(data.details, nameOf),
+    };
+    if (data.change) view.change = this.changeView(data.change, nameOf);
+    if (data.session) view.session = { ...data.session, userName: nameOf(data.session.user), link: this.webLinks.session(data.session.id) };
+    if (data.command) view.command = { ...data.command, rules: [...data.command.rules] };
+
+    const target = parseAudienceKey(audience);
+    const recipient = target && 'user' in target ? target.user : undefined;
+    const extraBlocks: Record<string, unknown>[] = [];
+    let changeVersion: number | undefined;
+
+    if (type === 'access.request_created' && data.change) {
+      const change = await this.deps.store.changes.findByCode(data.change.code);
+      if (change) {
+        const group = policy.groups.find((g) => g.id === change.group);
+        view.change = this.changeView(summariseChange(change), nameOf);
+        view.card = this.card(change, group, recipient, policy.users);
+        changeVersion = change.version;
+        if (change.status === 'pending_approval' && recipient !== change.requester) {
+          extraBlocks.push(reviewActionsBlock({ code: change.code, scriptHash: change.scriptHash }));
+        }
+      }
+    }
+    if (SECURITY_ALERTS.has(type) && recipient === undefined && data.session) {
+      const block = securityActionsBlock({
+        sessionId: type === 'command.block_interrupt' ? undefined : data.session.id,
+        user: data.session.user,
+      });
+      if (block) extraBlocks.push(block);
+    }
+
+    const rendered = this.templates.render(type, view);
+    return {
+      content: { text: rendered.content.text, blocks: [...rendered.content.blocks, ...extraBlocks] },
+      problem: rendered.problem,
+      changeVersion,
+    };
+  }
+
+  private changeView(change: ChangeSummary, nameOf: (id: string) => string) {
+    return {
+      ...change,
+      devices: [...change.devices],
+      requesterName: nameOf(change.requester),
+      statusLabel: change.status.replace(/_/g, ' '),
+      link: this.webLinks.change(change.code),
+      auditLink: this.webLinks.changeAudit(change.code),
+    };
+  }
+
+  private card(change: Change, group: PolicyGroup | undefined, recipient: string | undefined, users: readonly PolicyUser[]) {
+    const nameOf = (id: string) => users.find((u) => u.id === id)?.name ?? id;
+    const approvals = change.approvals.filter((a) => a.scriptHash === change.scriptHash);
+    const decision = change.rejection ?? change.revocation ?? change.cancellation;
+    const isApprover = recipient !== undefined && recipient !== change.requester && (group?.approvers.includes(recipient) ?? false);
+    return {
+      description: truncate(change.description, DESCRIPTION_CHARS),
+      approvals: approvals.map((a) => ({ name: nameOf(a.approver), at: a.at.toISOString() })),
+      approvalCount: approvals.length,
+      needed: Math.max(1, group?.approvals ?? 1),
+      decision: decision && { name: nameOf(decision.by), at: decision.at.toISOString(), reason: decision.reason },
+      script: scriptPreview(change.script),
+      approveLink:
+        isApprover && change.status === 'pending_approval' ? this.approvalLinks.create(change.code, recipient, this.deps.clock()) : undefined,
+      forRequester: recipient === change.requester,
+    };
+  }
+}
+
+/** The first lines of the script, cut before escaping so no escape sequence is split. */
+export function scriptPreview(script: string): { preview: string; moreLines: number } {
+  const lines = script.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
+  const shown: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (shown.length >= PREVIEW_LINES) break;
+    const cut = line.length > 200 ? `${line.slice(0, 199)}…` : line;
+    if (length + cut.length > PREVIEW_CHARS && shown.length > 0) break;
+    shown.push(cut);
+    length += cut.length + 1;
+  }
+  return { preview: shown.join('\n'), moreLines: lines.length - shown.length };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `details.user` is shown by name (`details.userName`) where the policy knows it. */
+function withUserName(details: Readonly<Record<string, unknown>> | undefined, nameOf: (id: string) => string) {
+  if (!details) return undefined;
+  return typeof details.user === 'string' ? { ...details, userName: nameOf(details.user) } : details;
+}

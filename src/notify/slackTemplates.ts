@@ -1,0 +1,162 @@
+import Handlebars from 'handlebars';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { NOTIFICATION_TYPES, type NotificationType } from './notification.js';
+import { NOTIFICATION_LABELS } from './notificationLabels.js';
+import { escapeMrkdwn, escapeViewModel } from './slackEscape.js';
+
+/** A Slack message body: a text fallback (notifications, screen readers) and Block Kit blocks. */
+export interface SlackMessageContent {
+  readonly text: string;
+  readonly blocks: readonly Record<string, unknown>[];
+}
+
+export interface RenderedTemplate {
+  readonly content: SlackMessageContent;
+  /** Set when the template's output was unusable and the built-in wording was used instead. */
+  readonly problem?: string | undefined;
+}
+
+/** templates/slack/ beside src/ (and beside dist/ once built). */
+export const DEFAULT_SLACK_TEMPLATE_DIR = fileURLToPath(new URL('../../templates/slack/', import.meta.url));
+
+const MAX_BLOCKS = 50;
+const MAX_TEXT = 3000;
+
+const outputSchema = z.object({
+  text: z.string().min(1, 'is empty'),
+  blocks: z.array(z.looseObject({ type: z.string() })).max(MAX_BLOCKS, `has more than ${MAX_BLOCKS} blocks`),
+});
+
+/**
+ * The wording of every notification, one handlebars file per type, producing
+ * `{"text": ..., "blocks": [...]}`. Templates never see a raw value: the view model is
+ * escaped for Slack and JSON before rendering, and helpers only combine escaped values, so
+ * an admin rewording a message cannot open a hole by forgetting an escape. Output that is
+ * not valid JSON (a slip while editing) falls back to built-in wording: the message is
+ * still sent, and the problem logged.
+ */
+export class SlackTemplates {
+  private constructor(private readonly compiled: ReadonlyMap<NotificationType, Handlebars.TemplateDelegate>) {}
+
+  /** Reads and compiles every type's template; a missing or unparsable file stops start-up. */
+  static load(dir: string = DEFAULT_SLACK_TEMPLATE_DIR): SlackTemplates {
+    const hbs = Handlebars.create();
+    registerHelpers(hbs);
+    const compiled = new Map<NotificationType, Handlebars.TemplateDelegate>();
+    for (const type of NOTIFICATION_TYPES) {
+      const file = `${dir.replace(/\/?$/, '/')}${type}.hbs`;
+      let source: string;
+      try {
+        source = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new Error(`Slack template for ${type} cannot be read (${file}): ${(error as Error).message}`);
+      }
+      try {
+        hbs.parse(source);
+      } catch (error) {
+        throw new Error(`Slack template ${file} is not valid handlebars: ${(error as Error).message.split('\n')[0]}`);
+      }
+      compiled.set(type, hbs.compile(source, { noEscape: true, strict: false }));
+    }
+    return new SlackTemplates(compiled);
+  }
+
+  render(type: NotificationType, view: Readonly<Record<string, unknown>>): RenderedTemplate {
+    const template = this.compiled.get(type);
+    const escaped = escapeViewModel(view) as Record<string, unknown>;
+    if (!template) return { content: builtInContent(type, view), problem: `no template for ${type}` };
+    let output: string;
+    try {
+      output = template(escaped, { allowProtoPropertiesByDefault: false });
+    } catch (error) {
+      return { content: builtInContent(type, view), problem: `template ${type} failed: ${(error as Error).message}` };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(output);
+    } catch (error) {
+      return { content: builtInContent(type, view), problem: `template ${type} did not produce JSON: ${(error as Error).message}` };
+    }
+    const checked = outputSchema.safeParse(parsed);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      return {
+        content: builtInContent(type, view),
+        problem: `template ${type} output: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`,
+      };
+    }
+    return { content: clampContent({ text: checked.data.text, blocks: checked.data.blocks }) };
+  }
+}
+
+function registerHelpers(hbs: typeof Handlebars): void {
+  /** `{{date change.windowStart}}`: shown in each reader's own time zone by Slack, with the policy's as fallback. */
+  hbs.registerHelper('date', function (this: unknown, value: unknown, options: Handlebars.HelperOptions) {
+    if (typeof value !== 'string' && typeof value !== 'number') return '';
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime())) return String(value);
+    const root = options.data?.root as { timezone?: unknown } | undefined;
+    const timezone = typeof root?.timezone === 'string' ? root.timezone : 'UTC';
+    return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${formatFallbackDate(at, timezone)}>`;
+  });
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  hbs.registerHelper('join', (list: unknown, separator: unknown) =>
+    Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : '',
+  );
+  /** `{{link url "label"}}`: both already escaped; an empty url leaves the label alone. */
+  hbs.registerHelper('link', (url: unknown, label: unknown) => {
+    const text = typeof label === 'string' ? label : String(url ?? '');
+    return typeof url === 'string' && /^https?:\/\//.test(url) ? `<${url}|${text}>` : text;
+  });
+  hbs.registerHelper('plural', (count: unknown, singular: unknown, plural: unknown) => (count === 1 ? singular : plural));
+}
+
+/** `2026-11-22 10:00 Europe/Paris`: what Slack shows where it cannot localise the date. */
+export function formatFallbackDate(at: Date, timezone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(at);
+  } catch {
+    return at.toISOString();
+  }
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} ${timezone}`;
+}
+
+/** Used when a template is missing or broken: plain, escaped, and never lost. */
+function builtInContent(type: NotificationType, view: Readonly<Record<string, unknown>>): SlackMessageContent {
+  const change = view.change as { code?: unknown; title?: unknown } | undefined;
+  const command = view.command as { line?: unknown } | undefined;
+  const subject = [change?.code, change?.title, command?.line, view.reason].filter((v): v is string => typeof v === 'string' && v !== '').join(' - ');
+  const text = escapeMrkdwn(`${NOTIFICATION_LABELS[type]}${subject ? `: ${subject}` : ''}`);
+  return clampContent({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+}
+
+/** Slack refuses texts over its limits; a long value is cut rather than the message lost. */
+function clampContent(content: SlackMessageContent): SlackMessageContent {
+  const clamp = (value: unknown, parentType: string | undefined): unknown => {
+    if (Array.isArray(value)) return value.map((item) => clamp(item, parentType));
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(object)) out[key] = clamp(item, typeof object.type === 'string' ? object.type : parentType);
+    if ((object.type === 'mrkdwn' || object.type === 'plain_text') && typeof object.text === 'string') {
+      const limit = parentType === 'header' ? 150 : MAX_TEXT;
+      if (object.text.length > limit) out.text = `${object.text.slice(0, limit - 1)}…`;
+    }
+    return out;
+  };
+  const text = content.text.length > MAX_TEXT ? `${content.text.slice(0, MAX_TEXT - 1)}…` : content.text;
+  return { text, blocks: content.blocks.slice(0, MAX_BLOCKS).map((block) => clamp(block, undefined) as Record<string, unknown>) };
+}

@@ -1,0 +1,23 @@
+/**
+ * The web portal's addresses that messages link to, in one place so the web side and the
+ * messages agree. Codes and ids are URL-encoded: they are ours, but never trusted blindly.
+ */
+export class WebLinks {
+  constructor(private readonly publicUrl: string) {}
+
+  change(code: string): string {
+    return `${this.publicUrl}/changes/${encodeURIComponent(code)}`;
+  }
+
+  changeAudit(code: string): string {
+    return `${this.publicUrl}/changes/${encodeURIComponent(code)}/audit`;
+  }
+
+  session(id: string): string {
+    return `${this.publicUrl}/sessions/${encodeURIComponent(id)}`;
+  }
+
+  outbox(): string {
+    return `${this.publicUrl}/outbox`;
+  }
+}

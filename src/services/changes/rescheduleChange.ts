@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { Change } from '../../domain/change/change.js';
+import { windowProblems } from '../../domain/change/changeWindowRules.js';
+import { transition } from '../../domain/change/lifecycle.js';
+import { formatPath } from '../../domain/validation/formatIssue.js';
+import type { Actor } from '../actor.js';
+import { ServiceError } from '../serviceError.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+import { auditRefusals, writeChange } from './changeWriter.js';
+
+/** Field names match the change form's. */
+export const rescheduleInputSchema = z.object({
+  windowStart: z.coerce.date({ message: 'is not a date' }),
+  windowEnd: z.coerce.date({ message: 'is not a date' }),
+  reason: z.string().trim().max(500, 'must be at most 500 characters').default(''),
+});
+
+export type RescheduleInput = z.input<typeof rescheduleInputSchema>;
+
+/**
+ * The requester moves a change's window before work starts. The window is part of what the
+ * approvers agreed to, so an approved change goes back to pending approval and every earlier
+ * approval is dropped; reminders start over. A change in progress cannot move: its sessions
+ * were opened under the current window.
+ */
+export async function rescheduleChange(deps: ServiceDeps, code: string, actor: Actor, input: RescheduleInput): Promise<Change> {
+  const parsed = rescheduleInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
+    throw invalid(fields);
+  }
+  const { windowStart, windowEnd, reason } = parsed.data;
+  return auditRefusals(deps, actor, { eventType: 'RESCHEDULE', object: code.trim().toUpperCase(), reason: reason || undefined }, async () => {
+    const now = deps.clock();
+    const { before, after } = await writeChange(deps, code, (current) => {
+      if (current.requester !== actor.userId) {
+        throw new ServiceError('forbidden', `only ${current.requester}, who filed ${current.code}, can reschedule it`);
+      }
+      const moved = transition(current.status, 'reschedule');
+      if (!moved.ok) throw new ServiceError('conflict', moved.message);
+      const problems = windowProblems(windowStart, windowEnd, now);
+      if (Object.keys(problems).length > 0) throw invalid(problems);
+      if (windowStart.getTime() === current.windowStart.getTime() && windowEnd.getTime() === current.windowEnd.getTime()) {
+        throw invalid({ windowStart: 'is the current window: nothing to reschedule' });
+      }
+      return {
+        patch: { windowStart, windowEnd, status: moved.to, approvals: [], approvalRound: { startedAt: now, reminders: 0 } },
+        result: null,
+      };
+    });
+    // ISO 8601 intervals: start/end.
+    const window = (c: Change) => `${c.windowStart.toISOString()}/${c.windowEnd.toISOString()}`;
+    await deps.audit.record(actor, {
+      status: 'S',
+      eventType: 'RESCHEDULE',
+      class: 'CHANGE',
+      object: after.code,
+      change: after.code,
+      reason: reason || undefined,
+      details: `window moved from ${window(before)} to ${window(after)}${before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''}`,
+      images: {
+        before: { windowStart: before.windowStart, windowEnd: before.windowEnd, status: before.status, approvals: before.approvals },
+        after: { windowStart: after.windowStart, windowEnd: after.windowEnd, status: after.status, approvals: after.approvals },
+      },
+    });
+    await deps.events.publish({ type: 'change.rescheduled', change: after, previous: before });
+    return after;
+  });
+}
+
+function invalid(fields: Record<string, string>): ServiceError {
+  const message = Object.entries(fields)
+    .map(([field, problem]) => `${field}: ${problem}`)
+    .join('; ');
+  return new ServiceError('invalid', message, fields);
+}

@@ -1,0 +1,15 @@
+import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
+import { ACTION_IDS } from '../../../notify/interactiveActions.js';
+import type { SlackContext } from '../../slackContext.js';
+import { NEW_CHANGE_GROUP_ACTION_ID } from '../../views/newChangeModal.js';
+import { newChangeGroupSelected } from './newChangeGroupSelected.js';
+import { approveClicked, rejectClicked } from './reviewActions.js';
+import { lockUserClicked, terminateSessionClicked } from './securityActions.js';
+
+export function register(app: App, context: SlackContext): void {
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.approve, (args) => approveClicked(context, args));
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.reject, (args) => rejectClicked(context, args));
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.terminateSession, (args) => terminateSessionClicked(context, args));
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.lockUser, (args) => lockUserClicked(context, args));
+  app.action<BlockAction<StaticSelectAction>>(NEW_CHANGE_GROUP_ACTION_ID, (args) => newChangeGroupSelected(context, args));
+}

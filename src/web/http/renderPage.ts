@@ -1,0 +1,55 @@
+import type { Request, Response } from 'express';
+import { capabilitiesOf } from '../../domain/access/portalRoles.js';
+import type { PortalContext } from '../portalContext.js';
+import { viewerOf } from './portalLocals.js';
+
+interface NavItem {
+  readonly href: string;
+  readonly label: string;
+}
+
+function navFor(res: Response): NavItem[] {
+  const viewer = viewerOf(res);
+  if (!viewer) return [];
+  const can = capabilitiesOf(viewer.user);
+  return [
+    { href: '/approvals', label: 'Approvals' },
+    { href: '/changes', label: 'Changes' },
+    ...(can.has('viewAllChanges') ? [{ href: '/sessions', label: 'Live sessions' }] : []),
+    ...(can.has('lockUsers') ? [{ href: '/locks', label: 'Locks' }] : []),
+    ...(can.has('viewAuditTrail') ? [{ href: '/audit', label: 'Audit trail' }] : []),
+    ...(can.has('viewPolicy') ? [{ href: '/policy', label: 'Policy' }] : []),
+    ...(can.has('viewOutbox') ? [{ href: '/outbox', label: 'Outbox' }] : []),
+  ];
+}
+
+/**
+ * Renders a page inside the layout. `portal` carries what every page shows: the signed-in
+ * user, the navigation their roles open, a CSRF token for forms, the local sign-in warning,
+ * and the policy's time zone for dates.
+ */
+export async function renderPage(
+  ctx: PortalContext,
+  req: Request,
+  res: Response,
+  page: string,
+  model: Record<string, unknown>,
+  status = 200,
+): Promise<void> {
+  const viewer = viewerOf(res);
+  const timezone = await ctx.deps.policies
+    .current()
+    .then((snapshot) => snapshot.policy.settings.timezone)
+    .catch(() => 'UTC');
+  const path = req.path;
+  const portal = {
+    timezone,
+    viewer: viewer && { id: viewer.user.id, name: viewer.user.name, roles: viewer.user.roles, method: viewer.method },
+    nav: navFor(res).map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) })),
+    // An error raised before cookies were parsed still gets a page (its forms just will not verify).
+    csrfToken: req.cookies ? ctx.csrf.tokenFor(req, res) : '',
+    localSignIn: ctx.signIn.local,
+  };
+  const html = ctx.renderer.render(page, { ...model, portal });
+  res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
+}

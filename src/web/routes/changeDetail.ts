@@ -1,0 +1,120 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { loadChangeDetailFor } from '../../services/access/changeAccess.js';
+import { approveChange, cancelChange, rejectChange, revokeChange } from '../../services/changes/reviewChange.js';
+import { ServiceError } from '../../services/serviceError.js';
+import { actorOf } from '../http/actorOf.js';
+import { STATUS_OF_KIND } from '../http/errorPages.js';
+import { parseInput } from '../http/parseInput.js';
+import { changeCodeParam } from '../http/pathParams.js';
+import { requireViewer, signedIn } from '../http/portalSessions.js';
+import { renderPage } from '../http/renderPage.js';
+import type { PortalContext } from '../portalContext.js';
+import { plannedScriptView } from './scriptView.js';
+
+const DONE = {
+  approved: 'Your approval is recorded.',
+  rejected: 'The change is rejected.',
+  revoked: 'The change is revoked; its live sessions are being cut.',
+  cancelled: 'The change is cancelled.',
+} as const;
+
+const detailQuery = z.strictObject({ done: z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional() });
+const reason = z.string().max(1000, 'keep the reason under 1000 characters');
+const approveForm = z.strictObject({ _csrf: z.string(), seenScriptHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected the script hash shown on the page') });
+const reasonForm = z.strictObject({ _csrf: z.string(), reason });
+const cancelForm = z.strictObject({ _csrf: z.string(), reason: reason.optional() });
+
+type Decision = 'approve' | 'reject' | 'revoke' | 'cancel';
+
+/** Change detail: fields, window, status timeline, script, and the decisions the viewer may take. */
+export function register(router: Router, ctx: PortalContext): void {
+  async function showDetail(req: Request, res: Response, code: string, extra: { done?: string; error?: string; fields?: Readonly<Record<string, string>>; reason?: string } = {}, status = 200) {
+    const { user } = signedIn(res);
+    const detail = await loadChangeDetailFor(ctx.deps, user, code);
+    const { change, group, rights } = detail;
+    const currentApprovals = change.approvals.filter((a) => a.scriptHash === change.scriptHash);
+    await renderPage(
+      ctx,
+      req,
+      res,
+      'changeDetail',
+      {
+        title: `${change.code} ${change.title}`,
+        change,
+        script: plannedScriptView(change.script, detail.webApproval.lines),
+        quorum: { needed: Math.max(1, group?.approvals ?? 1), approvers: group?.approvers ?? [], approvals: currentApprovals },
+        rights,
+        anyDecision: rights.approve || rights.reject || rights.revoke || rights.cancel,
+        webApproval: detail.webApproval,
+        timeline: detail.timeline,
+        sessions: detail.sessions,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  router.get('/changes/:code', requireViewer, async function showChange(req: Request, res: Response) {
+    const { code } = parseInput(changeCodeParam, req.params, 'path');
+    const { done } = parseInput(detailQuery, req.query, 'query');
+    await showDetail(req, res, code, done ? { done: DONE[done] } : {});
+  });
+
+  /** Runs a decision; a refusal is shown on the change page itself, with its status code. */
+  function decide(decision: Decision, act: (req: Request, res: Response, code: string) => Promise<unknown>, done: keyof typeof DONE) {
+    return async function decideOnChange(req: Request, res: Response) {
+      const { code } = parseInput(changeCodeParam, req.params, 'path');
+      try {
+        await act(req, res, code);
+      } catch (error) {
+        if (!(error instanceof ServiceError) || error.kind === 'not_found') throw error;
+        const typed = typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string' ? String((req.body as { reason: string }).reason) : undefined;
+        return showDetail(req, res, code, { error: error.message, fields: error.fields, reason: typed }, STATUS_OF_KIND[error.kind]);
+      }
+      ctx.logger.info({ change: code, decision, user: signedIn(res).user.id }, 'web decision');
+      res.redirect(303, `/changes/${encodeURIComponent(code)}?done=${done}`);
+    };
+  }
+
+  router.post(
+    '/changes/:code/approve',
+    requireViewer,
+    ctx.limit.decisions,
+    decide('approve', async (req, res, code) => {
+      const form = parseInput(approveForm, req.body, 'form');
+      const { user } = signedIn(res);
+      await approveChange(ctx.deps, code, actorOf(req, user.id), { seenScriptHash: form.seenScriptHash, signedInOnWeb: true });
+    }, 'approved'),
+  );
+
+  router.post(
+    '/changes/:code/reject',
+    requireViewer,
+    ctx.limit.decisions,
+    decide('reject', async (req, res, code) => {
+      const form = parseInput(reasonForm, req.body, 'form');
+      await rejectChange(ctx.deps, code, actorOf(req, signedIn(res).user.id), form.reason);
+    }, 'rejected'),
+  );
+
+  router.post(
+    '/changes/:code/revoke',
+    requireViewer,
+    ctx.limit.decisions,
+    decide('revoke', async (req, res, code) => {
+      const form = parseInput(reasonForm, req.body, 'form');
+      await revokeChange(ctx.deps, code, actorOf(req, signedIn(res).user.id), form.reason);
+    }, 'revoked'),
+  );
+
+  router.post(
+    '/changes/:code/cancel',
+    requireViewer,
+    ctx.limit.decisions,
+    decide('cancel', async (req, res, code) => {
+      const form = parseInput(cancelForm, req.body, 'form');
+      await cancelChange(ctx.deps, code, actorOf(req, signedIn(res).user.id), form.reason?.trim() ?? '');
+    }, 'cancelled'),
+  );
+}

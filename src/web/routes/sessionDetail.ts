@@ -1,0 +1,91 @@
+import type { Request, Response, Router } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { assessSessionRisk } from '../../domain/session/sessionRisk.js';
+import { loadSessionDetailFor } from '../../services/access/changeAccess.js';
+import { lockUserAs, terminateSessionAs } from '../../services/access/securityActions.js';
+import { ServiceError } from '../../services/serviceError.js';
+import { openSessionRecording } from '../../services/sessions/openSessionRecording.js';
+import { actorOf } from '../http/actorOf.js';
+import { STATUS_OF_KIND } from '../http/errorPages.js';
+import { parseInput } from '../http/parseInput.js';
+import { sessionIdParam } from '../http/pathParams.js';
+import { requireViewer, signedIn } from '../http/portalSessions.js';
+import { renderPage } from '../http/renderPage.js';
+import { replayPageCsp } from '../http/securityHeaders.js';
+import type { PortalContext } from '../portalContext.js';
+
+const DONE = { terminated: 'The session is marked terminated; the proxy cuts it.', locked: 'The user is locked out of the proxy.' } as const;
+const detailQuery = z.strictObject({ done: z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional() });
+const noQuery = z.strictObject({});
+const reasonForm = z.strictObject({ _csrf: z.string(), reason: z.string().max(1000, 'keep the reason under 1000 characters') });
+
+/** A session: who, from where, why, each command with its verdict, and the recording's replay. */
+export function register(router: Router, ctx: PortalContext): void {
+  async function showSession(req: Request, res: Response, id: string, extra: Record<string, unknown> = {}, status = 200) {
+    const detail = await loadSessionDetailFor(ctx.deps, signedIn(res).user, id);
+    await renderPage(
+      ctx,
+      req,
+      res,
+      'sessionDetail',
+      {
+        title: `Session ${detail.session.id}`,
+        session: detail.session,
+        change: detail.change,
+        rights: detail.sessionRights,
+        commands: detail.commands,
+        risk: assessSessionRisk(detail.commands),
+        recordingUrl: ctx.recordings ? `/sessions/${encodeURIComponent(detail.session.id)}/recording` : undefined,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  router.get('/sessions/:id', requireViewer, replayPageCsp({ https: ctx.https }), async function showSessionPage(req: Request, res: Response) {
+    const { id } = parseInput(sessionIdParam, req.params, 'path');
+    const { done } = parseInput(detailQuery, req.query, 'query');
+    await showSession(req, res, id, done ? { done: DONE[done] } : {});
+  });
+
+  /** The asciicast the player fetches; every fetch is an audited viewing. */
+  router.get('/sessions/:id/recording', requireViewer, async function streamRecording(req: Request, res: Response) {
+    const { id } = parseInput(sessionIdParam, req.params, 'path');
+    parseInput(noQuery, req.query, 'query');
+    const { user } = signedIn(res);
+    const stream = await openSessionRecording(ctx.deps, ctx.recordings, user, actorOf(req, user.id), id);
+    res.type('application/x-asciicast').set('Cache-Control', 'no-store');
+    await pipeline(stream, res);
+  });
+
+  async function refusedOnPage(req: Request, res: Response, id: string, error: unknown): Promise<void> {
+    if (!(error instanceof ServiceError) || error.kind === 'not_found') throw error;
+    await showSession(req, res, id, { error: error.message, fields: error.fields }, STATUS_OF_KIND[error.kind]);
+  }
+
+  router.post('/sessions/:id/terminate', requireViewer, ctx.limit.decisions, replayPageCsp({ https: ctx.https }), async function terminateFromWeb(req: Request, res: Response) {
+    const { id } = parseInput(sessionIdParam, req.params, 'path');
+    const form = parseInput(reasonForm, req.body, 'form');
+    const { user } = signedIn(res);
+    try {
+      await terminateSessionAs(ctx.deps, user, actorOf(req, user.id), id, form.reason);
+    } catch (error) {
+      return refusedOnPage(req, res, id, error);
+    }
+    res.redirect(303, `/sessions/${encodeURIComponent(id)}?done=terminated`);
+  });
+
+  router.post('/sessions/:id/lock-user', requireViewer, ctx.limit.decisions, replayPageCsp({ https: ctx.https }), async function lockSessionUser(req: Request, res: Response) {
+    const { id } = parseInput(sessionIdParam, req.params, 'path');
+    const form = parseInput(reasonForm, req.body, 'form');
+    const { user } = signedIn(res);
+    try {
+      const { session } = await loadSessionDetailFor(ctx.deps, user, id);
+      await lockUserAs(ctx.deps, user, actorOf(req, user.id), session.user, form.reason);
+    } catch (error) {
+      return refusedOnPage(req, res, id, error);
+    }
+    res.redirect(303, `/sessions/${encodeURIComponent(id)}?done=locked`);
+  });
+}
