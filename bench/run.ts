@@ -10,12 +10,15 @@ import { formatTable, type BenchRow } from './lib/benchRow.js';
 import { benchRuleEvaluation } from './ruleEvaluation.bench.js';
 import { benchScriptAudit } from './scriptAudit.bench.js';
 import { benchSlackAck } from './slackAck.bench.js';
+import { benchSshProxy } from './sshProxy.bench.js';
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ['rule evaluation', benchRuleEvaluation],
   ['script audit', benchScriptAudit],
   ['audit trail', benchAuditTrail],
   ['slack ack', benchSlackAck],
+  // Needs root and Debian's openssh-server (it starts real sshd processes); about 90 s.
+  ['ssh proxy', () => benchSshProxy()],
 ];
 
 const only = process.argv.slice(2);

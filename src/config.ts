@@ -48,6 +48,9 @@ const envSchema = z.object({
   PROXY_PORT: port('PROXY_PORT', 2222),
   PROXY_BIND: z.string().min(1).default('127.0.0.1'),
   PROXY_HOST_KEY_FILE: optionalText,
+  PROXY_ON_STORE_OUTAGE: z
+    .enum(['block', 'allow'], { message: 'PROXY_ON_STORE_OUTAGE: expected block or allow' })
+    .default('block'),
   WINDOW_EXPIRING_MINUTES: positive('WINDOW_EXPIRING_MINUTES', 'minutes', 15),
   APPROVAL_REMINDER_HOURS: positive('APPROVAL_REMINDER_HOURS', 'hours', 4),
   APPROVAL_ESCALATE_AFTER: z.coerce
@@ -82,7 +85,13 @@ export interface Config {
    * (created on first start). Several processes must share one or the other.
    */
   readonly sharedSecretHex: string | undefined;
-  readonly proxy: { readonly port: number; readonly bind: string; readonly hostKeyFile: string };
+  readonly proxy: {
+    readonly port: number;
+    readonly bind: string;
+    readonly hostKeyFile: string;
+    /** block: commands in live sessions are refused while the store is unreachable; allow: judged on the last policy read, unrecorded. */
+    readonly onStoreOutage: 'block' | 'allow';
+  };
   /** Timing of the scheduled steps (src/jobs/). */
   readonly scheduler: {
     readonly expiringLeadMs: number;
@@ -145,7 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       : undefined,
     slackSignIn: v.SLACK_CLIENT_ID && v.SLACK_CLIENT_SECRET ? { clientId: v.SLACK_CLIENT_ID, clientSecret: v.SLACK_CLIENT_SECRET } : undefined,
     sharedSecretHex: v.CHANGEGUARD_SECRET?.toLowerCase(),
-    proxy: { port: v.PROXY_PORT, bind: v.PROXY_BIND, hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519') },
+    proxy: {
+      port: v.PROXY_PORT,
+      bind: v.PROXY_BIND,
+      hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519'),
+      onStoreOutage: v.PROXY_ON_STORE_OUTAGE,
+    },
     scheduler: {
       expiringLeadMs: Math.round(v.WINDOW_EXPIRING_MINUTES * 60_000),
       reminderEveryMs: Math.round(v.APPROVAL_REMINDER_HOURS * 3_600_000),

@@ -11,6 +11,8 @@ import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Notifier } from './notify/notification.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
+import { loadOrCreateHostKey } from './proxy/hostKey.js';
+import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
@@ -18,7 +20,9 @@ import { InProcessEventBus } from './services/domainEvents.js';
 import { createServiceDeps, type ServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
 import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
+import { openRecordingStore } from './store/openRecordingStore.js';
 import { openStore } from './store/openStore.js';
+import type { RecordingStore } from './store/recordingStore.js';
 import { createWebApp } from './web/webApp.js';
 
 export interface RunningChangeguard {
@@ -27,6 +31,9 @@ export interface RunningChangeguard {
   readonly http: Server;
   /** Where adapters raise notifications (Slack through the outbox, or the outbox alone). */
   readonly notifier: Notifier;
+  readonly proxy: SshProxy;
+  /** Session recordings (asciicast v2), written by the proxy, replayed by the web portal. */
+  readonly recordings: RecordingStore;
   stop(): Promise<void>;
 }
 
@@ -50,6 +57,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
 
   // Declared before the web app so /readyz can ask it; started after the adapters.
   let scheduler: Scheduler | undefined;
+  // Session recordings: the proxy writes them, the web portal replays them (issue #4).
+  const recordings = await openRecordingStore(store, config.dataDir);
 
   // --- web portal (issue #5) ---------------------------------------------------------------
   // One secret signs the approval links in Slack messages and the web sessions: every process
@@ -65,7 +74,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     approvalLinks,
     slackConfigured: config.slack !== undefined,
     slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
-    // recordings: the proxy's recording store, once it exists.
+    recordings,
     readinessChecks: { scheduler: () => scheduler?.running ?? false },
   });
   // --- end web portal -------------------------------------------------------------------------
@@ -92,10 +101,30 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   });
   // --- end scheduler
 
+  // --- SSH proxy (issue #4) ------------------------------------------------------------------
+  let proxy: SshProxy;
+  try {
+    proxy = await SshProxy.start({
+      deps,
+      notifier: notifications.notifier,
+      recordings,
+      logger: logger.child({ component: 'proxy' }),
+      hostKey: loadOrCreateHostKey(config.proxy.hostKeyFile),
+      port: config.proxy.port,
+      bind: config.proxy.bind,
+      storeOutage: config.proxy.onStoreOutage,
+    });
+  } catch (error) {
+    await scheduler.stop();
+    throw error;
+  }
+  // --- end SSH proxy --------------------------------------------------------------------------
+
   const http = await new Promise<Server>((resolvePromise, reject) => {
     const server = app.listen(config.port, config.bind, () => resolvePromise(server));
     server.once('error', reject);
   }).catch(async (error: unknown) => {
+    await proxy.stop();
     await scheduler.stop();
     throw error;
   });
@@ -108,10 +137,14 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     deps,
     http,
     notifier: notifications.notifier,
+    proxy,
+    recordings,
     stop() {
       stopping ??= (async () => {
         // First: no new jobs, running ones finish (bounded) while the store and notifier still work.
         await scheduler.stop();
+        // Live sessions are cut and their ends recorded and notified before those stop.
+        await proxy.stop();
         await slack?.stop();
         await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
 import { MongoAgendaBackend } from '../../src/jobs/mongoAgendaBackend.js';
+import { MongoRecordingStore } from '../../src/store/mongo/mongoRecordingStore.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
 import { findMongoTestServer } from '../support/mongoTestServer.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
 import { defineOutboxContract } from './outboxContract.js';
+import { defineRecordingContract } from './recordingContract.js';
 import { defineReportScheduleContract } from './reportScheduleContract.js';
 import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
@@ -19,6 +21,9 @@ const server = await findMongoTestServer();
 if ('skipReason' in server) {
   console.warn(`MongoDB contract suite skipped: ${server.skipReason}`);
   describe.skip(`store contract: mongo (skipped: ${server.skipReason})`, () => {
+    it('runs against a reachable MongoDB server', () => undefined);
+  });
+  describe.skip(`recording store contract: mongo (skipped: ${server.skipReason})`, () => {
     it('runs against a reachable MongoDB server', () => undefined);
   });
 } else {
@@ -63,6 +68,28 @@ if ('skipReason' in server) {
         return { repository: repositoryOf(second), close: () => second.close() };
       },
       cleanup: opened.cleanup,
+    };
+  });
+
+  defineRecordingContract('mongo', async () => {
+    const dbName = `changeguard_contract_${runId}_${++opened}`;
+    const store = await MongoStore.connect(server.uri, { dbName });
+    const recordings = await MongoRecordingStore.open(store.connection);
+    const others: MongoStore[] = [];
+    return {
+      recordings,
+      openSecond: async () => {
+        const other = await MongoStore.connect(server.uri, { dbName });
+        others.push(other);
+        return MongoRecordingStore.open(other.connection);
+      },
+      cleanup: async () => {
+        try {
+          await store.connection.dropDatabase();
+        } finally {
+          await Promise.all([store.close(), ...others.map((o) => o.close())]);
+        }
+      },
     };
   });
 }

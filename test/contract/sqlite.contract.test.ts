@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteJobRepository } from '../../src/jobs/sqliteBackend/sqliteJobRepository.js';
+import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
 import { defineOutboxContract } from './outboxContract.js';
+import { defineRecordingContract } from './recordingContract.js';
 import { defineReportScheduleContract } from './reportScheduleContract.js';
 import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
@@ -43,5 +45,15 @@ defineJobRepositoryContract('sqlite', async () => {
       return { repository: new SqliteJobRepository(second.db), close: () => second.close() };
     },
     cleanup: opened.cleanup,
+  };
+});
+
+// The embedded default keeps recordings as files beside the SQLite database.
+defineRecordingContract('files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'changeguard-recordings-'));
+  return {
+    recordings: new FileRecordingStore(join(dir, 'recordings')),
+    openSecond: async () => new FileRecordingStore(join(dir, 'recordings')),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

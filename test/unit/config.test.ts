@@ -8,7 +8,7 @@ describe('configuration', () => {
     const config = load({});
     expect(config).toMatchObject({ port: 3000, bind: '127.0.0.1', publicUrl: 'http://localhost:3000', mongodbUri: undefined, slack: undefined, logLevel: 'info' });
     expect(config.sqliteFile).toMatch(/data\/changeguard\.db$/);
-    expect(config.proxy).toMatchObject({ port: 2222, bind: '127.0.0.1' });
+    expect(config.proxy).toMatchObject({ port: 2222, bind: '127.0.0.1', onStoreOutage: 'block' });
     expect(config.proxy.hostKeyFile).toMatch(/data\/proxy_host_ed25519$/);
   });
 
@@ -17,6 +17,7 @@ describe('configuration', () => {
     [{ PORT: '70000' }, 'PORT: expected a port number from 0 to 65535'],
     [{ PROXY_PORT: '2.5' }, 'PROXY_PORT: expected a whole port number'],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string'],
+    [{ PROXY_ON_STORE_OUTAGE: 'ignore' }, 'PROXY_ON_STORE_OUTAGE: expected block or allow'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ PUBLIC_URL: 'changeguard' }, 'PUBLIC_URL: expected an absolute URL such as https://changeguard.example.com'],
     [{ SLACK_BOT_TOKEN: 'abc' }, 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-'],

@@ -20,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the embedded default store', () => {
   it('keeps a filed change across a stop and a start', async () => {
-    const env = { DATA_DIR: join(dir, 'data'), POLICY_FILE: join(dir, 'policy.yml'), PORT: String(await freePort()) };
+    const env = { DATA_DIR: join(dir, 'data'), POLICY_FILE: join(dir, 'policy.yml'), PORT: String(await freePort()), PROXY_PORT: String(await freePort()) };
     const logger = createLogger('silent');
     const first = await startChangeguard(loadConfig(env), logger);
     const now = Date.now();
@@ -50,7 +50,7 @@ describe('the product process', () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: join(dir, 'proc'), PORT: String(port), LOG_LEVEL: 'info', POLICY_FILE: join(dir, 'policy.yml'), MONGODB_URI: '' },
+      env: { ...process.env, DATA_DIR: join(dir, 'proc'), PORT: String(port), PROXY_PORT: String(await freePort()), LOG_LEVEL: 'info', POLICY_FILE: join(dir, 'policy.yml'), MONGODB_URI: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -37,7 +37,10 @@ describe('the product without Slack', () => {
   it('keeps notifications in the outbox as not sent, logs them, and creates the link secret 0600', async () => {
     const { logger, lines } = capturingLogger();
     const dataDir = join(dir, 'no-slack');
-    const running = await startChangeguard(loadConfig({ DATA_DIR: dataDir, POLICY_FILE: join(dir, 'policy.yml'), PORT: String(await freePort()) }), logger);
+    const running = await startChangeguard(
+      loadConfig({ DATA_DIR: dataDir, POLICY_FILE: join(dir, 'policy.yml'), PORT: String(await freePort()), PROXY_PORT: String(await freePort()) }),
+      logger,
+    );
     try {
       const change = await registerChange(running.deps, input(), { userId: 'alice', terminal: 'test' });
       const held = await running.deps.store.outbox.list({});
@@ -62,6 +65,7 @@ describe('the product with Slack over HTTP', () => {
         DATA_DIR: join(dir, 'slack'),
         POLICY_FILE: join(dir, 'policy.yml'),
         PORT: String(port),
+        PROXY_PORT: String(await freePort()),
         SLACK_BOT_TOKEN: 'xoxb-wired',
         SLACK_SIGNING_SECRET: 'wired-secret',
         SLACK_API_URL: fake.apiUrl,

@@ -20,7 +20,10 @@ describe('the product serves the portal', () => {
   it('with local sign-in on loopback without Slack, signing with $DATA_DIR/link_secret', async () => {
     const dataDir = join(dir, 'local');
     const port = await freePort();
-    const running = await startChangeguard(loadConfig({ DATA_DIR: dataDir, POLICY_FILE: join(dir, 'policy.yml'), PORT: String(port) }, { readDotEnv: false }), createLogger('silent'));
+    const running = await startChangeguard(
+      loadConfig({ DATA_DIR: dataDir, POLICY_FILE: join(dir, 'policy.yml'), PORT: String(port), PROXY_PORT: String(await freePort()) }, { readDotEnv: false }),
+      createLogger('silent'),
+    );
     try {
       expect(statSync(join(dataDir, 'link_secret')).mode & 0o777).toBe(0o600);
       const client = new WebClient(`http://127.0.0.1:${port}`);
@@ -40,6 +43,7 @@ describe('the product serves the portal', () => {
     const env = {
       DATA_DIR: dataDir,
       PORT: String(port),
+      PROXY_PORT: String(await freePort()),
       CHANGEGUARD_SECRET: 'cd'.repeat(32),
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET: 'signing',

@@ -1,0 +1,114 @@
+import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
+import type { SessionState } from '../domain/session/session.js';
+import type { LiveSession } from '../services/sessions/liveSession.js';
+import { judgeExecCommand } from '../services/sessions/judgeSessionLine.js';
+import { endSession } from '../services/sessions/superviseSessions.js';
+import { writeWithBackpressure } from './flowControl.js';
+import type { ActiveSession, ProxyContext } from './proxyContext.js';
+import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
+
+/**
+ * `ssh user+CHG-42+web01@proxy 'command'`: the command is judged before anything is sent;
+ * if allowed it runs on the device and its streams are relayed and recorded, and its exit
+ * status is stored with the command.
+ */
+export class ExecRelay implements ActiveSession {
+  private upstream: ClientChannel | undefined;
+  private exitCode: number | undefined;
+  private exitSignal: string | undefined;
+  private finishing: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    readonly live: LiveSession,
+    private readonly channel: ServerChannel,
+    private readonly client: Client,
+    private readonly pty: PseudoTtyInfo | undefined,
+    private readonly recorder: AsciicastRecorder,
+    private readonly env: Readonly<Record<string, string>>,
+  ) {}
+
+  async start(command: string): Promise<void> {
+    const judgement = await judgeExecCommand(this.ctx.deps, this.ctx.alerts, this.live, command, this.ctx.settings.storeOutage);
+    if (judgement.verdict !== 'allow') {
+      const message = `changeguard: ${judgement.message ?? 'command not permitted'}\n`;
+      this.recorder.notice(message);
+      this.channel.stderr.write(message);
+      await this.finish(judgement.verdict === 'interrupt' ? 'interrupted' : 'ended', judgement.message ?? 'command not permitted', 1);
+      return;
+    }
+    const recordId = judgement.stored ? judgement.record.id : undefined;
+    const upstream = await new Promise<ClientChannel>((resolve, reject) => {
+      const pty = this.pty ? { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes } : undefined;
+      this.client.exec(command, { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => (error ? reject(error) : resolve(stream)));
+    });
+    this.upstream = upstream;
+    upstream.on('data', (chunk: Buffer) => {
+      this.recorder.output(chunk);
+      writeWithBackpressure(this.channel, upstream, chunk);
+    });
+    upstream.stderr.on('data', (chunk: Buffer) => {
+      this.recorder.output(chunk);
+      writeWithBackpressure(this.channel.stderr, upstream.stderr, chunk);
+    });
+    upstream.on('exit', (code: number | null, signal?: string) => {
+      if (typeof code === 'number') this.exitCode = code;
+      else if (signal) this.exitSignal = signal;
+      if (recordId !== undefined && typeof code === 'number') {
+        this.ctx.deps.store.commands.setExitStatus(recordId, code).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
+      }
+    });
+    upstream.on('close', () => void this.finish('ended', 'the command finished'));
+    this.channel.on('data', (data: Buffer) => {
+      this.recorder.input(data);
+      writeWithBackpressure(upstream, this.channel, data);
+    });
+    this.channel.on('eof', () => upstream.end());
+    this.channel.on('close', () => void this.finish('ended', 'the user disconnected'));
+  }
+
+  resize(info: { cols: number; rows: number; width: number; height: number }): void {
+    this.upstream?.setWindow(info.rows, info.cols, info.height, info.width);
+    this.recorder.resize(info.cols, info.rows);
+  }
+
+  signal(name: string): void {
+    this.upstream?.signal(name);
+  }
+
+  cut(reason: string): Promise<void> {
+    if (this.channel.writable && this.finishing === undefined) {
+      const message = `changeguard: ${reason}\n`;
+      this.recorder.notice(message);
+      this.channel.stderr.write(message);
+    }
+    return this.finish('terminated', reason, 1);
+  }
+
+  private finish(state: Exclude<SessionState, 'active'>, reason: string, status?: number): Promise<void> {
+    // Deferred, so a close event fired while wrapping up finds the session already finishing.
+    this.finishing ??= Promise.resolve().then(() => this.wrapUp(state, reason, status));
+    return this.finishing;
+  }
+
+  private async wrapUp(state: Exclude<SessionState, 'active'>, reason: string, status?: number): Promise<void> {
+    this.ctx.sessions.delete(this.live.scope.session.id);
+    this.upstream?.close();
+    this.client.end();
+    if (this.channel.writable) {
+      if (this.exitSignal !== undefined && status === undefined) this.channel.exit(this.exitSignal);
+      else this.channel.exit(status ?? this.exitCode ?? 0);
+      this.channel.end();
+    }
+    await this.recorder.close();
+    try {
+      await endSession(this.ctx.deps, this.ctx.alerts, this.live, state, reason);
+    } catch (error) {
+      this.logError(error, 'recording the end of a session failed');
+    }
+  }
+
+  private logError(error: unknown, message: string): void {
+    this.ctx.logger.error({ err: error, session: this.live.scope.session.id }, message);
+  }
+}

@@ -1,0 +1,32 @@
+import type { Logger } from '../logger.js';
+import type { LiveSession } from '../services/sessions/liveSession.js';
+import type { StoreOutageHandling } from '../services/sessions/judgeSessionLine.js';
+import type { SessionAlerts } from '../services/sessions/sessionAlerts.js';
+import type { ServiceDeps } from '../services/serviceDeps.js';
+import type { RecordingStore } from '../store/recordingStore.js';
+import type { CaptureTimings } from './capture/commandCapture.js';
+
+/** A session this process relays: the watcher can cut it. */
+export interface ActiveSession {
+  readonly live: LiveSession;
+  /** Ends the session from changeguard's side, telling the user why. */
+  cut(reason: string): Promise<void>;
+}
+
+export interface ProxySettings {
+  readonly storeOutage: StoreOutageHandling;
+  readonly capture: CaptureTimings;
+  readonly upstreamReadyTimeoutMs: number;
+}
+
+/** What every connection handler needs; built once by SshProxy. */
+export interface ProxyContext {
+  readonly deps: ServiceDeps;
+  readonly alerts: SessionAlerts;
+  readonly recordings: RecordingStore;
+  readonly logger: Logger;
+  /** This process, as sessions name their owner. */
+  readonly owner: string;
+  readonly settings: ProxySettings;
+  readonly sessions: Map<string, ActiveSession>;
+}

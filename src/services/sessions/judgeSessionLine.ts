@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { evaluateLine } from '../../domain/rules/evaluateLine.js';
+import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
+import { OPAQUE_RULE_ID } from '../../domain/rules/verdict.js';
+import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import { assessSessionRisk } from '../../domain/session/sessionRisk.js';
+import type { SimpleCommand } from '../../domain/shell/simpleCommand.js';
+import { unwrap } from '../../domain/shell/wrappers.js';
+import { effectiveCommands } from '../changes/changeAudit.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+import { judgeCommand, type Judgement } from './judgeCommand.js';
+import type { LiveSession } from './liveSession.js';
+import { actorOf } from './openSession.js';
+import type { SessionAlerts } from './sessionAlerts.js';
+
+/**
+ * What the proxy does when the store cannot record a command: `block` (the default) refuses
+ * every command until it is back; `allow` judges against the last policy read and lets
+ * allowed commands run unrecorded (the proxy logs them instead).
+ */
+export type StoreOutageHandling = 'block' | 'allow';
+
+export interface SessionJudgement extends Judgement {
+  /** False when the store could not record it (store outage). */
+  readonly stored: boolean;
+}
+
+export const STORE_OUTAGE_MESSAGE = 'changeguard cannot record commands right now (its store is unreachable): the command is blocked';
+
+/**
+ * Judges a line submitted at the shell's prompt (or an exec command): stores and audits it
+ * (judgeCommand), raises block / interrupt / high-criticality / lock alerts, and the
+ * high-risk session alert the first time the session's commands make it one.
+ */
+export async function judgeSessionLine(
+  deps: ServiceDeps,
+  alerts: SessionAlerts,
+  live: LiveSession,
+  line: string,
+  source: 'shell' | 'exec',
+  outage: StoreOutageHandling = 'block',
+): Promise<SessionJudgement> {
+  let judgement: Judgement;
+  try {
+    live.lastPolicy = await deps.policies.current();
+    judgement = await judgeCommand(deps, live.scope, line, source);
+  } catch (error) {
+    return judgeDuringOutage(deps, live, line, source, outage, error);
+  }
+  afterJudgement(alerts, live, judgement);
+  return { ...judgement, stored: true };
+}
+
+/**
+ * Exec commands are judged like prompt lines, and also refused when they would start a shell
+ * that reads its commands from the connection (`ssh proxy bash`, `sudo -s`): what it then
+ * runs would never pass through a prompt. Interactive sessions are the way to a shell.
+ */
+export async function judgeExecCommand(
+  deps: ServiceDeps,
+  alerts: SessionAlerts,
+  live: LiveSession,
+  line: string,
+  outage: StoreOutageHandling = 'block',
+): Promise<SessionJudgement> {
+  const parsed = deps.parser.parse(line);
+  const shell = parsed.commands.find(readsCommandsFromInput);
+  if (!shell) return judgeSessionLine(deps, alerts, live, line, 'exec', outage);
+  const reason = `"${shell.text}" would read commands from the connection, which changeguard cannot judge: open an interactive session instead`;
+  const record: CommandRecord = {
+    id: randomUUID(),
+    sessionId: live.scope.session.id,
+    changeCode: live.scope.session.changeCode,
+    user: live.scope.session.user,
+    device: live.scope.session.device,
+    at: deps.clock(),
+    source: 'exec',
+    line,
+    commands: parsed.commands.map((c) => c.text),
+    effective: effectiveCommands(parsed),
+    verdict: 'block',
+    ruleIds: [OPAQUE_RULE_ID],
+    risk: null,
+    reason,
+  };
+  try {
+    await deps.store.commands.append(record);
+    await deps.audit.record(actorOf(live.scope.session), {
+      status: 'D',
+      eventType: 'EXECUTE',
+      class: 'COMMAND',
+      object: record.device,
+      change: record.changeCode,
+      command: line,
+      details: `block by ${OPAQUE_RULE_ID} in session ${record.sessionId}`,
+      reason,
+    });
+  } catch {
+    return { verdict: 'block', evaluation: evaluationOf(line), record, lockedBy: undefined, message: STORE_OUTAGE_MESSAGE, stored: false };
+  }
+  const judgement: Judgement = { verdict: 'block', evaluation: evaluationOf(line), record, lockedBy: undefined, message: reason };
+  afterJudgement(alerts, live, judgement);
+  return { ...judgement, stored: true };
+}
+
+/**
+ * A line typed into a running program (not at the shell's prompt) may still be a shell's
+ * input (`sudo -i`, `su -`, a shell without changeguard's prompt markers). It is checked
+ * against the block and interrupt rules only, as a command would be; the allow-list (force)
+ * and the opaque setting apply to prompt lines only, since most such lines are data (a
+ * confirmation, SQL, a REPL). Returns null when the line may go through unrecorded.
+ */
+export async function checkProgramInput(
+  deps: ServiceDeps,
+  alerts: SessionAlerts,
+  live: LiveSession,
+  line: string,
+  outage: StoreOutageHandling = 'block',
+): Promise<SessionJudgement | null> {
+  if (line.trim() === '') return null;
+  let denied: boolean;
+  try {
+    const snapshot = await deps.policies.current();
+    live.lastPolicy = snapshot;
+    const rules = snapshot.rules.forContext({ user: live.scope.session.user, group: live.scope.group, device: live.scope.session.device });
+    const evaluation = evaluateLine(rules, deps.parser.parse(line), { opaque: 'allow' });
+    denied = evaluation.matchedRules.some((c) => c.rule.action === 'block' || c.rule.action === 'interrupt');
+  } catch (error) {
+    return judgeDuringOutage(deps, live, line, 'shell', outage, error);
+  }
+  return denied ? judgeSessionLine(deps, alerts, live, line, 'shell', outage) : null;
+}
+
+function afterJudgement(alerts: SessionAlerts, live: LiveSession, judgement: Judgement): void {
+  live.judged.push(judgement.record);
+  alerts.commandJudged(live.change, live.scope.session, judgement);
+  if (!live.highRiskRaised) {
+    const assessment = assessSessionRisk(live.judged);
+    if (assessment.risk === 'high') {
+      live.highRiskRaised = true;
+      alerts.highRisk(live.change, live.scope.session, assessment);
+    }
+  }
+}
+
+function judgeDuringOutage(
+  deps: ServiceDeps,
+  live: LiveSession,
+  line: string,
+  source: 'shell' | 'exec',
+  outage: StoreOutageHandling,
+  cause: unknown,
+): SessionJudgement {
+  const snapshot = live.lastPolicy;
+  const parsed = deps.parser.parse(line);
+  const base: Omit<CommandRecord, 'verdict' | 'ruleIds' | 'risk' | 'reason'> = {
+    id: randomUUID(),
+    sessionId: live.scope.session.id,
+    changeCode: live.scope.session.changeCode,
+    user: live.scope.session.user,
+    device: live.scope.session.device,
+    at: deps.clock(),
+    source,
+    line,
+    commands: parsed.commands.map((c) => c.text),
+    effective: effectiveCommands(parsed),
+  };
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  if (outage === 'block' || snapshot === undefined) {
+    const record: CommandRecord = { ...base, verdict: 'block', ruleIds: [], risk: null, reason: `store unreachable: ${detail}` };
+    return { verdict: 'block', evaluation: evaluationOf(line), record, lockedBy: undefined, message: STORE_OUTAGE_MESSAGE, stored: false };
+  }
+  const rules = snapshot.rules.forContext({ user: live.scope.session.user, group: live.scope.group, device: live.scope.session.device });
+  const evaluation = evaluateLine(rules, parsed, { opaque: snapshot.policy.settings.opaque });
+  const resolution = resolveInterrupt(evaluation, live.scope.interruptAttempts);
+  for (const [rule, count] of resolution.attempts) live.scope.interruptAttempts.set(rule, count);
+  const verdict = resolution.verdict;
+  const record: CommandRecord = { ...base, verdict, ruleIds: evaluation.ruleIds, risk: evaluation.risk, reason: evaluation.reason };
+  const message =
+    verdict === 'allow' ? undefined : verdict === 'interrupt' ? `${evaluation.reason ?? 'command not permitted'}: the session is closed` : evaluation.reason ?? 'command not permitted';
+  return { verdict, evaluation, record, lockedBy: undefined, message, stored: false };
+}
+
+function evaluationOf(line: string): Judgement['evaluation'] {
+  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined };
+}
+
+/** Interpreters that, given no script, run what arrives on stdin. */
+const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'irb']);
+
+function readsCommandsFromInput(command: SimpleCommand): boolean {
+  if (command.opaque) return false;
+  const unwrapped = unwrap(
+    command.program,
+    command.args.map((value) => ({ value, literal: true })),
+  );
+  if (unwrapped?.kind === 'shellStdin') return true;
+  if (INTERPRETERS.has(command.program)) {
+    return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
+  }
+  return false;
+}
+
+/** A submitted line the proxy could not read with certainty was blocked: audited, since no command record can name it. */
+export async function recordUnreadableLine(deps: ServiceDeps, live: LiveSession, reason: string): Promise<void> {
+  await deps.audit.record(actorOf(live.scope.session), {
+    status: 'D',
+    eventType: 'EXECUTE',
+    class: 'COMMAND',
+    object: live.scope.session.device,
+    change: live.scope.session.changeCode,
+    details: `unreadable command line blocked in session ${live.scope.session.id}`,
+    reason,
+  });
+}

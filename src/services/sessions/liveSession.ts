@@ -1,0 +1,20 @@
+import type { Change } from '../../domain/change/change.js';
+import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import type { PolicySnapshot } from '../policy/policyService.js';
+import type { SessionScope } from './judgeCommand.js';
+
+/** What the services keep about one open session while it runs (in the process serving it). */
+export interface LiveSession {
+  readonly scope: SessionScope;
+  /** The change as it was when the session opened: names it in notifications. */
+  readonly change: Change;
+  /** This session's judged commands, for the high-risk assessment. */
+  readonly judged: CommandRecord[];
+  highRiskRaised: boolean;
+  /** The last policy read while the store answered: used only if the outage setting allows. */
+  lastPolicy: PolicySnapshot | undefined;
+}
+
+export function newLiveSession(scope: SessionScope, change: Change): LiveSession {
+  return { scope, change, judged: [], highRiskRaised: false, lastPolicy: undefined };
+}

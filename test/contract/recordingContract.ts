@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Readable } from 'node:stream';
+import type { RecordingStore } from '../../src/store/recordingStore.js';
+import { DuplicateKeyError } from '../../src/store/storeErrors.js';
+
+export interface OpenedRecordingStore {
+  readonly recordings: RecordingStore;
+  /** Another instance on the same storage (another process, in effect). */
+  readonly openSecond: () => Promise<RecordingStore>;
+  readonly cleanup: () => Promise<void>;
+}
+
+async function readAll(stream: Readable | null): Promise<string | null> {
+  if (!stream) return null;
+  const chunks: string[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+  return chunks.join('');
+}
+
+/** What every RecordingStore must do, whatever keeps the bytes. */
+export function defineRecordingContract(name: string, open: () => Promise<OpenedRecordingStore>): void {
+  describe(`recording store contract: ${name}`, () => {
+    let opened: OpenedRecordingStore;
+    beforeEach(async () => {
+      opened = await open();
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    it('keeps appends in order and serves them while the recording is still open', async () => {
+      const writer = await opened.recordings.create('session-a');
+      expect(writer.ref).toContain('session-a');
+      await writer.append('{"version": 2}\n');
+      await writer.append('[0.1, "o", "héllo ✓"]\n');
+      // Another process (a crash, a replay page) sees what was appended, before close.
+      const second = await opened.openSecond();
+      expect(await readAll(await second.open('session-a'))).toBe('{"version": 2}\n[0.1, "o", "héllo ✓"]\n');
+      await writer.append('[0.2, "i", "x"]\n');
+      await writer.close();
+      expect(await readAll(await opened.recordings.open('session-a'))).toBe('{"version": 2}\n[0.1, "o", "héllo ✓"]\n[0.2, "i", "x"]\n');
+    });
+
+    it('keeps sessions apart, refuses a second writer and answers null for an unknown session', async () => {
+      const a = await opened.recordings.create('session-a');
+      const b = await opened.recordings.create('session-b');
+      await Promise.all([a.append('a1\n'), b.append('b1\n'), a.append('a2\n')]);
+      await Promise.all([a.close(), b.close()]);
+      expect(await readAll(await opened.recordings.open('session-a'))).toBe('a1\na2\n');
+      expect(await readAll(await opened.recordings.open('session-b'))).toBe('b1\n');
+      await expect(opened.recordings.create('session-a')).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect(await opened.recordings.open('session-z')).toBeNull();
+    });
+
+    it('stores a large recording whole', async () => {
+      const writer = await opened.recordings.create('session-large');
+      const line = `[1.5, "o", "${'x'.repeat(1000)}"]\n`;
+      const text = line.repeat(6000);
+      await writer.append(text);
+      await writer.close();
+      expect(await readAll(await opened.recordings.open('session-large'))).toBe(text);
+    });
+
+    it('refuses ids that could address anything but a recording', async () => {
+      await expect(opened.recordings.create('../etc/passwd')).rejects.toThrow(TypeError);
+      await expect(opened.recordings.open('a/b')).rejects.toThrow(TypeError);
+    });
+  });
+}

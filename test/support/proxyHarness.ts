@@ -1,0 +1,269 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2, { type Client, type ClientChannel } from 'ssh2';
+import type { Change } from '../../src/domain/change/change.js';
+import { hashScript } from '../../src/domain/change/scriptHash.js';
+import type { Policy, PolicyRule } from '../../src/domain/policy/policy.js';
+import { createLogger } from '../../src/logger.js';
+import type { Notification, Notifier } from '../../src/notify/notification.js';
+import { SshProxy } from '../../src/proxy/sshProxy.js';
+import type { StoreOutageHandling } from '../../src/services/sessions/judgeSessionLine.js';
+import { createServiceDeps, type ServiceDeps } from '../../src/services/serviceDeps.js';
+import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
+import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { buildPolicy, buildUser } from './factories.js';
+import { sharedParser } from './sharedParser.js';
+import { startSshTarget, type SshTarget } from './sshTarget.js';
+
+/** Keeps every notification raised, for assertions. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: Notification[] = [];
+  async notify(notification: Notification): Promise<void> {
+    this.sent.push(notification);
+  }
+  types(): string[] {
+    return this.sent.map((n) => n.type);
+  }
+}
+
+/** Real time, shiftable: tests jump past a window's end without waiting for it. */
+export class ShiftableClock {
+  private offset = 0;
+  readonly now = (): Date => new Date(Date.now() + this.offset);
+  shift(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export interface ProxyHarness {
+  readonly target: SshTarget;
+  readonly store: SqliteStore;
+  readonly deps: ServiceDeps;
+  readonly proxy: SshProxy;
+  readonly notifier: RecordingNotifier;
+  readonly recordings: FileRecordingStore;
+  readonly clock: ShiftableClock;
+  /** alice's private key (OpenSSH), registered in the policy. */
+  readonly aliceKey: string;
+  readonly dir: string;
+  /** An approved change for alice on web01 whose window is open now. */
+  approvedChange(overrides?: Partial<Change>): Promise<Change>;
+  stop(): Promise<void>;
+}
+
+let changeCounter = 0;
+
+/**
+ * A real sshd as the device, a SQLite store in a temporary directory, and the proxy on a free
+ * port, with a policy naming alice (requester, with a key), bob (approver), erin (auditor),
+ * and devices web01/web02 (the target) and web03 (the target, pinned to a wrong host key).
+ */
+export async function startProxyHarness(
+  options: { rules?: readonly PolicyRule[]; settings?: Partial<Policy['settings']>; storeOutage?: StoreOutageHandling } = {},
+): Promise<ProxyHarness> {
+  const target = await startSshTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'changeguard-proxy-'));
+  const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
+  const wrongHostKey = ssh2.utils.generateKeyPairSync('ed25519').public;
+  const store = SqliteStore.open(join(dir, 'changeguard.db'));
+  const device = (id: string, hostKey: string) => ({
+    id,
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    credential: { privateKeyFile: target.deviceKeyFile },
+    hostKey,
+  });
+  const base = buildPolicy();
+  const policy: Policy = {
+    ...base,
+    users: [
+      buildUser({ id: 'alice', slack: 'U01ALICE', sshKeys: [alice.public] }),
+      buildUser({ id: 'bob', slack: 'U01BOB', roles: ['approver'] }),
+      buildUser({ id: 'erin', roles: ['auditor'] }),
+      buildUser({ id: 'mallory', roles: ['requester'] }),
+    ],
+    groups: [{ id: 'web-ops', members: ['alice'], approvers: ['bob'], approvals: 1, devices: ['web01', 'web02', 'web03'] }],
+    devices: [device('web01', target.hostKey), device('web02', target.hostKey), device('web03', wrongHostKey)],
+    rules: options.rules ?? [],
+    settings: { ...base.settings, ...options.settings },
+  };
+  await store.policy.apply({
+    replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules },
+    channels: policy.channels,
+    settings: policy.settings,
+  });
+  const clock = new ShiftableClock();
+  const deps = createServiceDeps({ store, clock: clock.now, parser: await sharedParser(), policyMaxAgeMs: 0 });
+  const notifier = new RecordingNotifier();
+  const recordings = new FileRecordingStore(join(dir, 'recordings'));
+  const proxy = await SshProxy.start({
+    deps,
+    notifier,
+    recordings,
+    logger: createLogger(process.env.PROXY_TEST_LOG ?? 'silent'),
+    hostKey: Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private),
+    port: 0,
+    bind: '127.0.0.1',
+    watchIntervalMs: 200,
+    storeOutage: options.storeOutage,
+  });
+  return {
+    target,
+    store,
+    deps,
+    proxy,
+    notifier,
+    recordings,
+    clock,
+    aliceKey: alice.private,
+    dir,
+    async approvedChange(overrides = {}) {
+      const now = clock.now().getTime();
+      const script = overrides.script ?? 'touch marker';
+      const change: Change = {
+        code: `CHG-${process.pid}${++changeCounter}`,
+        title: 'Proxy test change',
+        description: 'integration test',
+        requester: 'alice',
+        group: 'web-ops',
+        devices: ['web01', 'web03'],
+        script,
+        scriptHash: hashScript(script),
+        windowStart: new Date(now - 60_000),
+        windowEnd: new Date(now + 3600_000),
+        status: 'approved',
+        approvals: [{ approver: 'bob', at: new Date(now - 120_000), scriptHash: hashScript(script) }],
+        createdAt: new Date(now - 600_000),
+        updatedAt: new Date(now - 120_000),
+        version: 1,
+        ...overrides,
+      };
+      await store.changes.create(change);
+      return change;
+    },
+    async stop() {
+      await proxy.stop();
+      await store.close();
+      await target.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An ssh2 client connection to the proxy, logged in as `username` with `privateKey`. */
+export function connectClient(port: number, username: string, privateKey: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client.once('ready', () => resolve(client));
+    client.once('error', reject);
+    client.connect({ host: '127.0.0.1', port, username, privateKey, readyTimeout: 15_000 });
+  });
+}
+
+/** What a user sees in an interactive session, with helpers to type and wait. */
+export class TestTerminal {
+  output = '';
+  closed = false;
+  exitCode: number | undefined;
+  private constructor(
+    readonly client: Client,
+    readonly stream: ClientChannel,
+  ) {
+    stream.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    stream.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    stream.on('exit', (code: number | null) => {
+      if (typeof code === 'number') this.exitCode = code;
+    });
+    stream.on('close', () => {
+      this.closed = true;
+      client.end();
+    });
+  }
+
+  static async open(port: number, username: string, privateKey: string, size = { cols: 100, rows: 30 }): Promise<TestTerminal> {
+    const client = await connectClient(port, username, privateKey);
+    const stream = await new Promise<ClientChannel>((resolve, reject) =>
+      client.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (error, channel) => (error ? reject(error) : resolve(channel))),
+    );
+    return new TestTerminal(client, stream);
+  }
+
+  type(text: string): void {
+    this.stream.write(text);
+  }
+
+  /** Prompts drawn so far (changeguard's B markers pass through to the user). */
+  prompts(): number {
+    return this.output.split('\x1b]133;B;cg=').length - 1;
+  }
+
+  /** Output with escape sequences removed, for reading. */
+  text(): string {
+    return stripAnsi(this.output);
+  }
+
+  async waitFor(predicate: (t: TestTerminal) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the terminal showed:\n${this.text().slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  waitForText(text: string, timeoutMs?: number): Promise<void> {
+    return this.waitFor((t) => t.text().includes(text), JSON.stringify(text), timeoutMs);
+  }
+
+  /** Waits until at least `count` prompts have been drawn. */
+  waitForPrompt(count: number, timeoutMs?: number): Promise<void> {
+    return this.waitFor((t) => t.prompts() >= count, `prompt #${count}`, timeoutMs);
+  }
+
+  waitForClose(timeoutMs?: number): Promise<void> {
+    return this.waitFor((t) => t.closed, 'the session to close', timeoutMs);
+  }
+
+  /** Answers the justification question and waits for the shell's first prompt. */
+  async justify(text = 'planned maintenance'): Promise<void> {
+    await this.waitForText('Justification for');
+    this.type(`${text}\r`);
+    await this.waitForPrompt(1);
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+export function stripAnsi(text: string): string {
+  // OSC (to BEL or ST), CSI, and other two-byte escapes.
+  return text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '').replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\x1b[()][A-Z0-9]|\x1b[=>NOM78c]/g, '');
+}
+
+/** Runs one command through the proxy (exec) and collects what came back. */
+export async function execThroughProxy(
+  port: number,
+  username: string,
+  privateKey: string,
+  command: string,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const client = await connectClient(port, username, privateKey);
+  try {
+    return await new Promise((resolve, reject) => {
+      client.exec(command, (error, stream) => {
+        if (error) return reject(error);
+        let stdout = '';
+        let stderr = '';
+        let code: number | null = null;
+        stream.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+        stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+        stream.on('exit', (status: number | null) => (code = status));
+        stream.on('close', () => resolve({ stdout, stderr, code }));
+      });
+    });
+  } finally {
+    client.end();
+  }
+}
