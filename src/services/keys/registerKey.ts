@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { z } from 'zod';
+import { keyFingerprint } from '../../domain/session/publicKeys.js';
 import type { RegisteredKey } from '../../store/accountRepository.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
 import type { Actor } from '../actor.js';
@@ -24,11 +24,6 @@ const fingerprintText = z
   .trim()
   .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a fingerprint like SHA256:GmcgAJBCHMSQ/+ypDzq7COF/IOBKFBvMN38yyJVYiWA (see /change key list)');
 
-/** SHA256 fingerprint as `ssh-keygen -l` prints it: base64 of the key blob's digest, unpadded. */
-export function fingerprintOf(publicKeyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(publicKeyBlob).digest('base64').replace(/=+$/, '')}`;
-}
-
 /** Parses an OpenSSH public key line; invalid input says what is wrong. */
 export function parsePublicKey(input: string): { type: string; blob: Buffer; comment: string; fingerprint: string; line: string } {
   const text = publicKeyText.safeParse(input);
@@ -42,7 +37,7 @@ export function parsePublicKey(input: string): { type: string; blob: Buffer; com
   const blob = key.getPublicSSH();
   if (key.type === 'ssh-rsa' && rsaModulusBits(blob) < MIN_RSA_BITS) throw invalidKey(`is an RSA key under ${MIN_RSA_BITS} bits; use ed25519 (ssh-keygen -t ed25519)`);
   const comment = key.comment.trim().slice(0, 200);
-  return { type: key.type, blob, comment, fingerprint: fingerprintOf(blob), line: `${key.type} ${blob.toString('base64')}${comment ? ` ${comment}` : ''}` };
+  return { type: key.type, blob, comment, fingerprint: keyFingerprint(blob), line: `${key.type} ${blob.toString('base64')}${comment ? ` ${comment}` : ''}` };
 }
 
 /** A user registers a public key for the proxy; a key belongs to one user only. Audited. */

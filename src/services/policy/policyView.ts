@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Policy, PolicyRule } from '../../domain/policy/policy.js';
-import type { PolicyUser } from '../../domain/policy/policy.js';
+import { keyBlobOf, keyFingerprint } from '../../domain/session/publicKeys.js';
+import type { Policy, PolicyRule, PolicyUser } from '../../domain/policy/policy.js';
 import type { AccountLock } from '../../store/accountRepository.js';
 import { requireCapability } from '../access/requireCapability.js';
 import type { ServiceDeps } from '../serviceDeps.js';
@@ -29,10 +28,10 @@ export interface PolicyView {
   readonly settings: Policy['settings'];
 }
 
-/** `SHA256:...` as `ssh-keygen -l` prints it, from an OpenSSH public key line. */
-export function sshFingerprint(publicKeyLine: string): string {
-  const blob = publicKeyLine.trim().split(/\s+/)[1] ?? '';
-  return `SHA256:${createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
+/** `SHA256:...` as `ssh-keygen -l` prints it, from an OpenSSH public key line the policy schema accepted. */
+function sshFingerprint(publicKeyLine: string): string {
+  const blob = keyBlobOf(publicKeyLine);
+  return blob ? keyFingerprint(blob) : '(not an OpenSSH public key)';
 }
 
 /**
