@@ -6,6 +6,7 @@ import express from 'express';
 import { registerChange } from '../src/services/changes/registerChange.js';
 import { SLACK, startSlackHarness, type SlackHarness } from '../test/support/slackHarness.js';
 import type { BenchRow } from './lib/benchRow.js';
+import { NEW_CHANGE_CALLBACK_ID, newChangeFormMetadata, newChangeFormValues, type NewChangeForm } from './lib/newChangeForm.js';
 import { percentiles } from './lib/percentiles.js';
 
 const HOUR = 3600_000;
@@ -30,7 +31,7 @@ export async function benchSlackAck(count = 1000): Promise<BenchRow[]> {
 
     const samples = new Map<Kind, number[]>();
     let click = 0;
-    let form = 0;
+    let submitted = 0;
     for (const kind of kinds) {
       const started = process.hrtime.bigint();
       const response =
@@ -38,7 +39,7 @@ export async function benchSlackAck(count = 1000): Promise<BenchRow[]> {
           ? await harness.command(SLACK.alice, click % 2 ? 'list' : 'show CHG-B1')
           : kind === 'button click'
             ? await harness.click(click % 2 ? SLACK.bob : SLACK.carol, 'change_approve', hashes[click++]!)
-            : await harness.submit(SLACK.alice, 'new_change', formValues(++form), JSON.stringify({ devicesBlock: 'devices:web-ops' }));
+            : await submitForm(harness, form(++submitted));
       await response.arrayBuffer();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (response.status !== 200) throw new Error(`${kind} answered ${response.status}`);
@@ -109,16 +110,11 @@ async function prepareChanges(harness: SlackHarness, count: number): Promise<str
   return values;
 }
 
-function formValues(n: number) {
-  const start = Math.floor((Date.now() + HOUR) / 1000);
-  return {
-    code: { value: { type: 'plain_text_input', value: `CHG-F${n}` } },
-    title: { value: { type: 'plain_text_input', value: `Form ${n}` } },
-    description: { value: { type: 'plain_text_input', value: '' } },
-    windowStart: { value: { type: 'datetimepicker', selected_date_time: start } },
-    windowEnd: { value: { type: 'datetimepicker', selected_date_time: start + 7200 } },
-    group: { new_change_group: { type: 'static_select', selected_option: { value: 'web-ops' } } },
-    'devices:web-ops': { value: { type: 'multi_static_select', selected_options: [{ value: 'web01' }] } },
-    script: { value: { type: 'plain_text_input', value: 'systemctl reload nginx' } },
-  };
+function form(n: number): NewChangeForm {
+  const start = new Date(Math.ceil((Date.now() + HOUR) / 1000) * 1000);
+  return { code: `CHG-F${n}`, title: `Form ${n}`, group: 'web-ops', devices: ['web01'], script: 'systemctl reload nginx', windowStart: start, windowEnd: new Date(start.getTime() + 2 * HOUR) };
+}
+
+function submitForm(harness: SlackHarness, filled: NewChangeForm): Promise<Response> {
+  return harness.submit(SLACK.alice, NEW_CHANGE_CALLBACK_ID, newChangeFormValues(filled), newChangeFormMetadata(filled));
 }
