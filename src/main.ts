@@ -70,6 +70,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     logger,
     publicUrl: config.publicUrl,
     bind: config.bind,
+    trustProxy: config.trustProxy,
     secret,
     approvalLinks,
     slackConfigured: config.slack !== undefined,
