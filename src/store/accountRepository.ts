@@ -13,7 +13,7 @@ export interface RegisteredKey {
   readonly addedAt: Date;
 }
 
-/** State about users that the policy file does not own: locks and self-registered SSH keys. */
+/** State about users that the policy file does not own: locks, self-registered SSH keys, web sign-outs. */
 export interface AccountRepository {
   /** Returns false if the user was already locked. */
   lock(lock: AccountLock): Promise<boolean>;
@@ -26,4 +26,8 @@ export interface AccountRepository {
   listKeys(user: string): Promise<RegisteredKey[]>;
   removeKey(user: string, fingerprint: string): Promise<boolean>;
   findKeyByFingerprint(fingerprint: string): Promise<RegisteredKey | null>;
+  /** Web sessions of `user` issued at or before `at` are over; the time only moves forward. */
+  endWebSessions(user: string, at: Date): Promise<void>;
+  /** When the user's web sessions were last ended (null: never). */
+  webSessionsEndedAt(user: string): Promise<Date | null>;
 }

@@ -1,5 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { Router } from 'express';
+import { isWebSessionCurrent } from '../services/access/webSignOut.js';
 import { browserIdentity } from './http/browserIdentity.js';
 import { portalErrorHandler, portalNotFound } from './http/errorPages.js';
 import { loopbackHostOnly } from './http/loopbackHost.js';
@@ -36,7 +37,7 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   if (ctx.signIn.local) router.use(loopbackHostOnly);
   // `extended: false`: flat string fields only, never nested objects built from field names.
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
-  router.use(ctx.sessions.resolveViewer(ctx.deps.policies));
+  router.use(ctx.sessions.resolveViewer(ctx.deps.policies, (userId, issuedAt) => isWebSessionCurrent(ctx.deps, userId, issuedAt)));
   router.use(ctx.csrf.protect);
 
   home.register(router);

@@ -239,6 +239,16 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
         expect(await store.accounts.removeKey('bob', 'SHA256:abc')).toBe(false);
         expect(await store.accounts.removeKey('alice', 'SHA256:abc')).toBe(true);
       });
+
+      it('keeps the latest time a user\'s web sessions were ended, whatever order the writes come in', async () => {
+        expect(await store.accounts.webSessionsEndedAt('alice')).toBeNull();
+        await store.accounts.endWebSessions('alice', new Date(T0.getTime() + 2000));
+        await store.accounts.endWebSessions('alice', new Date(T0.getTime() + 1000));
+        expect(await store.accounts.webSessionsEndedAt('alice')).toEqual(new Date(T0.getTime() + 2000));
+        await Promise.all([store.accounts.endWebSessions('bob', new Date(T0.getTime() + 5000)), store.accounts.endWebSessions('bob', new Date(T0.getTime() + 7000))]);
+        expect(await store.accounts.webSessionsEndedAt('bob')).toEqual(new Date(T0.getTime() + 7000));
+        expect(await store.accounts.webSessionsEndedAt('carol')).toBeNull();
+      });
     });
 
     describe('services on this store', () => {

@@ -30,6 +30,8 @@ export async function terminateSession(deps: ServiceDeps, sessionId: string, act
 /** Locks a user out of the proxy until unlocked; live sessions are cut by the proxy. */
 export async function lockUser(deps: ServiceDeps, userId: string, actor: Actor, reason: string): Promise<boolean> {
   const locked = await deps.store.accounts.lock({ user: userId, at: deps.clock(), reason, by: actor.userId });
+  // A locked account is suspect: its web sessions end too (it may sign in again, and is audited).
+  await deps.store.accounts.endWebSessions(userId, deps.clock());
   await deps.audit.record(actor, {
     status: locked ? 'S' : 'F',
     eventType: 'LOCK',

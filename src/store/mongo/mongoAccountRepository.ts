@@ -1,10 +1,10 @@
 import type { AccountLock, AccountRepository, RegisteredKey } from '../accountRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { eq, fromStored, isDuplicateKey, requireString, toStored } from './mongoDocument.js';
-import type { AccountLockDoc, MongoModels, SshKeyDoc } from './mongoModels.js';
+import type { AccountLockDoc, MongoModels, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
 
 export class MongoAccountRepository implements AccountRepository {
-  constructor(private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys'>) {}
+  constructor(private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys' | 'webSignouts'>) {}
 
   async lock(lock: AccountLock): Promise<boolean> {
     try {
@@ -62,5 +62,21 @@ export class MongoAccountRepository implements AccountRepository {
   async findKeyByFingerprint(fingerprint: string): Promise<RegisteredKey | null> {
     const doc = await this.models.sshKeys.findOne({ fingerprint: eq(fingerprint) }).lean<SshKeyDoc>();
     return doc ? fromStored(doc) : null;
+  }
+
+  async endWebSessions(user: string, at: Date): Promise<void> {
+    try {
+      // $max: a later sign-out is never undone by an earlier one arriving late.
+      await this.models.webSignouts.collection.updateOne({ user: requireString(user) }, { $max: { at } }, { upsert: true });
+    } catch (error) {
+      // Two first sign-outs at once: the unique index lets one insert; the other applies its $max.
+      if (!isDuplicateKey(error)) throw error;
+      await this.models.webSignouts.collection.updateOne({ user: requireString(user) }, { $max: { at } });
+    }
+  }
+
+  async webSessionsEndedAt(user: string): Promise<Date | null> {
+    const doc = await this.models.webSignouts.findOne({ user: eq(user) }).lean<WebSignoutDoc>();
+    return doc ? doc.at : null;
   }
 }

@@ -61,6 +61,7 @@ export interface MongoModels {
   readonly policySingletons: Model<PolicySingletonDoc>;
   readonly accountLocks: Model<AccountLockDoc>;
   readonly sshKeys: Model<SshKeyDoc>;
+  readonly webSignouts: Model<WebSignoutDoc>;
   readonly reportSchedules: Model<ReportScheduleDoc>;
 }
 
@@ -196,6 +197,17 @@ function accountLockSchema() {
   return schema;
 }
 
+export interface WebSignoutDoc {
+  readonly user: string;
+  readonly at: Date;
+}
+
+function webSignoutSchema() {
+  const schema = new Schema<WebSignoutDoc>({ user: { type: String, required: true }, at: { type: Date, required: true } }, OPTIONS);
+  schema.index({ user: 1 }, { unique: true });
+  return schema;
+}
+
 function sshKeySchema() {
   const schema = new Schema<SshKeyDoc>(
     {
@@ -236,6 +248,7 @@ export function defineModels(connection: Connection): MongoModels {
     policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
     accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),
     sshKeys: connection.model<SshKeyDoc>('SshKey', sshKeySchema(), 'ssh_keys'),
+    webSignouts: connection.model<WebSignoutDoc>('WebSignout', webSignoutSchema(), 'web_signouts'),
     reportSchedules: connection.model<ReportScheduleDoc>('ReportSchedule', reportScheduleSchema(), 'report_schedules'),
   };
 }

@@ -191,4 +191,11 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX used_link_nonces_expiry ON used_link_nonces(expires_at);
   `,
   },
+  {
+    id: '006-web-signouts',
+    sql: `
+  -- Web sessions are signed cookies: signing out (or a lock) ends every session issued before it.
+  CREATE TABLE web_signouts (user TEXT PRIMARY KEY, at INTEGER NOT NULL);
+  `,
+  },
 ];

@@ -53,4 +53,15 @@ export class SqliteAccountRepository implements AccountRepository {
     const row = this.db.prepare('SELECT doc FROM ssh_keys WHERE fingerprint = ?').get(fingerprint) as { doc: string } | undefined;
     return row ? fromDocument<RegisteredKey>(row.doc) : null;
   }
+
+  async endWebSessions(user: string, at: Date): Promise<void> {
+    this.db
+      .prepare('INSERT INTO web_signouts (user, at) VALUES (?, ?) ON CONFLICT(user) DO UPDATE SET at = MAX(at, excluded.at)')
+      .run(user, at.getTime());
+  }
+
+  async webSessionsEndedAt(user: string): Promise<Date | null> {
+    const row = this.db.prepare('SELECT at FROM web_signouts WHERE user = ?').get(user) as { at: number } | undefined;
+    return row ? new Date(row.at) : null;
+  }
 }

@@ -54,16 +54,20 @@ export class PortalSessions {
     res.clearCookie(COOKIE.session, BASE_COOKIE_OPTIONS);
   }
 
-  read(req: Request): { userId: string; method: 'slack' | 'local' } | null {
+  read(req: Request): { userId: string; method: 'slack' | 'local'; issuedAt: Date } | null {
     const payload = this.tokens.verify((req.cookies as Record<string, string> | undefined)?.[COOKIE.session]);
     if (!payload || payload.e <= this.clock().getTime()) return null;
-    return { userId: payload.u, method: payload.m };
+    return { userId: payload.u, method: payload.m, issuedAt: new Date(payload.i) };
   }
 
-  /** Middleware: puts the signed-in user, if any, in `res.locals`. */
-  resolveViewer(policies: PolicyService) {
+  /**
+   * Middleware: puts the signed-in user, if any, in `res.locals`. `isCurrent` says whether a
+   * session issued then has not been ended since (sign-out, lock).
+   */
+  resolveViewer(policies: PolicyService, isCurrent: (userId: string, issuedAt: Date) => Promise<boolean>) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-      const session = this.read(req);
+      const read = this.read(req);
+      const session = read && (await isCurrent(read.userId, read.issuedAt)) ? read : null;
       const user = session ? await policies.user(session.userId) : undefined;
       setViewer(res, user && session ? { user, method: session.method } : undefined);
       next();

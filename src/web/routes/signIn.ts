@@ -1,6 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { signIn } from '../../services/access/signIn.js';
+import { signOutOfWeb } from '../../services/access/webSignOut.js';
+import { actorOf } from '../http/actorOf.js';
 import { HttpRefusal } from '../http/httpRefusal.js';
 import { safeLocalPath } from '../http/localPath.js';
 import { parseInput } from '../http/parseInput.js';
@@ -40,8 +42,10 @@ export function register(router: Router, ctx: PortalContext): void {
     res.redirect(303, safeLocalPath(form.next, '/approvals'));
   });
 
-  router.post('/signout', function signOut(req: Request, res: Response) {
+  router.post('/signout', async function signOut(req: Request, res: Response) {
     parseInput(signOutForm, req.body, 'form');
+    const viewer = viewerOf(res);
+    if (viewer) await signOutOfWeb(ctx.deps, actorOf(req, viewer.user.id));
     ctx.sessions.clear(res);
     res.redirect(303, '/signin');
   });

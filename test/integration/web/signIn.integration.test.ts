@@ -131,6 +131,25 @@ describe('local sign-in', () => {
     expect((await client.get('/approvals')).headers.get('location')).toBe('/signin?next=%2Fapprovals');
   });
 
+  it('signing out ends the session everywhere: a copied cookie stops working, and it is audited', async () => {
+    h = await startPortal();
+    const client = new WebClient(h.baseUrl);
+    await client.signInLocally('erin');
+    const copied = client.cookie('__Host-changeguard.session')!;
+    const baseUrl = h.baseUrl;
+    const withCopied = () => fetch(`${baseUrl}/approvals`, { headers: { cookie: `__Host-changeguard.session=${copied}` }, redirect: 'manual' });
+    expect((await withCopied()).status).toBe(200);
+    h.clock.advance(1000);
+    await client.page('/approvals');
+    expect((await client.post('/signout')).status).toBe(303);
+    expect((await withCopied()).headers.get('location')).toBe('/signin?next=%2Fapprovals');
+    expect((await h.store.audit.list({ eventType: 'SIGNOUT' })).records).toMatchObject([{ status: 'S', actor: 'erin', object: 'erin' }]);
+    // Signing in again afterwards works as before.
+    h.clock.advance(1000);
+    await client.signInLocally('erin');
+    expect((await client.page('/approvals')).status).toBe(200);
+  });
+
   it('refuses users who are not in the policy', async () => {
     h = await startPortal();
     const client = new WebClient(h.baseUrl);

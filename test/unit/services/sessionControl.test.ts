@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockUser, terminateSession, unlockUser } from '../../../src/services/sessions/sessionControl.js';
 import { ServiceError } from '../../../src/services/serviceError.js';
 import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
+import { isWebSessionCurrent } from '../../../src/services/access/webSignOut.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { T0 } from '../../support/factories.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
@@ -35,5 +36,13 @@ describe('session control', () => {
     expect(await unlockUser(deps, 'alice', security)).toBe(true);
     expect((await store.audit.list({ eventType: 'LOCK' })).records.map((r) => r.status)).toEqual(['S', 'F']);
     expect((await store.audit.list({ eventType: 'UNLOCK' })).records).toMatchObject([{ status: 'S', object: 'alice' }]);
+  });
+
+  it('ends the locked user\'s web sessions too', async () => {
+    const before = deps.clock();
+    expect(await isWebSessionCurrent(deps, 'alice', before)).toBe(true);
+    await lockUser(deps, 'alice', security, 'shared credentials');
+    expect(await isWebSessionCurrent(deps, 'alice', before)).toBe(false);
+    expect(await isWebSessionCurrent(deps, 'bob', before)).toBe(true);
   });
 });
