@@ -58,7 +58,9 @@ export class ExecRelay implements ActiveSession {
         this.ctx.deps.store.commands.setExitStatus(recordId, code).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
       }
     });
-    upstream.on('close', () => void this.finish('ended', 'the command finished'));
+    // No exit report before the close: the connection to the device was lost mid-command.
+    upstream.on('close', () => (this.exitCode !== undefined || this.exitSignal !== undefined ? void this.finish('ended', 'the command finished') : this.connectionLost()));
+    this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
       this.recorder.input(data);
       writeWithBackpressure(upstream, this.channel, data);
@@ -83,6 +85,17 @@ export class ExecRelay implements ActiveSession {
       this.channel.stderr.write(message);
     }
     return this.finish('terminated', reason, 1);
+  }
+
+  private connectionLost(): void {
+    if (this.finishing !== undefined) return;
+    const reason = `the connection to ${this.live.scope.session.device} was lost`;
+    if (this.channel.writable) {
+      const message = `changeguard: ${reason}\n`;
+      this.recorder.notice(message);
+      this.channel.stderr.write(message);
+    }
+    void this.finish('ended_abnormally', reason, 255);
   }
 
   private finish(state: Exclude<SessionState, 'active'>, reason: string, status?: number): Promise<void> {

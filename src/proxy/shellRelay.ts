@@ -18,6 +18,8 @@ export class ShellRelay implements ActiveSession {
   private upstream: ClientChannel | undefined;
   private capture: CommandCapture | undefined;
   private exitCode: number | undefined;
+  /** The device's sshd reported how the shell ended (a status or a signal). */
+  private shellExited = false;
   private finishing: Promise<void> | undefined;
 
   constructor(
@@ -79,9 +81,13 @@ export class ShellRelay implements ActiveSession {
       this.channel.stderr.write(chunk);
     });
     upstream.on('exit', (code: number | null) => {
+      this.shellExited = true;
       if (typeof code === 'number') this.exitCode = code;
     });
-    upstream.on('close', () => void this.finish('ended', 'the shell exited', false));
+    // A channel that closes without an exit report lost its connection (the device went down,
+    // its sshd was killed, the network dropped): the user is told, and the end is abnormal.
+    upstream.on('close', () => (this.shellExited ? void this.finish('ended', 'the shell exited', false) : this.connectionLost()));
+    this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
       this.recorder.input(data);
       capture.input(data);
@@ -107,6 +113,10 @@ export class ShellRelay implements ActiveSession {
 
   cut(reason: string): Promise<void> {
     return this.finish('terminated', reason, true);
+  }
+
+  private connectionLost(): void {
+    void this.finish('ended_abnormally', `the connection to ${this.live.scope.session.device} was lost`, true);
   }
 
   private async judge(line: string): Promise<LineDecision> {

@@ -66,8 +66,8 @@ export async function endSession(
   const final = ended ?? (await deps.store.sessions.findById(session.id));
   if (ended) {
     await deps.audit.record(state === 'ended' ? actorOf(session) : { userId: 'system', terminal: 'proxy' }, {
-      status: 'S',
-      eventType: state === 'ended' ? 'CLOSE' : state === 'interrupted' ? 'INTERRUPT' : 'TERMINATE',
+      status: state === 'ended_abnormally' ? 'F' : 'S',
+      eventType: state === 'ended' || state === 'ended_abnormally' ? 'CLOSE' : state === 'interrupted' ? 'INTERRUPT' : 'TERMINATE',
       class: 'SESSION',
       object: session.id,
       change: session.changeCode,
