@@ -142,7 +142,7 @@ export class SshProxy {
   }
 
   private async recover(): Promise<void> {
-    const recovered = await recoverAbandonedSessions(this.options.deps, this.context.owner);
+    const recovered = await recoverAbandonedSessions(this.options.deps, this.context.owner, this.context.alerts);
     if (recovered.length > 0) {
       this.options.logger.warn({ sessions: recovered.map((s) => s.id) }, 'sessions left open by an earlier run marked ended_abnormally');
     }

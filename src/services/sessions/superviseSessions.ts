@@ -78,8 +78,12 @@ export async function endSession(
   return final;
 }
 
-/** At start: sessions this process left open when it stopped (or died) are marked as such. */
-export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string): Promise<Session[]> {
+/**
+ * At start: sessions this process left open when it stopped (or died) are marked as such,
+ * audited, and (with `alerts`) their end is raised, since the security channel was told
+ * they started and nothing else will ever say they ended.
+ */
+export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string, alerts?: SessionAlerts): Promise<Session[]> {
   const recovered: Session[] = [];
   for (const session of await deps.store.sessions.listActive(owner)) {
     const reason = 'the proxy stopped while the session was open';
@@ -94,6 +98,8 @@ export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string)
       reason,
     });
     recovered.push(updated);
+    const change = alerts && (await deps.store.changes.findByCode(session.changeCode));
+    if (change) alerts.sessionEnded(change, updated, reason);
   }
   return recovered;
 }
