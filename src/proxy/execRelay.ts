@@ -2,9 +2,9 @@ import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
 import { judgeExecCommand } from '../services/sessions/judgeSessionLine.js';
-import { endSession } from '../services/sessions/superviseSessions.js';
 import { writeWithBackpressure } from './flowControl.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
+import { recordSessionEnd } from './sessionEnd.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
 
 /**
@@ -114,11 +114,7 @@ export class ExecRelay implements ActiveSession {
       this.channel.end();
     }
     await this.recorder.close();
-    try {
-      await endSession(this.ctx.deps, this.ctx.alerts, this.live, state, reason);
-    } catch (error) {
-      this.logError(error, 'recording the end of a session failed');
-    }
+    await recordSessionEnd(this.ctx, this.live, state, reason);
   }
 
   private logError(error: unknown, message: string): void {

@@ -2,11 +2,11 @@ import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
 import { checkProgramInput, judgeSessionLine, recordUnreadableLine, type SessionJudgement } from '../services/sessions/judgeSessionLine.js';
-import { endSession } from '../services/sessions/superviseSessions.js';
 import { CommandCapture, notice, type LineDecision } from './capture/commandCapture.js';
 import { shellIntegration } from './capture/shellIntegration.js';
 import { writeWithBackpressure } from './flowControl.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
+import { recordSessionEnd } from './sessionEnd.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
 
 /**
@@ -170,11 +170,7 @@ export class ShellRelay implements ActiveSession {
       this.channel.end();
     }
     await this.recorder.close();
-    try {
-      await endSession(this.ctx.deps, this.ctx.alerts, this.live, state, reason);
-    } catch (error) {
-      this.logError(error, 'recording the end of a session failed');
-    }
+    await recordSessionEnd(this.ctx, this.live, state, reason);
     this.ctx.logger.info({ session: session.id, change: session.changeCode, state, reason }, 'session ended');
   }
 

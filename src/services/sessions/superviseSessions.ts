@@ -60,9 +60,10 @@ export async function endSession(
   live: LiveSession,
   state: Exclude<SessionState, 'active'>,
   reason: string,
+  endedAt: Date = deps.clock(),
 ): Promise<Session | null> {
   const { session } = live.scope;
-  const ended = await deps.store.sessions.update(session.id, 'active', { state, endedAt: deps.clock(), endReason: reason });
+  const ended = await deps.store.sessions.update(session.id, 'active', { state, endedAt, endReason: reason });
   const final = ended ?? (await deps.store.sessions.findById(session.id));
   if (ended) {
     await deps.audit.record(state === 'ended' ? actorOf(session) : { userId: 'system', terminal: 'proxy' }, {
