@@ -40,7 +40,19 @@ export class ExecRelay implements ActiveSession {
     const recordId = judgement.stored ? judgement.record.id : undefined;
     const upstream = await new Promise<ClientChannel>((resolve, reject) => {
       const pty = this.pty ? { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes } : undefined;
-      this.client.exec(command, { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => (error ? reject(error) : resolve(stream)));
+      this.client.exec(command, { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => {
+        if (error) return reject(error);
+        // Here, not after the await: a quick command's exit status can arrive in the same
+        // read as the channel's confirmation, and 'exit' is not buffered like data is.
+        stream.on('exit', (code: number | null, signal?: string) => {
+          if (typeof code === 'number') this.exitCode = code;
+          else if (signal) this.exitSignal = signal;
+          if (recordId !== undefined && typeof code === 'number') {
+            this.ctx.deps.store.commands.setExitStatus(recordId, code).catch((failure: unknown) => this.logError(failure, 'storing an exit status failed'));
+          }
+        });
+        resolve(stream);
+      });
     });
     this.upstream = upstream;
     upstream.on('data', (chunk: Buffer) => {
@@ -50,13 +62,6 @@ export class ExecRelay implements ActiveSession {
     upstream.stderr.on('data', (chunk: Buffer) => {
       this.recorder.output(chunk);
       writeWithBackpressure(this.channel.stderr, upstream.stderr, chunk);
-    });
-    upstream.on('exit', (code: number | null, signal?: string) => {
-      if (typeof code === 'number') this.exitCode = code;
-      else if (signal) this.exitSignal = signal;
-      if (recordId !== undefined && typeof code === 'number') {
-        this.ctx.deps.store.commands.setExitStatus(recordId, code).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
-      }
     });
     // No exit report before the close: the connection to the device was lost mid-command.
     upstream.on('close', () => (this.exitCode !== undefined || this.exitSignal !== undefined ? void this.finish('ended', 'the command finished') : this.connectionLost()));

@@ -39,7 +39,16 @@ export class ShellRelay implements ActiveSession {
       this.client.exec(
         integration.command,
         { pty: { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes }, env: { ...this.env } },
-        (error, stream) => (error ? reject(error) : resolve(stream)),
+        (error, stream) => {
+          if (error) return reject(error);
+          // Here, not after the await: an exit status arriving in the same read as the
+          // channel's confirmation would be missed ('exit' is not buffered like data is).
+          stream.on('exit', (code: number | null) => {
+            this.shellExited = true;
+            if (typeof code === 'number') this.exitCode = code;
+          });
+          resolve(stream);
+        },
       );
     });
     this.upstream = upstream;
@@ -79,10 +88,6 @@ export class ShellRelay implements ActiveSession {
     upstream.stderr.on('data', (chunk: Buffer) => {
       this.recorder.output(chunk);
       this.channel.stderr.write(chunk);
-    });
-    upstream.on('exit', (code: number | null) => {
-      this.shellExited = true;
-      if (typeof code === 'number') this.exitCode = code;
     });
     // A channel that closes without an exit report lost its connection (the device went down,
     // its sshd was killed, the network dropped): the user is told, and the end is abnormal.

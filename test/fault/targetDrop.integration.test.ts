@@ -88,4 +88,21 @@ describe('when the target server drops mid-session', () => {
     expect(ended).toMatchObject({ state: 'ended_abnormally', endReason: 'the connection to web01 was lost' });
     expect((await harness.deps.audit.verify()).ok).toBe(true);
   });
+
+  it('is not confused with a command that ends by itself, however quickly', async () => {
+    h = await startProxyHarness();
+    const harness = h;
+    const change = await harness.approvedChange();
+    // A quick command's exit status can arrive with the channel's confirmation: it must still
+    // be seen, or the session would be taken for a dropped connection.
+    for (let i = 0; i < 5; i++) {
+      const result = await execThroughProxy(harness.proxy.port, `alice+${change.code}+web01`, harness.aliceKey, 'exit 3');
+      expect(result).toEqual({ stdout: '', stderr: '', code: 3 });
+    }
+    const sessions = await waitFor('the sessions to be ended', async () => {
+      const all = await harness.store.sessions.listByChange(change.code);
+      return all.length === 5 && all.every((s) => s.state !== 'active') ? all : undefined;
+    });
+    expect(sessions.map((s) => `${s.state}: ${s.endReason}`)).toEqual(sessions.map(() => 'ended: the command finished'));
+  });
 });
