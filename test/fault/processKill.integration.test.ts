@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/domain/change/change.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
@@ -15,6 +14,7 @@ import { TestTerminal } from '../support/proxyHarness.js';
 import { runCliProcess } from '../support/runCliProcess.js';
 import { startSshTarget, type SshTarget } from '../support/sshTarget.js';
 import { waitFor } from '../support/waitFor.js';
+import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 
 /**
  * The real product process (tsx src/main.ts, SQLite in a temporary DATA_DIR) is killed with
@@ -35,7 +35,7 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   target = await startSshTarget();
   dir = mkdtempSync(join(tmpdir(), 'changeguard-kill-'));
-  const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
+  const alice = generateEd25519KeyPair('alice');
   aliceKey = alice.private;
   writeFileSync(
     join(dir, 'policy.yml'),

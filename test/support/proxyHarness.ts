@@ -7,6 +7,7 @@ import { hashScript } from '../../src/domain/change/scriptHash.js';
 import type { Policy, PolicyRule } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
 import type { Notification, Notifier } from '../../src/notify/notification.js';
+import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { SshProxy } from '../../src/proxy/sshProxy.js';
 import type { StoreOutageHandling } from '../../src/services/sessions/judgeSessionLine.js';
 import { createServiceDeps, type ServiceDeps } from '../../src/services/serviceDeps.js';
@@ -76,8 +77,8 @@ export async function startProxyHarness(
 ): Promise<ProxyHarness> {
   const target = await startSshTarget();
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-proxy-'));
-  const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
-  const wrongHostKey = ssh2.utils.generateKeyPairSync('ed25519').public;
+  const alice = generateEd25519KeyPair('alice');
+  const wrongHostKey = generateEd25519KeyPair().public;
   const store = SqliteStore.open(join(dir, 'changeguard.db'));
   const device = (id: string, hostKey: string) => ({
     id,
@@ -116,7 +117,7 @@ export async function startProxyHarness(
     notifier,
     recordings,
     logger: createLogger(process.env.PROXY_TEST_LOG ?? 'silent'),
-    hostKey: Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private),
+    hostKey: Buffer.from(generateEd25519KeyPair().private),
     port: 0,
     bind: '127.0.0.1',
     watchIntervalMs: 200,
