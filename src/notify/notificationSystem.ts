@@ -34,6 +34,8 @@ export function startNotificationSystem(options: {
   readonly slack?: { readonly botToken: string; readonly apiUrl: string | undefined } | undefined;
   readonly templatesDir?: string | undefined;
   readonly delivery?: Partial<DeliveryOptions> | undefined;
+  /** How often notifications held during a store outage are offered to it again (default 2 s). */
+  readonly heldRetryMs?: number | undefined;
   /** Tests and benchmarks may post elsewhere than the Web API. */
   readonly poster?: SlackPoster | undefined;
 }): NotificationSystem {
@@ -41,7 +43,7 @@ export function startNotificationSystem(options: {
   const webLinks = new WebLinks(options.publicUrl);
   const renderer = new NotificationRenderer(deps, SlackTemplates.load(options.templatesDir), webLinks, options.approvalLinks);
   let worker: SlackDeliveryWorker | undefined;
-  const notifier = new OutboxNotifier(deps, renderer, { slackEnabled: options.slack !== undefined, logger, onQueued: () => worker?.wake() });
+  const notifier = new OutboxNotifier(deps, renderer, { slackEnabled: options.slack !== undefined, logger, onQueued: () => worker?.wake(), heldRetryMs: options.heldRetryMs });
   if (options.slack) {
     const apiUrl = options.slack.apiUrl?.replace(/\/?$/, '/');
     worker = new SlackDeliveryWorker(
@@ -67,6 +69,7 @@ export function startNotificationSystem(options: {
     async stop() {
       for (const unsubscribe of unsubscribers) unsubscribe();
       await worker?.stop();
+      await notifier.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { OutboxMessage, OutboxPlacement } from '../store/outboxRepository.js';
 import type { SlackMessageCopy } from '../store/slackMessageRepository.js';
+import { isStoreUnavailable } from '../store/storeErrors.js';
 import { audienceKey, parseAudienceKey } from './audienceKey.js';
 import { NOTIFICATION_TYPES, type Audience, type Notification, type NotificationData, type Notifier, type NotificationType } from './notification.js';
 import type { NotificationRenderer } from './notificationRenderer.js';
@@ -23,13 +24,32 @@ const notificationSchema = z.object({
 });
 
 export const SLACK_NOT_CONFIGURED = 'Slack not configured';
+/** Notifications kept in memory while the store is unreachable; beyond this, new ones are refused (and logged by the caller). */
+export const MAX_HELD_NOTIFICATIONS = 10_000;
+const DEFAULT_HELD_RETRY_MS = 2000;
+
+/** A notification the store could not take yet, with the audiences still to store. */
+interface HeldNotification {
+  readonly notification: Notification;
+  audiences: readonly Audience[];
+}
 
 /**
  * The Notifier everyone raises notifications through. Each notification is stored in the
  * outbox, one message per audience, before anything is sent: the delivery worker posts
  * them to Slack; without Slack they stay there as "not sent" for the web page, and are logged.
+ *
+ * The outbox lives in the store: while the store is unreachable, notifications (a session's
+ * end, an alert) are held in memory, in order, and stored as soon as it answers again, so
+ * an outage delays them rather than losing them. Only a process that dies during the
+ * outage loses what it held (logged when it stops).
  */
 export class OutboxNotifier implements Notifier {
+  private readonly held: HeldNotification[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
+
   constructor(
     private readonly deps: Pick<ServiceDeps, 'store' | 'policies' | 'clock'>,
     private readonly renderer: NotificationRenderer,
@@ -38,8 +58,15 @@ export class OutboxNotifier implements Notifier {
       readonly logger: Logger;
       /** Called after something was queued for Slack: the worker delivers at once rather than at its next poll. */
       readonly onQueued?: (() => void) | undefined;
+      /** How often held notifications are offered to the store again while it is unreachable. */
+      readonly heldRetryMs?: number | undefined;
     },
   ) {}
+
+  /** Notifications waiting for the store to come back. */
+  get heldCount(): number {
+    return this.held.length;
+  }
 
   async notify(notification: Notification): Promise<void> {
     const checked = notificationSchema.safeParse(notification);
@@ -47,13 +74,90 @@ export class OutboxNotifier implements Notifier {
       const issue = checked.error.issues[0];
       throw new TypeError(`invalid notification: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
     }
-    let queued = false;
-    for (const audience of notification.audience) {
-      const key = audienceKey(audience);
-      const dedupeKey = notification.dedupeKey === undefined ? undefined : `${notification.dedupeKey}|${key}`;
-      queued = (await this.enqueue(notification.type, key, notification.data, { kind: 'post' }, dedupeKey)) || queued;
+    // Behind notifications already waiting, so they reach the outbox in the order raised.
+    if (this.held.length > 0) {
+      this.hold(notification, notification.audience);
+      return;
     }
-    if (queued) this.options.onQueued?.();
+    const rest = await this.store(notification, notification.audience);
+    if (rest.length > 0) this.hold(notification, rest);
+  }
+
+  /** Offers held notifications to the store now (also runs on its own every heldRetryMs). */
+  flushHeld(): Promise<void> {
+    this.flushing ??= (async () => {
+      while (this.held.length > 0) {
+        const head = this.held[0]!;
+        try {
+          head.audiences = await this.store(head.notification, head.audiences);
+        } catch (error) {
+          this.held.shift();
+          this.options.logger.error({ err: error, type: head.notification.type }, 'a held notification could not be stored and is dropped');
+          continue;
+        }
+        if (head.audiences.length > 0) {
+          this.scheduleRetry();
+          return;
+        }
+        this.held.shift();
+        if (this.held.length === 0) this.options.logger.info('the store answers again: held notifications are in the outbox');
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Last chance for held notifications; whatever the store still refuses is logged as lost. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.held.length > 0) await this.flushHeld();
+    for (const { notification, audiences } of this.held.splice(0)) {
+      this.options.logger.error(
+        { type: notification.type, audience: audiences.map(audienceKey), data: notification.data },
+        'notification lost: the store was still unreachable when changeguard stopped',
+      );
+    }
+  }
+
+  /** Stores one outbox message per audience; returns the audiences left when the store stopped answering. */
+  private async store(notification: Notification, audiences: readonly Audience[]): Promise<readonly Audience[]> {
+    let queued = false;
+    try {
+      for (const [index, audience] of audiences.entries()) {
+        const key = audienceKey(audience);
+        const dedupeKey = notification.dedupeKey === undefined ? undefined : `${notification.dedupeKey}|${key}`;
+        try {
+          queued = (await this.enqueue(notification.type, key, notification.data, { kind: 'post' }, dedupeKey)) || queued;
+        } catch (error) {
+          if (!isStoreUnavailable(error)) throw error;
+          return audiences.slice(index);
+        }
+      }
+      return [];
+    } finally {
+      if (queued) this.options.onQueued?.();
+    }
+  }
+
+  private hold(notification: Notification, audiences: readonly Audience[]): void {
+    if (this.held.length >= MAX_HELD_NOTIFICATIONS) {
+      throw new Error(`the store is unreachable and ${MAX_HELD_NOTIFICATIONS} notifications already wait for it: this ${notification.type} is not kept`);
+    }
+    this.held.push({ notification, audiences });
+    this.options.logger.warn({ type: notification.type, waiting: this.held.length }, 'store unreachable: notification held until it is back');
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flushHeld();
+    }, this.options.heldRetryMs ?? DEFAULT_HELD_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /** A reply in the thread of a posted copy (each review of a change request). */

@@ -1,4 +1,4 @@
-import { WebClient, type Block, type KnownBlock } from '@slack/web-api';
+import { LogLevel, WebClient, type Block, type KnownBlock } from '@slack/web-api';
 import type { SlackMessageContent } from './slackTemplates.js';
 
 /** The two Web API calls the outbox makes; an interface so the worker can be driven without Slack. */
@@ -17,6 +17,9 @@ export function createOutboxWebClient(token: string, apiUrl: string | undefined)
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 10_000,
+    // The worker logs every failed attempt itself (JSON, LOG_LEVEL); the client's own console
+    // warnings would repeat each one outside the log.
+    logLevel: LogLevel.ERROR,
   });
 }
 

@@ -2,9 +2,9 @@ import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
 import { judgeExecCommand } from '../services/sessions/judgeSessionLine.js';
-import { endSession } from '../services/sessions/superviseSessions.js';
 import { writeWithBackpressure } from './flowControl.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
+import { recordSessionEnd } from './sessionEnd.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
 
 /**
@@ -40,7 +40,19 @@ export class ExecRelay implements ActiveSession {
     const recordId = judgement.stored ? judgement.record.id : undefined;
     const upstream = await new Promise<ClientChannel>((resolve, reject) => {
       const pty = this.pty ? { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes } : undefined;
-      this.client.exec(command, { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => (error ? reject(error) : resolve(stream)));
+      this.client.exec(command, { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => {
+        if (error) return reject(error);
+        // Here, not after the await: a quick command's exit status can arrive in the same
+        // read as the channel's confirmation, and 'exit' is not buffered like data is.
+        stream.on('exit', (code: number | null, signal?: string) => {
+          if (typeof code === 'number') this.exitCode = code;
+          else if (signal) this.exitSignal = signal;
+          if (recordId !== undefined && typeof code === 'number') {
+            this.ctx.deps.store.commands.setExitStatus(recordId, code).catch((failure: unknown) => this.logError(failure, 'storing an exit status failed'));
+          }
+        });
+        resolve(stream);
+      });
     });
     this.upstream = upstream;
     upstream.on('data', (chunk: Buffer) => {
@@ -51,14 +63,9 @@ export class ExecRelay implements ActiveSession {
       this.recorder.output(chunk);
       writeWithBackpressure(this.channel.stderr, upstream.stderr, chunk);
     });
-    upstream.on('exit', (code: number | null, signal?: string) => {
-      if (typeof code === 'number') this.exitCode = code;
-      else if (signal) this.exitSignal = signal;
-      if (recordId !== undefined && typeof code === 'number') {
-        this.ctx.deps.store.commands.setExitStatus(recordId, code).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
-      }
-    });
-    upstream.on('close', () => void this.finish('ended', 'the command finished'));
+    // No exit report before the close: the connection to the device was lost mid-command.
+    upstream.on('close', () => (this.exitCode !== undefined || this.exitSignal !== undefined ? void this.finish('ended', 'the command finished') : this.connectionLost()));
+    this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
       this.recorder.input(data);
       writeWithBackpressure(upstream, this.channel, data);
@@ -85,6 +92,17 @@ export class ExecRelay implements ActiveSession {
     return this.finish('terminated', reason, 1);
   }
 
+  private connectionLost(): void {
+    if (this.finishing !== undefined) return;
+    const reason = `the connection to ${this.live.scope.session.device} was lost`;
+    if (this.channel.writable) {
+      const message = `changeguard: ${reason}\n`;
+      this.recorder.notice(message);
+      this.channel.stderr.write(message);
+    }
+    void this.finish('ended_abnormally', reason, 255);
+  }
+
   private finish(state: Exclude<SessionState, 'active'>, reason: string, status?: number): Promise<void> {
     // Deferred, so a close event fired while wrapping up finds the session already finishing.
     this.finishing ??= Promise.resolve().then(() => this.wrapUp(state, reason, status));
@@ -101,11 +119,7 @@ export class ExecRelay implements ActiveSession {
       this.channel.end();
     }
     await this.recorder.close();
-    try {
-      await endSession(this.ctx.deps, this.ctx.alerts, this.live, state, reason);
-    } catch (error) {
-      this.logError(error, 'recording the end of a session failed');
-    }
+    await recordSessionEnd(this.ctx, this.live, state, reason);
   }
 
   private logError(error: unknown, message: string): void {

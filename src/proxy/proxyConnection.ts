@@ -5,7 +5,7 @@ import { identifyProxyUser } from '../services/sessions/identifyProxyUser.js';
 import { newLiveSession } from '../services/sessions/liveSession.js';
 import { authoriseSession, justificationSchema, listSessionTargets, openSession, recordUpstreamFailure, type SessionGrant } from '../services/sessions/openSession.js';
 import { ServiceError } from '../services/serviceError.js';
-import { StoreUnavailableError } from '../store/storeErrors.js';
+import { isStoreUnavailable } from '../store/storeErrors.js';
 import { ExecRelay } from './execRelay.js';
 import type { ProxyContext } from './proxyContext.js';
 import { AsciicastRecorder } from './recording/asciicastRecorder.js';
@@ -17,6 +17,7 @@ import { connectUpstream, UpstreamError } from './upstream.js';
 const PASSED_ENV = /^(LANG|LC_[A-Z]+|TZ)$/;
 const JUSTIFICATION_ENV = 'CHANGEGUARD_JUSTIFICATION';
 const MAX_ATTEMPTS = 3;
+const STORE_OUTAGE_REFUSAL = 'changeguard cannot reach its store: new sessions are refused until it is back';
 
 type Relay = ShellRelay | ExecRelay;
 
@@ -27,6 +28,8 @@ type Relay = ShellRelay | ExecRelay;
  */
 export class ProxyConnection {
   private login: LoginName | undefined;
+  /** Logged in while the store was unreachable: the session request only gets the reason it is refused. */
+  private refuseForOutage = false;
   private refusalAudited = false;
   private sessionOpened = false;
   private relay: Relay | undefined;
@@ -71,18 +74,25 @@ export class ProxyConnection {
         return auth.reject(['publickey']);
       }
       if (auth.signature) {
-        const key = ssh2.utils.parseKey(auth.key.data);
-        if (key instanceof Error || auth.blob === undefined || key.verify(auth.blob, auth.signature, auth.hashAlgo) !== true) {
-          return auth.reject(['publickey']);
-        }
+        if (!this.signatureValid(auth)) return auth.reject(['publickey']);
         this.login = result.login;
       }
       auth.accept();
     } catch (error) {
-      // Store unreachable: nobody gets in (fail closed).
       this.ctx.logger.error({ err: error, client: this.address }, 'proxy authentication failed');
-      auth.reject(['publickey']);
+      if (!isStoreUnavailable(error)) return auth.reject(['publickey']);
+      // Store unreachable: nobody gets in (fail closed), but a bare authentication failure
+      // would not say why. The holder of the key (signature checked) gets a session channel
+      // that only carries the one-line reason; no device is ever reached this way.
+      if (auth.signature && !this.signatureValid(auth)) return auth.reject(['publickey']);
+      if (auth.signature) this.refuseForOutage = true;
+      auth.accept();
     }
+  }
+
+  private signatureValid(auth: Extract<AuthContext, { method: 'publickey' }>): boolean {
+    const key = ssh2.utils.parseKey(auth.key.data);
+    return !(key instanceof Error) && auth.blob !== undefined && auth.signature !== undefined && key.verify(auth.blob, auth.signature, auth.hashAlgo) === true;
   }
 
   private handleSession(session: Session): void {
@@ -117,6 +127,7 @@ export class ProxyConnection {
   private async runShell(channel: ServerChannel): Promise<void> {
     // One session per connection: when it ends, so does the connection.
     channel.once('close', () => this.client.end());
+    if (this.refuseForOutage) return this.reject(channel, STORE_OUTAGE_REFUSAL, this.pty !== undefined);
     const pty = this.pty;
     if (!pty) {
       return this.reject(channel, 'interactive sessions need a terminal (ssh -t); to run one command, give it: ssh user+CHANGE+server@proxy \'command\'', false);
@@ -168,6 +179,7 @@ export class ProxyConnection {
 
   private async runExec(channel: ServerChannel, command: string): Promise<void> {
     channel.once('close', () => this.client.end());
+    if (this.refuseForOutage) return this.reject(channel, STORE_OUTAGE_REFUSAL, this.pty !== undefined);
     const login = this.login;
     if (!login) return this.reject(channel, 'not authenticated', this.pty !== undefined);
     const withPty = this.pty !== undefined;
@@ -263,9 +275,9 @@ export class ProxyConnection {
   private failed(channel: ServerChannel, error: unknown, withPty: boolean): void {
     if (error instanceof PromptCancelled) return this.close(channel, 1);
     if (error instanceof ServiceError || error instanceof UpstreamError) return this.reject(channel, error.message, withPty);
-    if (error instanceof StoreUnavailableError) {
+    if (isStoreUnavailable(error)) {
       this.ctx.logger.error({ err: error }, 'session refused: store unreachable');
-      return this.reject(channel, 'changeguard cannot reach its store: new sessions are refused until it is back', withPty);
+      return this.reject(channel, STORE_OUTAGE_REFUSAL, withPty);
     }
     this.ctx.logger.error({ err: error, client: this.address }, 'session set-up failed');
     this.reject(channel, 'the session could not be set up (see the changeguard log)', withPty);

@@ -29,4 +29,6 @@ export interface ProxyContext {
   readonly owner: string;
   readonly settings: ProxySettings;
   readonly sessions: Map<string, ActiveSession>;
+  /** Ends that could not be recorded (store unreachable), by session id: the watcher retries them. */
+  readonly unsettledEnds: Map<string, () => Promise<unknown>>;
 }

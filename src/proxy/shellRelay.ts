@@ -2,11 +2,11 @@ import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
 import { checkProgramInput, judgeSessionLine, recordUnreadableLine, type SessionJudgement } from '../services/sessions/judgeSessionLine.js';
-import { endSession } from '../services/sessions/superviseSessions.js';
 import { CommandCapture, notice, type LineDecision } from './capture/commandCapture.js';
 import { shellIntegration } from './capture/shellIntegration.js';
 import { writeWithBackpressure } from './flowControl.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
+import { recordSessionEnd } from './sessionEnd.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
 
 /**
@@ -18,6 +18,8 @@ export class ShellRelay implements ActiveSession {
   private upstream: ClientChannel | undefined;
   private capture: CommandCapture | undefined;
   private exitCode: number | undefined;
+  /** The device's sshd reported how the shell ended (a status or a signal). */
+  private shellExited = false;
   private finishing: Promise<void> | undefined;
 
   constructor(
@@ -37,7 +39,16 @@ export class ShellRelay implements ActiveSession {
       this.client.exec(
         integration.command,
         { pty: { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes }, env: { ...this.env } },
-        (error, stream) => (error ? reject(error) : resolve(stream)),
+        (error, stream) => {
+          if (error) return reject(error);
+          // Here, not after the await: an exit status arriving in the same read as the
+          // channel's confirmation would be missed ('exit' is not buffered like data is).
+          stream.on('exit', (code: number | null) => {
+            this.shellExited = true;
+            if (typeof code === 'number') this.exitCode = code;
+          });
+          resolve(stream);
+        },
       );
     });
     this.upstream = upstream;
@@ -78,10 +89,10 @@ export class ShellRelay implements ActiveSession {
       this.recorder.output(chunk);
       this.channel.stderr.write(chunk);
     });
-    upstream.on('exit', (code: number | null) => {
-      if (typeof code === 'number') this.exitCode = code;
-    });
-    upstream.on('close', () => void this.finish('ended', 'the shell exited', false));
+    // A channel that closes without an exit report lost its connection (the device went down,
+    // its sshd was killed, the network dropped): the user is told, and the end is abnormal.
+    upstream.on('close', () => (this.shellExited ? void this.finish('ended', 'the shell exited', false) : this.connectionLost()));
+    this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
       this.recorder.input(data);
       capture.input(data);
@@ -107,6 +118,10 @@ export class ShellRelay implements ActiveSession {
 
   cut(reason: string): Promise<void> {
     return this.finish('terminated', reason, true);
+  }
+
+  private connectionLost(): void {
+    void this.finish('ended_abnormally', `the connection to ${this.live.scope.session.device} was lost`, true);
   }
 
   private async judge(line: string): Promise<LineDecision> {
@@ -160,11 +175,7 @@ export class ShellRelay implements ActiveSession {
       this.channel.end();
     }
     await this.recorder.close();
-    try {
-      await endSession(this.ctx.deps, this.ctx.alerts, this.live, state, reason);
-    } catch (error) {
-      this.logError(error, 'recording the end of a session failed');
-    }
+    await recordSessionEnd(this.ctx, this.live, state, reason);
     this.ctx.logger.info({ session: session.id, change: session.changeCode, state, reason }, 'session ended');
   }
 

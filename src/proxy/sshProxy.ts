@@ -75,6 +75,7 @@ export class SshProxy {
         upstreamReadyTimeoutMs: options.upstreamReadyTimeoutMs ?? 15_000,
       },
       sessions,
+      unsettledEnds: new Map(),
     };
     const connections = new Set<Connection>();
     const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'changeguard' }, (client, info) => {
@@ -115,6 +116,7 @@ export class SshProxy {
     this.reviewing = (async () => {
       do {
         this.reviewAgain = false;
+        await this.settleEnds();
         const active = [...this.context.sessions.values()];
         try {
           const cuts = await reviewLiveSessions(this.options.deps, this.context.owner, active.map((a) => a.live));
@@ -139,10 +141,27 @@ export class SshProxy {
     await this.reviewing;
     for (const connection of this.connections) connection.end();
     await closed;
+    await this.settleEnds();
+    for (const id of this.context.unsettledEnds.keys()) {
+      this.options.logger.error({ session: id }, 'the end of a session could not be recorded (store unreachable): the next start marks it ended_abnormally');
+    }
+  }
+
+  /** Session ends that could not be recorded while the store was unreachable, oldest first. */
+  private async settleEnds(): Promise<void> {
+    for (const [id, attempt] of this.context.unsettledEnds) {
+      try {
+        await attempt();
+      } catch {
+        return;
+      }
+      this.context.unsettledEnds.delete(id);
+      this.options.logger.info({ session: id }, 'the end of a session is recorded now that the store answers');
+    }
   }
 
   private async recover(): Promise<void> {
-    const recovered = await recoverAbandonedSessions(this.options.deps, this.context.owner);
+    const recovered = await recoverAbandonedSessions(this.options.deps, this.context.owner, this.context.alerts);
     if (recovered.length > 0) {
       this.options.logger.warn({ sessions: recovered.map((s) => s.id) }, 'sessions left open by an earlier run marked ended_abnormally');
     }

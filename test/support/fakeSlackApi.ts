@@ -29,6 +29,8 @@ export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   readonly responses: RecordedResponse[] = [];
   private readonly failures = new Map<string, ScriptedFailure[]>();
+  /** Every call (any method) gets this until it is cleared: an outage rather than a blip. */
+  private outage: ScriptedFailure | undefined;
   private sequence = 0;
   /** What apps.connections.open hands out (a FakeSocketModeServer's URL). */
   socketModeUrl: string | undefined;
@@ -72,6 +74,30 @@ export class FakeSlackApi {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
   }
 
+  /** Fails every call with `failure` until `failEverything(undefined)`. */
+  failEverything(failure: ScriptedFailure | undefined): void {
+    this.outage = failure;
+  }
+
+  /** Stops listening and drops open connections: clients get "connection refused". */
+  async refuseConnections(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Listens again on the same port after refuseConnections(). */
+  async acceptConnections(): Promise<void> {
+    const port = Number(new URL(this.baseUrl).port);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  }
+
   callsTo(method: string, status = 200): RecordedCall[] {
     return this.calls.filter((c) => c.method === method && c.status === status);
   }
@@ -93,7 +119,7 @@ export class FakeSlackApi {
 
   private answer(method: string, body: Record<string, string>, token: string | undefined, res: express.Response): void {
     const args = Object.fromEntries(Object.entries(body).map(([key, value]) => [key, decode(value)]));
-    const failure = this.failures.get(method)?.shift();
+    const failure = this.outage ?? this.failures.get(method)?.shift();
     if (failure && 'status' in failure) {
       this.calls.push({ method, args, token, status: failure.status, at: Date.now() });
       if (failure.status === 429) res.set('Retry-After', String(failure.retryAfter));

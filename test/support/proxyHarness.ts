@@ -7,20 +7,24 @@ import { hashScript } from '../../src/domain/change/scriptHash.js';
 import type { Policy, PolicyRule } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
 import type { Notification, Notifier } from '../../src/notify/notification.js';
+import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { SshProxy } from '../../src/proxy/sshProxy.js';
 import type { StoreOutageHandling } from '../../src/services/sessions/judgeSessionLine.js';
 import { createServiceDeps, type ServiceDeps } from '../../src/services/serviceDeps.js';
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import type { Store } from '../../src/store/store.js';
 import { buildPolicy, buildUser } from './factories.js';
 import { sharedParser } from './sharedParser.js';
 import { startSshTarget, type SshTarget } from './sshTarget.js';
 
-/** Keeps every notification raised, for assertions. */
+/** Keeps every notification raised, for assertions, and passes it on to `next` when given. */
 export class RecordingNotifier implements Notifier {
   readonly sent: Notification[] = [];
+  constructor(private readonly next?: Notifier) {}
   async notify(notification: Notification): Promise<void> {
     this.sent.push(notification);
+    await this.next?.notify(notification);
   }
   types(): string[] {
     return this.sent.map((n) => n.type);
@@ -60,12 +64,21 @@ let changeCounter = 0;
  * and devices web01/web02 (the target) and web03 (the target, pinned to a wrong host key).
  */
 export async function startProxyHarness(
-  options: { rules?: readonly PolicyRule[]; settings?: Partial<Policy['settings']>; storeOutage?: StoreOutageHandling } = {},
+  options: {
+    rules?: readonly PolicyRule[];
+    settings?: Partial<Policy['settings']>;
+    channels?: Policy['channels'];
+    storeOutage?: StoreOutageHandling;
+    /** What the services see instead of the SQLite store (a fault-injecting wrapper). */
+    wrapStore?: (store: SqliteStore) => Store;
+    /** Where notifications go after being recorded (e.g. the real outbox notifier). */
+    notifierFor?: (deps: ServiceDeps) => Notifier;
+  } = {},
 ): Promise<ProxyHarness> {
   const target = await startSshTarget();
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-proxy-'));
-  const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
-  const wrongHostKey = ssh2.utils.generateKeyPairSync('ed25519').public;
+  const alice = generateEd25519KeyPair('alice');
+  const wrongHostKey = generateEd25519KeyPair().public;
   const store = SqliteStore.open(join(dir, 'changeguard.db'));
   const device = (id: string, hostKey: string) => ({
     id,
@@ -87,6 +100,7 @@ export async function startProxyHarness(
     groups: [{ id: 'web-ops', members: ['alice'], approvers: ['bob'], approvals: 1, devices: ['web01', 'web02', 'web03'] }],
     devices: [device('web01', target.hostKey), device('web02', target.hostKey), device('web03', wrongHostKey)],
     rules: options.rules ?? [],
+    channels: options.channels ?? base.channels,
     settings: { ...base.settings, ...options.settings },
   };
   await store.policy.apply({
@@ -95,15 +109,15 @@ export async function startProxyHarness(
     settings: policy.settings,
   });
   const clock = new ShiftableClock();
-  const deps = createServiceDeps({ store, clock: clock.now, parser: await sharedParser(), policyMaxAgeMs: 0 });
-  const notifier = new RecordingNotifier();
+  const deps = createServiceDeps({ store: options.wrapStore?.(store) ?? store, clock: clock.now, parser: await sharedParser(), policyMaxAgeMs: 0 });
+  const notifier = new RecordingNotifier(options.notifierFor?.(deps));
   const recordings = new FileRecordingStore(join(dir, 'recordings'));
   const proxy = await SshProxy.start({
     deps,
     notifier,
     recordings,
     logger: createLogger(process.env.PROXY_TEST_LOG ?? 'silent'),
-    hostKey: Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private),
+    hostKey: Buffer.from(generateEd25519KeyPair().private),
     port: 0,
     bind: '127.0.0.1',
     watchIntervalMs: 200,

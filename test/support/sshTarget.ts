@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,12 @@ export interface SshTarget {
   /** A directory the target user writes marker files into; tests look at it directly. */
   readonly workDir: string;
   readonly dir: string;
+  /**
+   * Kills (SIGKILL) every process the listening sshd started: the per-connection sshd
+   * processes and the shells under them, as when the device drops mid-session. The listener
+   * stays up. Returns how many processes were killed.
+   */
+  dropConnections(): number;
   stop(): Promise<void>;
 }
 
@@ -93,11 +99,48 @@ export async function startSshTarget(options: { extraConfig?: string } = {}): Pr
     deviceKeyFile: join(dir, 'device_key'),
     workDir,
     dir,
+    dropConnections: () => killDescendants(child.pid!),
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Processes below `root` (children first found, then theirs), read from /proc. */
+function killDescendants(root: number): number {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name (field 2) may hold spaces and parentheses: fields after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const below = new Set<number>([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parentOf) {
+      if (!below.has(pid) && below.has(ppid)) {
+        below.add(pid);
+        grew = true;
+      }
+    }
+  }
+  below.delete(root);
+  for (const pid of below) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return below.size;
 }
 
 function ensureTargetUser(): void {

@@ -2,7 +2,8 @@ export const SESSION_STATES = ['active', 'ended', 'terminated', 'interrupted', '
 /**
  * active: open now. ended: either side closed normally. terminated: cut by changeguard
  * (revoke, window end, security button). interrupted: an interrupt rule fired.
- * ended_abnormally: the process died while it was open (found at the next start).
+ * ended_abnormally: the connection to the device was lost mid-session, or the process died
+ * while it was open (found at the next start).
  */
 export type SessionState = (typeof SESSION_STATES)[number];
 

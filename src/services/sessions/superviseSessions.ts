@@ -60,14 +60,15 @@ export async function endSession(
   live: LiveSession,
   state: Exclude<SessionState, 'active'>,
   reason: string,
+  endedAt: Date = deps.clock(),
 ): Promise<Session | null> {
   const { session } = live.scope;
-  const ended = await deps.store.sessions.update(session.id, 'active', { state, endedAt: deps.clock(), endReason: reason });
+  const ended = await deps.store.sessions.update(session.id, 'active', { state, endedAt, endReason: reason });
   const final = ended ?? (await deps.store.sessions.findById(session.id));
   if (ended) {
     await deps.audit.record(state === 'ended' ? actorOf(session) : { userId: 'system', terminal: 'proxy' }, {
-      status: 'S',
-      eventType: state === 'ended' ? 'CLOSE' : state === 'interrupted' ? 'INTERRUPT' : 'TERMINATE',
+      status: state === 'ended_abnormally' ? 'F' : 'S',
+      eventType: state === 'ended' || state === 'ended_abnormally' ? 'CLOSE' : state === 'interrupted' ? 'INTERRUPT' : 'TERMINATE',
       class: 'SESSION',
       object: session.id,
       change: session.changeCode,
@@ -78,8 +79,12 @@ export async function endSession(
   return final;
 }
 
-/** At start: sessions this process left open when it stopped (or died) are marked as such. */
-export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string): Promise<Session[]> {
+/**
+ * At start: sessions this process left open when it stopped (or died) are marked as such,
+ * audited, and (with `alerts`) their end is raised, since the security channel was told
+ * they started and nothing else will ever say they ended.
+ */
+export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string, alerts?: SessionAlerts): Promise<Session[]> {
   const recovered: Session[] = [];
   for (const session of await deps.store.sessions.listActive(owner)) {
     const reason = 'the proxy stopped while the session was open';
@@ -94,6 +99,8 @@ export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string)
       reason,
     });
     recovered.push(updated);
+    const change = alerts && (await deps.store.changes.findByCode(session.changeCode));
+    if (change) alerts.sessionEnded(change, updated, reason);
   }
   return recovered;
 }

@@ -1,11 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeChange } from '../../../src/services/changes/reviewChange.js';
 import { lockUser, terminateSession, unlockUser } from '../../../src/services/sessions/sessionControl.js';
 import { buildRule } from '../../support/factories.js';
 import { connectClient, execThroughProxy, startProxyHarness, TestTerminal, type ProxyHarness } from '../../support/proxyHarness.js';
+import { generateEd25519KeyPair } from '../../../src/proxy/hostKey.js';
 
 /** Who gets in, to what, for how long; exec; forwarding; the cuts that end live sessions. */
 
@@ -48,7 +48,7 @@ async function loginError(username: string, privateKey: string): Promise<string>
 describe('logging in', () => {
   it('refuses unknown keys, unknown or malformed names and locked users', async () => {
     const change = await h.approvedChange();
-    const stranger = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const stranger = generateEd25519KeyPair().private;
     expect(await loginError(`alice+${change.code}+web01`, stranger)).toMatch(/authentication methods failed/);
     expect(await loginError(`nobody+${change.code}+web01`, h.aliceKey)).toMatch(/authentication methods failed/);
     expect(await loginError('alice+not a code+web01', h.aliceKey)).toMatch(/authentication methods failed/);

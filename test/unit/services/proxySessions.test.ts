@@ -1,4 +1,3 @@
-import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change } from '../../../src/domain/change/change.js';
 import { parseLoginName } from '../../../src/domain/session/loginName.js';
@@ -18,9 +17,10 @@ import { HOUR, T0, buildChange, buildGroup, buildPolicy, buildRule, buildUser } 
 import { RecordingNotifier } from '../../support/proxyHarness.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 import type { TestClock } from '../../support/testClock.js';
+import { generateEd25519KeyPair } from '../../../src/proxy/hostKey.js';
 
-const aliceKey = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
-const otherKey = ssh2.utils.generateKeyPairSync('ed25519');
+const aliceKey = generateEd25519KeyPair('alice');
+const otherKey = generateEd25519KeyPair();
 const blob = (publicLine: string) => keyBlobOf(publicLine)!;
 
 const policy = buildPolicy({
