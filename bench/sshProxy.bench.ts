@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import ssh2, { type ClientChannel } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import { generateEd25519KeyPair } from '../src/proxy/hostKey.js';
 import { startSshTarget, type SshTarget } from '../test/support/sshTarget.js';
 import type { BenchRow } from './lib/benchRow.js';
 import { percentiles } from './lib/percentiles.js';
@@ -54,7 +55,7 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-bench-ssh-'));
   const target = await startSshTarget();
   const jump = await startSshTarget();
-  const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
+  const alice = generateEd25519KeyPair('alice');
   const aliceKeyFile = join(dir, 'alice');
   writeFileSync(aliceKeyFile, alice.private, { mode: 0o600 });
   const config = join(dir, 'ssh_config');

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
 import { ShellParser } from '../../src/domain/shell/shellParser.js';
@@ -74,7 +74,7 @@ const proxy = await SshProxy.start({
   notifier,
   recordings: new FileRecordingStore(join(setup.dir, 'recordings')),
   logger: createLogger('warn'),
-  hostKey: Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private),
+  hostKey: Buffer.from(generateEd25519KeyPair().private),
   port: 0,
   bind: '127.0.0.1',
 });

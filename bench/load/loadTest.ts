@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { AuditTrail } from '../../src/services/audit/auditTrail.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
@@ -38,7 +38,7 @@ const MiB = 2 ** 20;
 const dir = mkdtempSync(join(tmpdir(), 'changeguard-load-'));
 const target = await startSshTarget();
 const fake = await FakeSlackApi.start();
-const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
+const alice = generateEd25519KeyPair('alice');
 writeFileSync(join(dir, 'policy.yml'), loadPolicyYaml(target, alice.public));
 const dataDir = join(dir, 'data');
 const port = await freePort();
