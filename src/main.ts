@@ -47,7 +47,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
   if (config.policyFile) {
-    const text = await readFile(config.policyFile, 'utf8').catch((error: Error) => {
+    const text = await readFile(config.policyFile).catch((error: Error) => {
       throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
     });
     const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' });
