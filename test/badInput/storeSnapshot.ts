@@ -5,9 +5,8 @@ import type { Store } from '../../src/store/store.js';
 
 /**
  * What "the data is intact" means for a refused input: the same changes (same versions), the
- * same policy, no new outbox rows, and an audit chain that still verifies. Audit records may
- * only grow by what `allowAudit` admits (a refusal that is itself audited, e.g. a forged
- * approval link), never by a change of state.
+ * same policy, no new outbox rows, and an audit chain that still verifies. The trail may only
+ * grow by denial records (status D) when the refusal is itself audited (a refused approval).
  */
 export interface StoreSnapshot {
   readonly changes: string;
@@ -34,11 +33,12 @@ export async function verifyAudit(store: Store): Promise<ChainVerification> {
 }
 
 /** Asserts nothing a refusal must not touch has moved since `before`. */
-export async function expectIntact(store: Store, before: StoreSnapshot, options: { auditRecordsAllowed?: number } = {}): Promise<void> {
+export async function expectIntact(store: Store, before: StoreSnapshot, options: { auditedRefusals?: number } = {}): Promise<void> {
   const after = await takeSnapshot(store);
   expect(after.changes, 'changes').toBe(before.changes);
   expect(after.policy, 'policy').toBe(before.policy);
   expect(after.outbox, 'outbox rows').toBe(before.outbox);
-  expect(after.auditCount - before.auditCount, 'new audit records').toBeLessThanOrEqual(options.auditRecordsAllowed ?? 0);
+  const added = (await store.audit.list({ offset: before.auditCount, limit: 100 })).records;
+  expect(added.map((r) => r.status), 'new audit records').toEqual(Array.from({ length: options.auditedRefusals ?? 0 }, () => 'D'));
   expect(await verifyAudit(store), 'audit chain').toMatchObject({ ok: true });
 }
