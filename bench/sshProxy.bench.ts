@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import ssh2, { type Client, type ClientChannel } from 'ssh2';
+import ssh2, { type ClientChannel } from 'ssh2';
 import { startSshTarget, type SshTarget } from '../test/support/sshTarget.js';
 import type { BenchRow } from './lib/benchRow.js';
 import { percentiles } from './lib/percentiles.js';
+import { connect, shellOn, type Shell } from './lib/sshShell.js';
 
 export interface SshProxyBenchOptions {
   readonly bulkBytes?: number;
@@ -38,13 +39,6 @@ interface Variant {
   readonly preamble: string;
 }
 
-interface Shell {
-  readonly stream: ClientChannel;
-  output: string;
-  /** Resolves once `predicate` holds, checked as output arrives (no polling loop to steal CPU). */
-  until(predicate: () => boolean, what: string): Promise<void>;
-  close(): void;
-}
 
 const CHANGE = 'CHG-BENCH';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -195,55 +189,6 @@ function buildVariants(target: SshTarget, jump: SshTarget, proxyPort: number, al
       preamble: 'benchmark run\n',
     },
   ];
-}
-
-function connect(config: ssh2.ConnectConfig): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const client = new ssh2.Client();
-    client.once('ready', () => resolve(client));
-    client.once('error', reject);
-    client.connect({ readyTimeout: 60_000, ...config });
-  });
-}
-
-async function shellOn(open: () => Promise<Client>, justification?: string): Promise<Shell> {
-  const client = await open();
-  client.setNoDelay(true);
-  const stream = await new Promise<ClientChannel>((resolve, reject) =>
-    client.shell({ term: 'xterm', cols: 120, rows: 40 }, (error, channel) => (error ? reject(error) : resolve(channel))),
-  );
-  const waiters = new Set<() => void>();
-  const shell: Shell = {
-    stream,
-    output: '',
-    until(predicate, what) {
-      if (predicate()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`benchmark: timed out waiting for ${what}`));
-        }, 60_000);
-        const check = () => {
-          if (!predicate()) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
-    },
-    close: () => client.end(),
-  };
-  stream.on('data', (chunk: Buffer) => {
-    shell.output += chunk.toString('latin1');
-    for (const check of [...waiters]) check();
-  });
-  if (justification !== undefined) {
-    await shell.until(() => shell.output.includes('Justification for'), 'the justification question');
-    stream.write(`${justification}\r`);
-  }
-  await shell.until(() => /\$ (\x1b\][^\x07]*\x07)?$/.test(shell.output), 'the first prompt');
-  return shell;
 }
 
 async function waitFor(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -45,6 +46,15 @@ const envSchema = z.object({
   CHANGEGUARD_SECRET: optionalText.refine((v) => v === undefined || /^(?:[0-9a-fA-F]{2}){32,}$/.test(v), {
     message: 'CHANGEGUARD_SECRET: expected at least 32 bytes as hex (64 or more hex digits), e.g. from `openssl rand -hex 32`',
   }),
+  TRUST_PROXY: optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const trusted = parseTrustProxy(v);
+    if (typeof trusted === 'string') {
+      ctx.addIssue({ code: 'custom', message: `TRUST_PROXY: ${trusted}` });
+      return z.NEVER;
+    }
+    return trusted;
+  }),
   PROXY_PORT: port('PROXY_PORT', 2222),
   PROXY_BIND: z.string().min(1).default('127.0.0.1'),
   PROXY_HOST_KEY_FILE: optionalText,
@@ -67,9 +77,35 @@ const envSchema = z.object({
     .default('info'),
 });
 
+/**
+ * Which reverse proxies may tell the client's address (X-Forwarded-For): a number of hops, or
+ * addresses / CIDR ranges / `loopback`, `linklocal`, `uniquelocal`. `true` (trust anyone) is
+ * refused: any client could then forge its address and dodge the per-address rate limits.
+ * Returns the parsed value, or a message saying what is wrong.
+ */
+export function parseTrustProxy(text: string): number | string[] | string {
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    return hops >= 1 && hops <= 10 ? hops : `expected 1 to 10 proxy hops, got ${text}`;
+  }
+  const items = text.split(',').map((item) => item.trim());
+  for (const item of items) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) continue;
+    const [address = '', prefix, extra] = item.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    if (family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix))) {
+      return `expected a number of hops (1-10) or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal; "${item}" is none of these`;
+    }
+  }
+  return items;
+}
+
 export interface Config {
   readonly port: number;
   readonly bind: string;
+  /** TRUST_PROXY: reverse proxies whose X-Forwarded-For gives the client's address (express's `trust proxy`). */
+  readonly trustProxy?: number | readonly string[] | undefined;
   readonly publicUrl: string;
   readonly dataDir: string;
   readonly sqliteFile: string;
@@ -167,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       processEveryMs: Math.round(v.SCHEDULER_POLL_SECONDS * 1000),
       shutdownGraceMs: Math.round(v.SHUTDOWN_GRACE_SECONDS * 1000),
     },
+    trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
   };
 }

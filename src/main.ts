@@ -46,13 +46,6 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   const deps = createServiceDeps({ store, clock: systemClock, parser, events });
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
-  if (config.policyFile) {
-    const text = await readFile(config.policyFile).catch((error: Error) => {
-      throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
-    });
-    const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' });
-    logger.info({ created: summary.created, updated: summary.updated, deleted: summary.deleted }, 'policy loaded');
-  }
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
 
   // Declared before the web app so /readyz can ask it; started after the adapters.
@@ -70,6 +63,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     logger,
     publicUrl: config.publicUrl,
     bind: config.bind,
+    trustProxy: config.trustProxy,
     secret,
     approvalLinks,
     slackConfigured: config.slack !== undefined,
@@ -81,6 +75,17 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
 
   // --- Slack adapter and notification delivery (issue #3) -----------------------------------
   const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
+  // After the notifiers subscribe: what an import changed reaches the audit and approvals channels.
+  if (config.policyFile) {
+    const text = await readFile(config.policyFile).catch((error: Error) => {
+      throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
+    });
+    const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' }).catch(async (error: unknown) => {
+      await notifications.stop();
+      throw error;
+    });
+    logger.info({ created: summary.created, updated: summary.updated, deleted: summary.deleted }, 'policy loaded');
+  }
   let slack: SlackAdapter | undefined;
   if (config.slack) {
     const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };

@@ -27,6 +27,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
 }
 
 function round(value: number): string {
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
   if (value >= 1000) return Math.round(value).toLocaleString('en-US');
   if (value >= 10) return value.toFixed(1);
   return value.toFixed(2);

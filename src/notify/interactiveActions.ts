@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 export const ACTION_IDS = {
   approve: 'change_approve',
+  /** A link button (Approve on the web): Slack still reports the click, which needs only an ack. */
+  approveOnWeb: 'change_approve_on_web',
   reject: 'change_reject',
   terminateSession: 'session_terminate',
   lockUser: 'user_lock',
@@ -21,15 +23,19 @@ export type ReviewButtonValue = z.infer<typeof reviewButtonValueSchema>;
 export const sessionButtonValueSchema = z.object({ sessionId: z.string().min(1).max(200) });
 export const lockButtonValueSchema = z.object({ user: z.string().min(1).max(64) });
 
-export function reviewActionsBlock(value: ReviewButtonValue): Record<string, unknown> {
+/**
+ * Approve / Reject for a pending change. `webOnly`: the policy wants this change approved on
+ * the web page, signed in (settings.requireWebApproval), so Approve is a link there instead.
+ */
+export function reviewActionsBlock(value: ReviewButtonValue, webOnly?: { readonly url: string }): Record<string, unknown> {
   const encoded = JSON.stringify(value);
+  const approve = webOnly
+    ? { type: 'button', action_id: ACTION_IDS.approveOnWeb, style: 'primary', text: { type: 'plain_text', text: 'Approve on the web' }, url: webOnly.url }
+    : { type: 'button', action_id: ACTION_IDS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: encoded };
   return {
     type: 'actions',
     block_id: 'change_review',
-    elements: [
-      { type: 'button', action_id: ACTION_IDS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: encoded },
-      { type: 'button', action_id: ACTION_IDS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: encoded },
-    ],
+    elements: [approve, { type: 'button', action_id: ACTION_IDS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: encoded }],
   };
 }
 

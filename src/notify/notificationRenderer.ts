@@ -1,5 +1,6 @@
 import type { Change } from '../domain/change/change.js';
 import type { PolicyGroup, PolicyUser } from '../domain/policy/policy.js';
+import { webApprovalRequirement } from '../services/changes/webApprovalRequirement.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import { parseAudienceKey } from './audienceKey.js';
@@ -41,7 +42,7 @@ const SECURITY_ALERTS: ReadonlySet<NotificationType> = new Set<NotificationType>
  */
 export class NotificationRenderer {
   constructor(
-    private readonly deps: Pick<ServiceDeps, 'store' | 'policies' | 'clock'>,
+    private readonly deps: Pick<ServiceDeps, 'store' | 'policies' | 'clock' | 'parser'>,
     private readonly templates: SlackTemplates,
     private readonly webLinks: WebLinks,
     private readonly approvalLinks: ApprovalLinks,
@@ -74,10 +75,13 @@ export class NotificationRenderer {
       if (change) {
         const group = policy.groups.find((g) => g.id === change.group);
         view.change = this.changeView(summariseChange(change), nameOf);
-        view.card = this.card(change, group, recipient, policy.users);
+        const card = this.card(change, group, recipient, policy.users);
+        view.card = card;
         changeVersion = change.version;
         if (change.status === 'pending_approval' && recipient !== change.requester) {
-          extraBlocks.push(reviewActionsBlock({ code: change.code, scriptHash: change.scriptHash }));
+          const webOnly = (await webApprovalRequirement(this.deps, change)).required;
+          const url = card.approveLink ?? this.webLinks.change(change.code);
+          extraBlocks.push(reviewActionsBlock({ code: change.code, scriptHash: change.scriptHash }, webOnly ? { url } : undefined));
         }
       }
     }

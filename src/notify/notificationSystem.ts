@@ -5,6 +5,7 @@ import { routeChangeNotifications } from './changeNotifications.js';
 import { summariseChange } from './notification.js';
 import { NotificationRenderer } from './notificationRenderer.js';
 import { OutboxNotifier } from './outboxNotifier.js';
+import { routePolicyNotifications } from './policyNotifications.js';
 import { SlackDeliveryWorker, type DeliveryOptions } from './slackDeliveryWorker.js';
 import { createOutboxWebClient, WebApiSlackPoster, type SlackPoster } from './slackPoster.js';
 import { SlackTemplates } from './slackTemplates.js';
@@ -57,14 +58,14 @@ export function startNotificationSystem(options: {
     );
     worker.start();
   }
-  const unsubscribe = routeChangeNotifications(deps, notifier, logger);
+  const unsubscribers = [routeChangeNotifications(deps, notifier, logger), routePolicyNotifications(deps, notifier, logger)];
   return {
     notifier,
     renderer,
     webLinks,
     worker,
     async stop() {
-      unsubscribe();
+      for (const unsubscribe of unsubscribers) unsubscribe();
       await worker?.stop();
     },
   };

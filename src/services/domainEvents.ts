@@ -1,4 +1,5 @@
 import type { Change } from '../domain/change/change.js';
+import type { ApproverChange } from '../domain/policy/approverChanges.js';
 import type { ReportSchedule } from '../domain/reports/reportSchedule.js';
 import type { ScriptAudit } from '../domain/scriptAudit/scriptAudit.js';
 
@@ -21,7 +22,15 @@ export type DomainEvent =
   | { readonly type: 'report_schedule.created'; readonly schedule: ReportSchedule }
   | { readonly type: 'report_schedule.updated'; readonly schedule: ReportSchedule; readonly previous: ReportSchedule }
   | { readonly type: 'report_schedule.deleted'; readonly schedule: ReportSchedule }
-  | { readonly type: 'policy.imported'; readonly summary: string };
+  | {
+      readonly type: 'policy.imported';
+      readonly actor: string;
+      /** Where the policy came from (a file name). */
+      readonly source: string;
+      /** One line per change: `RULE no-rm updated`. */
+      readonly lines: readonly string[];
+      readonly approverChanges: readonly ApproverChange[];
+    };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -34,6 +34,8 @@ export interface WebAppOptions {
   /** Extra `/readyz` checks, such as the scheduler running. */
   readonly readinessChecks?: Readonly<Record<string, () => boolean>> | undefined;
   readonly rateLimits?: Partial<PortalRateLimits> | undefined;
+  /** TRUST_PROXY: behind a load balancer, client addresses (audit records, rate limits) come from X-Forwarded-For. */
+  readonly trustProxy?: number | readonly string[] | undefined;
   readonly sessionTtlMs?: number | undefined;
 }
 
@@ -46,6 +48,7 @@ export function createWebApp(options: WebAppOptions): Express {
   app.disable('x-powered-by');
   // Express's last-resort handler then never prints a stack trace, whoever's route failed.
   app.set('env', 'production');
+  if (options.trustProxy !== undefined) app.set('trust proxy', typeof options.trustProxy === 'number' ? options.trustProxy : [...options.trustProxy]);
   app.use(healthRoutes(options.deps.store, { ...options.readinessChecks }));
 
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };

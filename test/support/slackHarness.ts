@@ -12,7 +12,7 @@ import { createWebApp } from '../../src/web/webApp.js';
 import { buildGroup, buildPolicy, buildUser } from './factories.js';
 import { FakeSlackApi } from './fakeSlackApi.js';
 import { sharedParser } from './sharedParser.js';
-import { postEvent, postInteraction, postSlashCommand } from './signedSlackRequests.js';
+import { slackUserRequests, type SlackUserRequests } from './slackUserRequests.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const PUBLIC_URL = 'https://changeguard.example';
@@ -45,20 +45,13 @@ export function slackTestPolicy(): Policy {
   });
 }
 
-export interface SlackHarness {
+export interface SlackHarness extends SlackUserRequests {
   readonly fake: FakeSlackApi;
   readonly store: SqliteStore;
   readonly deps: ServiceDeps;
   readonly notifications: NotificationSystem;
   readonly eventsUrl: string;
   readonly baseUrl: string;
-  /** Types `/change <text>` as a Slack user; the answer arrives at the response URL named `responseId`. */
-  command(slackUser: string, text: string, responseId?: string): Promise<Response>;
-  /** Clicks a button of a message. */
-  click(slackUser: string, actionId: string, value: string, responseId?: string, extra?: Record<string, unknown>): Promise<Response>;
-  /** Submits a modal. */
-  submit(slackUser: string, callbackId: string, values: Record<string, Record<string, unknown>>, privateMetadata?: string): Promise<Response>;
-  event(event: Record<string, unknown>): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -102,10 +95,6 @@ export async function startSlackHarness(
   const address = http.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const eventsUrl = `${baseUrl}${SLACK_EVENTS_PATH}`;
-  const signed = { secret: SIGNING_SECRET };
-  let counter = 0;
-  const next = (prefix: string) => `${prefix}-${++counter}`;
-
   return {
     fake,
     store,
@@ -113,42 +102,7 @@ export async function startSlackHarness(
     notifications,
     eventsUrl,
     baseUrl,
-    command: (slackUser, text, responseId = next('cmd')) =>
-      postSlashCommand(eventsUrl, { text, user_id: slackUser, user_name: slackUser.toLowerCase(), channel_id: 'C01GENERAL', trigger_id: next('trigger'), response_url: fake.responseUrl(responseId) }, signed),
-    click: (slackUser, actionId, value, responseId = next('click'), extra = {}) =>
-      postInteraction(
-        eventsUrl,
-        {
-          type: 'block_actions',
-          user: { id: slackUser, username: slackUser.toLowerCase(), team_id: 'T01TEAM' },
-          team: { id: 'T01TEAM', domain: 'example' },
-          api_app_id: 'A01APP',
-          token: 'legacy',
-          trigger_id: next('trigger'),
-          response_url: fake.responseUrl(responseId),
-          container: { type: 'message', message_ts: '1.000001', channel_id: 'D01BOB' },
-          channel: { id: 'D01BOB', name: 'directmessage' },
-          message: { type: 'message', ts: '1.000001', text: 'request' },
-          actions: [{ type: 'button', action_id: actionId, block_id: 'change_review', value, action_ts: String(Date.now() / 1000) }],
-          ...extra,
-        },
-        signed,
-      ),
-    submit: (slackUser, callbackId, values, privateMetadata = '') =>
-      postInteraction(
-        eventsUrl,
-        {
-          type: 'view_submission',
-          user: { id: slackUser, username: slackUser.toLowerCase(), team_id: 'T01TEAM' },
-          team: { id: 'T01TEAM', domain: 'example' },
-          api_app_id: 'A01APP',
-          token: 'legacy',
-          trigger_id: next('trigger'),
-          view: { id: next('V'), callback_id: callbackId, private_metadata: privateMetadata, hash: 'h', state: { values }, type: 'modal', blocks: [] },
-        },
-        signed,
-      ),
-    event: (event) => postEvent(eventsUrl, event, signed),
+    ...slackUserRequests(eventsUrl, SIGNING_SECRET, (id) => fake.responseUrl(id)),
     async close() {
       await notifications.stop();
       http.closeAllConnections();

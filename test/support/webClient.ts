@@ -5,6 +5,8 @@
 export class WebClient {
   private readonly cookies = new Map<string, string>();
   lastHtml = '';
+  /** Sent with every request, e.g. the X-Forwarded-For a load balancer adds. */
+  extraHeaders: Record<string, string> = {};
 
   constructor(readonly baseUrl: string) {}
 
@@ -47,7 +49,7 @@ export class WebClient {
   }
 
   private async request(method: string, path: string, body?: URLSearchParams): Promise<Response> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.extraHeaders };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });

@@ -27,6 +27,9 @@ describe('configuration', () => {
     [{ SLACK_CLIENT_ID: '123.456' }, 'SLACK_CLIENT_SECRET: expected when SLACK_CLIENT_ID is set (Sign in with Slack needs both)'],
     [{ SLACK_CLIENT_SECRET: 's3cret' }, 'SLACK_CLIENT_ID: expected when SLACK_CLIENT_SECRET is set (Sign in with Slack needs both)'],
     [{ CHANGEGUARD_SECRET: 'abcd' }, 'CHANGEGUARD_SECRET: expected at least 32 bytes as hex (64 or more hex digits), e.g. from `openssl rand -hex 32`'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: expected a number of hops (1-10) or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal; "true" is none of these'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, '"10.0.0.0/33" is none of these'],
+    [{ TRUST_PROXY: '0' }, 'TRUST_PROXY: expected 1 to 10 proxy hops, got 0'],
   ])('rejects %o with one line naming the variable', (env, message) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(message);
@@ -41,6 +44,12 @@ describe('configuration', () => {
     });
     expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack?.appToken).toBe('xapp-1');
     expect(load({ PORT: '', MONGODB_URI: '' })).toMatchObject({ port: 3000, mongodbUri: undefined });
+  });
+
+  it('reads the reverse proxies trusted for client addresses', () => {
+    expect(load({}).trustProxy).toBeUndefined();
+    expect(load({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(load({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
   });
 
   it('reads the Sign in with Slack credentials and the shared secret', () => {

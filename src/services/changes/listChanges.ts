@@ -1,3 +1,4 @@
+import { awaitsDecisionBy } from '../../domain/access/portalRoles.js';
 import type { Change } from '../../domain/change/change.js';
 import { FINAL_STATUSES } from '../../domain/change/changeStatus.js';
 import type { ServiceDeps } from '../serviceDeps.js';
@@ -22,9 +23,10 @@ export async function listMyChanges(deps: ServiceDeps, userId: string): Promise<
   });
   const pending =
     approverOf.length === 0 ? [] : await deps.store.changes.list({ statuses: ['pending_approval'], groups: approverOf, limit: LIMIT * 4 });
-  const awaitingMyApproval = pending
-    .filter((c) => c.requester !== userId)
-    .filter((c) => !c.approvals.some((a) => a.approver === userId && a.scriptHash === c.scriptHash))
-    .slice(0, LIMIT);
+  const user = policy.users.find((u) => u.id === userId);
+  // The same rule as the web portal's approvals page: one definition of "waits for my decision".
+  const awaitingMyApproval = user
+    ? pending.filter((c) => awaitsDecisionBy(user, c, policy.groups.find((g) => g.id === c.group))).slice(0, LIMIT)
+    : [];
   return { open: open.filter((c) => !FINAL_STATUSES.includes(c.status)), awaitingMyApproval };
 }

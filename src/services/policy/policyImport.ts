@@ -1,4 +1,5 @@
 import { canonicalJson } from '../../domain/audit/canonicalJson.js';
+import { approverChanges } from '../../domain/policy/approverChanges.js';
 import { checkReferences, parsePolicy } from '../../domain/policy/parsePolicy.js';
 import { DEFAULT_SETTINGS, type Policy, type PolicyDocument } from '../../domain/policy/policy.js';
 import { formatProblem } from '../../domain/validation/formatIssue.js';
@@ -94,7 +95,13 @@ export async function importPolicy(
     lines: changes.map((c) => `${c.class} ${c.object} ${c.eventType === 'CREATE' ? 'created' : c.eventType === 'UPDATE' ? 'updated' : 'deleted'}`),
   };
   if (changes.length > 0) {
-    await deps.events.publish({ type: 'policy.imported', summary: summary.lines.join('\n') });
+    await deps.events.publish({
+      type: 'policy.imported',
+      actor: actor.userId,
+      source,
+      lines: summary.lines,
+      approverChanges: document.groups ? approverChanges(stored.groups, next.groups) : [],
+    });
   }
   return summary;
 }

@@ -5,6 +5,7 @@ import { summariseChange, type Audience, type Notification, type NotificationDat
 import type { Judgement } from './judgeCommand.js';
 
 const SECURITY: Audience = { role: 'security' };
+const CRITICALITY = { high: 'command.high_criticality', medium: 'command.medium_criticality', low: 'command.low_criticality' } as const;
 
 /**
  * Raises the Remote Session and Command Audit notifications. Delivery never holds up a
@@ -45,7 +46,7 @@ export class SessionAlerts {
     });
   }
 
-  /** Block, block-and-interrupt, high criticality and account lock, as the judgement calls for. */
+  /** Allow (audited commands), block, block-and-interrupt, the rule's criticality and account lock, as the judgement calls for. */
   commandJudged(change: Change, session: Session, judgement: Judgement): void {
     const { record } = judgement;
     const data: NotificationData = {
@@ -58,9 +59,13 @@ export class SessionAlerts {
     } else if (record.verdict === 'interrupt') {
       this.raise({ type: 'command.block_interrupt', audience: [SECURITY], data, dedupeKey: `command.block_interrupt:${record.id}` });
     }
-    if (record.risk === 'high') {
-      this.raise({ type: 'command.high_criticality', audience: [SECURITY], data, dedupeKey: `command.high_criticality:${record.id}` });
+    const auditedBy = record.ruleIds.filter((id) => !id.startsWith('('));
+    if (record.verdict === 'allow' && auditedBy.length > 0) {
+      // An audited command ran: a rule names it (allow rules exist to watch commands, not to stop them).
+      this.raise({ type: 'command.allow', audience: [SECURITY], data, dedupeKey: `command.allow:${record.id}` });
     }
+    const criticality = record.risk === null ? undefined : CRITICALITY[record.risk];
+    if (criticality) this.raise({ type: criticality, audience: [SECURITY], data, dedupeKey: `${criticality}:${record.id}` });
     if (judgement.lockedBy !== undefined) {
       this.raise({
         type: 'session.account_locked',

@@ -44,7 +44,11 @@ describe('the product without Slack', () => {
     try {
       const change = await registerChange(running.deps, input(), { userId: 'alice', terminal: 'test' });
       const held = await running.deps.store.outbox.list({});
-      expect(held.map((m) => m.audience).sort()).toEqual(['channel:C01WEBOPS', 'user:alice', 'user:bob', 'user:carol']);
+      // The policy file's first import announced itself (audit channel) and its approvers.
+      expect(held.filter((m) => m.type === 'audit.trail').map((m) => m.audience)).toEqual(['role:audit']);
+      expect(held.filter((m) => m.type === 'access.approver_management').map((m) => m.audience).sort()).toEqual(['role:approvals', 'role:approvals', 'user:bob', 'user:carol']);
+      const request = held.filter((m) => m.type.startsWith('access.request'));
+      expect(request.map((m) => m.audience).sort()).toEqual(['channel:C01WEBOPS', 'user:alice', 'user:bob', 'user:carol']);
       expect(held.every((m) => m.status === 'not_sent' && m.lastError === 'Slack not configured')).toBe(true);
       expect(lines.some((l) => l.includes('notification not sent: Slack not configured') && l.includes(change.code))).toBe(true);
       expect(statSync(join(dataDir, 'link_secret')).mode & 0o777).toBe(0o600);

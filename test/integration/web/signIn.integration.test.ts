@@ -168,6 +168,33 @@ describe('local sign-in', () => {
     expect(statuses).toEqual([403, 403, 403, 429]);
   });
 
+  it('behind a trusted load balancer (TRUST_PROXY) limits and audits the client address it forwards', async () => {
+    h = await startPortal({ web: { trustProxy: ['loopback'], rateLimits: { signIn: { limit: 2, windowMs: 60_000 } } } });
+    const first = new WebClient(h.baseUrl);
+    first.extraHeaders = { 'x-forwarded-for': '203.0.113.7' };
+    await first.page('/signin');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await first.post('/signin/local', { user: 'nobody' })).status);
+    expect(statuses).toEqual([403, 403, 429]);
+    // Another client behind the same balancer has its own allowance, and its address is audited.
+    const second = new WebClient(h.baseUrl);
+    second.extraHeaders = { 'x-forwarded-for': '198.51.100.4' };
+    await second.signInLocally('erin');
+    expect((await h.store.audit.list({ eventType: 'SIGNIN' })).records.find((r) => r.actor === 'erin')).toMatchObject({ terminal: 'web 198.51.100.4' });
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy', async () => {
+    h = await startPortal({ web: { rateLimits: { signIn: { limit: 2, windowMs: 60_000 } } } });
+    const statuses: number[] = [];
+    for (const address of ['203.0.113.7', '203.0.113.8', '203.0.113.9']) {
+      const client = new WebClient(h.baseUrl);
+      client.extraHeaders = { 'x-forwarded-for': address };
+      await client.page('/signin');
+      statuses.push((await client.post('/signin/local', { user: 'nobody' })).status);
+    }
+    expect(statuses).toEqual([403, 403, 429]);
+  });
+
   it('sends pages to sign-in and back, never to another site', async () => {
     h = await startPortal();
     const client = new WebClient(h.baseUrl);

@@ -34,6 +34,8 @@ const policy = buildPolicy({
   rules: [
     buildRule({ id: 'no-recursive-rm', command: ['rm'], pattern: '(^|\\s)-\\w*[rR]', action: 'block', risk: 'high' }),
     buildRule({ id: 'only-listed', command: ['ls', 'cat'], action: 'force', scope: { devices: ['web02'] } }),
+    buildRule({ id: 'sudo-audit', command: ['sudo'], action: 'allow', risk: 'medium' }),
+    buildRule({ id: 'journal-watch', command: ['journalctl'], action: 'allow', risk: 'low' }),
   ],
 });
 
@@ -168,6 +170,21 @@ describe('judging session lines', () => {
     for (const line of ['rm -rf /a', 'rm -rf /b', 'ls']) await judgeSessionLine(deps, alerts, live, line, 'shell');
     const types = notifier.types().filter((t) => t !== 'session.started');
     expect(types).toEqual(['command.block', 'command.high_criticality', 'session.high_risk', 'command.block', 'command.high_criticality']);
+  });
+
+  it('raises Command detected - Allow and the rule\'s criticality for audited commands that ran, nothing for the rest', async () => {
+    await approved();
+    const live = await opened();
+    notifier.sent.length = 0;
+    await judgeSessionLine(deps, alerts, live, 'sudo systemctl status nginx', 'shell');
+    expect(notifier.types()).toEqual(['command.allow', 'command.medium_criticality']);
+    expect(notifier.sent[0]).toMatchObject({ audience: [{ role: 'security' }], data: { command: { line: 'sudo systemctl status nginx', verdict: 'allow', rules: ['sudo-audit'] } } });
+    notifier.sent.length = 0;
+    await judgeSessionLine(deps, alerts, live, 'journalctl -u nginx', 'shell');
+    expect(notifier.types()).toEqual(['command.allow', 'command.low_criticality']);
+    notifier.sent.length = 0;
+    await judgeSessionLine(deps, alerts, live, 'uptime', 'shell');
+    expect(notifier.sent).toEqual([]);
   });
 
   it('checks lines typed into a running program against block rules only', async () => {

@@ -6,6 +6,11 @@ import { ServiceError } from '../../../src/services/serviceError.js';
 import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { DEFAULT_SETTINGS } from '../../../src/domain/policy/policy.js';
+import { summariseChange } from '../../../src/notify/notification.js';
+import { NotificationRenderer } from '../../../src/notify/notificationRenderer.js';
+import { SlackTemplates } from '../../../src/notify/slackTemplates.js';
+import { WebLinks } from '../../../src/notify/webLinks.js';
+import { ApprovalLinks } from '../../../src/services/links/approvalLinks.js';
 import { buildChange, buildPolicy, buildRule } from '../../support/factories.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 
@@ -51,6 +56,21 @@ describe('web approval for risky changes', () => {
       expect(audit.records.map((r) => [r.eventType, r.status])).toEqual([['APPROVE', 'D']]);
       const outcome = await approveChange(deps, 'CHG-1', { userId: 'bob', terminal: 'web 127.0.0.1' }, { signedInOnWeb: true });
       expect(outcome.approved).toBe(true);
+    });
+
+    it('offers Approve on the web, a link, instead of the Approve button on the Slack request', async () => {
+      await store.changes.create(buildChange({ script: 'rm -r /tmp/old' }));
+      await store.changes.create(buildChange({ code: 'CHG-2', script: 'uptime' }));
+      const renderer = new NotificationRenderer(deps, SlackTemplates.load(), new WebLinks('https://cg.example'), new ApprovalLinks(Buffer.alloc(32, 7), 'https://cg.example'));
+      const approveButton = async (code: string, audience: string) => {
+        const change = (await store.changes.findByCode(code))!;
+        const rendered = await renderer.render('access.request_created', { change: summariseChange(change) }, audience);
+        const actions = rendered.content.blocks.find((b) => (b as { block_id?: string }).block_id === 'change_review') as { elements: Record<string, unknown>[] };
+        return actions.elements[0];
+      };
+      expect(await approveButton('CHG-1', 'user:bob')).toMatchObject({ action_id: 'change_approve_on_web', text: { text: 'Approve on the web' }, url: expect.stringMatching(/^https:\/\/cg\.example\/approve\//) });
+      expect(await approveButton('CHG-1', 'channel:C01WEBOPS')).toMatchObject({ action_id: 'change_approve_on_web', url: 'https://cg.example/changes/CHG-1' });
+      expect(await approveButton('CHG-2', 'user:bob')).toMatchObject({ action_id: 'change_approve', text: { text: 'Approve' } });
     });
 
     it('leaves lower-risk changes to any channel', async () => {

@@ -8,6 +8,8 @@ import { lockUserClicked, terminateSessionClicked } from './securityActions.js';
 
 export function register(app: App, context: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.approve, (args) => approveClicked(context, args));
+  // The link opens the web page in the browser; Slack reports the click too, and wants an ack.
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.approveOnWeb, async ({ ack }) => ack());
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.reject, (args) => rejectClicked(context, args));
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.terminateSession, (args) => terminateSessionClicked(context, args));
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.lockUser, (args) => lockUserClicked(context, args));

@@ -1,0 +1,76 @@
+/**
+ * An interactive SSH session driven by a program (benchmarks and the load test): an ssh2
+ * client with a PTY, its output kept as text, and waiting for what the output must show.
+ */
+import ssh2, { type Client, type ClientChannel } from 'ssh2';
+
+export interface Shell {
+  readonly stream: ClientChannel;
+  output: string;
+  /** The server closed the channel: waiting for more output fails at once. */
+  closed: boolean;
+  /** Resolves once `predicate` holds, checked as output arrives (no polling loop to steal CPU). */
+  until(predicate: () => boolean, what: string): Promise<void>;
+  close(): void;
+}
+
+export function connect(config: ssh2.ConnectConfig): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client.once('ready', () => resolve(client));
+    client.once('error', reject);
+    client.connect({ readyTimeout: 60_000, ...config });
+  });
+}
+
+/** Opens a shell with a PTY on a fresh connection, answers changeguard's justification question when given one, and waits for the first prompt. */
+export async function shellOn(open: () => Promise<Client>, justification?: string): Promise<Shell> {
+  const client = await open();
+  client.setNoDelay(true);
+  const stream = await new Promise<ClientChannel>((resolve, reject) =>
+    client.shell({ term: 'xterm', cols: 120, rows: 40 }, (error, channel) => (error ? reject(error) : resolve(channel))),
+  );
+  const waiters = new Set<() => void>();
+  const shell: Shell = {
+    stream,
+    output: '',
+    closed: false,
+    until(predicate, what) {
+      if (predicate()) return Promise.resolve();
+      if (shell.closed) return Promise.reject(new Error(`the session closed while waiting for ${what}`));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${what}`));
+        }, 60_000);
+        const check = () => {
+          if (predicate()) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          } else if (shell.closed) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`the session closed while waiting for ${what}`));
+          }
+        };
+        waiters.add(check);
+      });
+    },
+    close: () => client.end(),
+  };
+  stream.on('data', (chunk: Buffer) => {
+    shell.output += chunk.toString('latin1');
+    for (const check of [...waiters]) check();
+  });
+  stream.once('close', () => {
+    shell.closed = true;
+    for (const check of [...waiters]) check();
+  });
+  if (justification !== undefined) {
+    await shell.until(() => shell.output.includes('Justification for'), 'the justification question');
+    stream.write(`${justification}\r`);
+  }
+  await shell.until(() => /\$ (\x1b\][^\x07]*\x07)?$/.test(shell.output), 'the first prompt');
+  return shell;
+}
