@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerChange } from '../../src/services/changes/registerChange.js';
 import { UNMAPPED_USER_MESSAGE } from '../../src/slack/slackActor.js';
+import { KNOWN_ACTION_IDS } from '../../src/slack/slackPayloadCheck.js';
 import { eventually } from '../support/fakeSlackApi.js';
 import { slackSignature } from '../support/signedSlackRequests.js';
 import { SIGNING_SECRET, SLACK, startSlackHarness, type SlackHarness } from '../support/slackHarness.js';
@@ -95,7 +96,7 @@ const refusedAtTheDoor: RefusedAtTheDoor[] = [
   { name: 'a user id that is not a Slack id', request: () => asForm(click({ user: { id: '../../admin' } })), status: 400, says: 'malformed Slack request: user.id: must be a Slack id, got "../../admin"' },
   { name: 'actions that are not a list', request: () => asForm(click({ actions: 'approve' })), status: 400, says: 'malformed Slack request: actions: expected array, got "approve"' },
   { name: 'a missing actions field', request: () => asForm(click({ actions: undefined })), status: 400, says: 'malformed Slack request: actions: is required (array)' },
-  { name: 'an action id changeguard never made', request: () => asForm(click({ actions: [{ action_id: 'drop_tables', value: '{}' }] })), status: 400, says: 'malformed Slack request: actions[0].action_id: expected change_approve|change_reject|session_terminate|user_lock|new_change_group, got "drop_tables"' },
+  { name: 'an action id changeguard never made', request: () => asForm(click({ actions: [{ action_id: 'drop_tables', value: '{}' }] })), status: 400, says: `malformed Slack request: actions[0].action_id: expected ${KNOWN_ACTION_IDS.join('|')}, got "drop_tables"` },
   { name: 'a button value of the wrong type', request: () => asForm(click({ actions: [{ action_id: 'change_approve', value: { code: 'CHG-700' } }] })), status: 400, says: 'malformed Slack request: actions[0].value: expected string, got a mapping' },
   {
     name: 'a form changeguard never made',
