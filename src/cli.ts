@@ -129,9 +129,10 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function readPolicyFile(file: string): Promise<string> {
+/** The bytes, not text: the policy parser refuses a file that is not UTF-8 instead of guessing. */
+async function readPolicyFile(file: string): Promise<Buffer> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     throw new CliFailure(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT_USAGE);
   }

@@ -77,7 +77,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
   // After the notifiers subscribe: what an import changed reaches the audit and approvals channels.
   if (config.policyFile) {
-    const text = await readFile(config.policyFile, 'utf8').catch((error: Error) => {
+    const text = await readFile(config.policyFile).catch((error: Error) => {
       throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
     });
     const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' }).catch(async (error: unknown) => {

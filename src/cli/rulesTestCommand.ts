@@ -24,7 +24,7 @@ export async function runRulesTest(
   options: RulesTestOptions,
   io: { stdin: Readable; stdout: Writable },
 ): Promise<void> {
-  const text = await readFile(options.policy, 'utf8');
+  const text = await readFile(options.policy);
   const policy = checkPolicy(text, basename(options.policy));
   const rules = RuleSet.compile(policy.rules).forContext({ user: options.user, group: options.group, device: options.device });
   for await (const line of readLines(io.stdin)) {

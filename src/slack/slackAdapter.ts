@@ -1,9 +1,10 @@
-import { App, ExpressReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, ExpressReceiver, HTTPModuleFunctions, SocketModeReceiver, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './boltLogger.js';
 import { registerListeners } from './listeners/index.js';
 import type { SlackContext } from './slackContext.js';
+import { MalformedSlackRequest, slackPayloadProblem } from './slackPayloadCheck.js';
 
 export interface SlackSettings {
   readonly botToken: string;
@@ -21,6 +22,15 @@ export interface SlackAdapter {
 }
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Bolt, refusing (after the signature check) any request whose shape changeguard does not handle. */
+class CheckedApp extends App {
+  override async processEvent(event: ReceiverEvent): Promise<void> {
+    const problem = slackPayloadProblem(event.body);
+    if (problem !== null) throw new MalformedSlackRequest(problem);
+    return super.processEvent(event);
+  }
+}
 
 /**
  * The Bolt app. In HTTP mode its receiver is mounted on the product's express app (one port
@@ -42,9 +52,21 @@ export function createSlackAdapter(settings: SlackSettings, context: SlackContex
     if (!settings.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack over HTTP');
     mode = 'http';
     // Given the product's app, the receiver adds its router to it: POST /slack/events.
-    receiver = new ExpressReceiver({ signingSecret: settings.signingSecret, app: web, endpoints: SLACK_EVENTS_PATH, logger: log });
+    receiver = new ExpressReceiver({
+      signingSecret: settings.signingSecret,
+      app: web,
+      endpoints: SLACK_EVENTS_PATH,
+      logger: log,
+      processEventErrorHandler: async (args) => {
+        if (!(args.error instanceof MalformedSlackRequest) || args.response.headersSent) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+        logger.warn({ problem: args.error.problem }, 'malformed Slack request refused');
+        args.response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        args.response.end(args.error.message);
+        return true;
+      },
+    });
   }
-  const app = new App({ token: settings.botToken, receiver, logger: log, clientOptions });
+  const app = new CheckedApp({ token: settings.botToken, receiver, logger: log, clientOptions });
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import { isWebSessionCurrent } from '../services/access/webSignOut.js';
 import { browserIdentity } from './http/browserIdentity.js';
 import { portalErrorHandler, portalNotFound } from './http/errorPages.js';
+import { formBodiesOnly } from './http/formBodies.js';
 import { loopbackHostOnly } from './http/loopbackHost.js';
 import { onlyPortalPaths } from './http/portalPaths.js';
 import { securityHeaders } from './http/securityHeaders.js';
@@ -36,6 +37,7 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   router.use(browserIdentity);
   if (ctx.signIn.local) router.use(loopbackHostOnly);
   // `extended: false`: flat string fields only, never nested objects built from field names.
+  router.use(formBodiesOnly);
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
   router.use(ctx.sessions.resolveViewer(ctx.deps.policies, (userId, issuedAt) => isWebSessionCurrent(ctx.deps, userId, issuedAt)));
   router.use(ctx.csrf.protect);

@@ -14,8 +14,22 @@ export type PolicyParseResult =
     }
   | { readonly ok: false; readonly problems: readonly ValidationProblem[] };
 
-/** Parses and validates a policy YAML text. Pure: the caller reads the file. */
-export function parsePolicy(text: string): PolicyParseResult {
+/** Far above any real policy (thousands of users with keys), far below what would stall a start-up. */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/**
+ * Parses and validates a policy YAML file. Pure: the caller reads the file, and passes its
+ * bytes (checked to be UTF-8, so a mis-encoded name is refused rather than silently turned
+ * into replacement characters) or text.
+ */
+export function parsePolicy(input: string | Uint8Array): PolicyParseResult {
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+  if (size > MAX_POLICY_BYTES) {
+    return { ok: false, problems: [{ path: '', message: `the file is ${size} bytes; a policy may be at most ${MAX_POLICY_BYTES} bytes (1 MiB)` }] };
+  }
+  const decoded = typeof input === 'string' ? { ok: true as const, text: input } : decodeUtf8(input);
+  if (!decoded.ok) return { ok: false, problems: [decoded.problem] };
+  const text = decoded.text;
   const lineCounter = new LineCounter();
   const yaml = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (yaml.errors.length > 0) {
@@ -23,13 +37,29 @@ export function parsePolicy(text: string): PolicyParseResult {
       ok: false,
       problems: yaml.errors.map((error) => ({
         path: '',
-        message: `not valid YAML: ${error.message.split('\n')[0]}`,
+        message: `not valid YAML: ${describeYamlError(error.message.split('\n')[0] ?? '')}`,
         line: error.linePos?.[0].line,
       })),
     };
   }
-  // A bounded alias count stops "billion laughs" documents from exhausting memory.
-  const raw: unknown = yaml.toJS({ maxAliasCount: 100 }) ?? {};
+  let raw: unknown;
+  try {
+    // A bounded alias count stops "billion laughs" documents from exhausting memory.
+    raw = yaml.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '',
+          message: /alias/i.test(message)
+            ? 'not valid YAML: too many alias references (*name) expand to one another; a policy may not repeat content this way'
+            : `not valid YAML: ${message}`,
+        },
+      ],
+    };
+  }
   const parsed = policyDocumentSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     return { ok: false, problems: withLines(problemsFromZod(parsed.error), parsed.error.issues.map((i) => i.path), yaml, lineCounter) };
@@ -48,6 +78,33 @@ export function parsePolicy(text: string): PolicyParseResult {
   const problems = [...duplicateIds(document), ...invalidPatterns(document)];
   if (problems.length > 0) return { ok: false, problems: withLines(problems, problems.map((p) => pathParts(p.path)), yaml, lineCounter) };
   return { ok: true, document, locate: (found) => withLines([...found], found.map((p) => pathParts(p.path)), yaml, lineCounter) };
+}
+
+function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; problem: ValidationProblem } {
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    // Find the first bad byte to say where it is: decode growing prefixes of whole lines.
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, i));
+      } catch {
+        break;
+      }
+      line++;
+      start = i + 1;
+    }
+    return { ok: false, problem: { path: '', message: 'not valid UTF-8 text (save the file as UTF-8)', line } };
+  }
+}
+
+/** The YAML library's words for a document nested so deep that parsing it overflows the stack. */
+function describeYamlError(message: string): string {
+  const text = message.replace(/:\s*$/, '');
+  return text.startsWith('Maximum call stack size exceeded') ? `nested too deeply${text.replace('Maximum call stack size exceeded', '')}` : text;
 }
 
 function duplicateIds(document: PolicyDocument): ValidationProblem[] {

@@ -34,6 +34,13 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
     case 'too_small':
     case 'too_big':
       return `${issue.message.replace(/^Too (small|big): /, '')}, got ${show(input)}`;
+    case 'invalid_union': {
+      // zod only says "Invalid input": name what is wrong in the form the value comes closest to.
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]?.[0];
+      if (!closest) return `matches none of the allowed forms, got ${show(input)}`;
+      const where = formatPath(closest.path);
+      return `${where === '' ? '' : `${where}: `}${describeIssue(closest)}`;
+    }
     default:
       return issue.message;
   }

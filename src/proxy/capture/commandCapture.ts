@@ -261,6 +261,7 @@ export class CommandCapture {
     let unreadable = '';
     try {
       await this.settle();
+      if (this.promptKeys.typedLiteralControl) throw new UnreadableLine('a control character was typed into the line, which the screen cannot show as the shell reads it');
       const read = this.reader.read();
       if (!read.ok) throw new UnreadableLine(read.reason);
       text = read.continuation && this.continuationText !== '' ? `${this.continuationText}\n${read.text}` : read.text;

@@ -2,7 +2,9 @@ import { StringDecoder } from 'node:string_decoder';
 
 const ESC = 0x1b;
 const CTRL_E = 0x05;
+const CTRL_V = 0x16;
 const CTRL_X = 0x18;
+const TAB = 0x09;
 
 type EscapeState = 'text' | 'esc' | 'csi';
 
@@ -10,18 +12,33 @@ type EscapeState = 'text' | 'esc' | 'csi';
  * Watches what the user types at a prompt for the keys that make readline run the line:
  * Enter (CR or LF) and Ctrl-O (operate-and-get-next), except inside a bracketed paste, where
  * readline inserts newlines into the line instead of running it. Also spots Ctrl-X Ctrl-E
- * (edit-and-execute-command), which would run an editor's buffer without a prompt.
+ * (edit-and-execute-command), which would run an editor's buffer without a prompt, and
+ * control characters inserted literally with Ctrl-V (quoted-insert): readline draws them as
+ * `^J`, two ordinary characters, while bash runs a literal newline as a command separator,
+ * so such a line cannot be read from the screen. Likewise C1 controls (U+0080-U+009F, e.g.
+ * U+009B, a one-character CSI): readline echoes them raw, so the terminal acts on them and
+ * text typed after them can be drawn over the command the shell will really run.
  */
 export class PromptKeys {
   private state: EscapeState = 'text';
   private params = '';
   private inPaste = false;
   private afterCtrlX = false;
+  private quoting = false;
+  private literalControl = false;
+  private afterC2 = false;
+
+  /** True once a control character was inserted literally since the last reset. */
+  get typedLiteralControl(): boolean {
+    return this.literalControl;
+  }
 
   /** Index of the first submitting byte or Ctrl-X Ctrl-E's Ctrl-E; bytes up to it are consumed. */
   scan(data: Uint8Array): { readonly index: number; readonly kind: 'submit' | 'editAndExecute' } | null {
     for (let i = 0; i < data.length; i++) {
       const byte = data[i]!;
+      if (this.afterC2 && byte >= 0x80 && byte <= 0x9f) this.literalControl = true;
+      this.afterC2 = byte === 0xc2;
       switch (this.state) {
         case 'esc':
           this.state = byte === 0x5b ? 'csi' : 'text';
@@ -39,12 +56,22 @@ export class PromptKeys {
         case 'text':
           break;
       }
+      if (this.quoting) {
+        this.quoting = false;
+        if ((byte < 0x20 && byte !== TAB) || byte === 0x7f) this.literalControl = true;
+        continue;
+      }
       if (byte === ESC) {
         this.state = 'esc';
         this.afterCtrlX = false;
         continue;
       }
       if (this.inPaste) continue;
+      if (byte === CTRL_V) {
+        this.quoting = true;
+        this.afterCtrlX = false;
+        continue;
+      }
       if (byte === 0x0d || byte === 0x0a || byte === 0x0f) {
         this.afterCtrlX = false;
         return { index: i, kind: 'submit' };
@@ -63,6 +90,9 @@ export class PromptKeys {
     this.params = '';
     this.inPaste = false;
     this.afterCtrlX = false;
+    this.quoting = false;
+    this.literalControl = false;
+    this.afterC2 = false;
   }
 }
 

@@ -22,6 +22,16 @@ export interface ShellIntegration {
   readonly ack: Buffer;
 }
 
+/**
+ * Bash lines that keep a prompt wrapped in the A and B markers, with B its very end: the
+ * proxy reads the typed line from B onwards, so anything a rewritten prompt printed after B
+ * (`PS1="${PS1}echo "`) would be read as typed and judged instead of what the shell runs.
+ * A prompt that does not end with B loses its markers and is wrapped again.
+ */
+function markPrompt(name: 'PS1' | 'PS2', start: string, end: string): string {
+  return `case $${name} in *'${end}') ;; *) ${name}=\${${name}//'${start}'/}; ${name}=\${${name}//'${end}'/}; ${name}="${start}$${name}${end}";; esac`;
+}
+
 export function shellIntegration(nonce: string = randomBytes(8).toString('hex')): ShellIntegration {
   if (!/^[0-9a-f]{8,32}$/.test(nonce)) throw new Error('the shell-integration nonce must be hex');
   const marker = (body: string) => `\\033]133;${body};cg=${nonce}\\007`;
@@ -32,8 +42,8 @@ export function shellIntegration(nonce: string = randomBytes(8).toString('hex'))
     `while IFS= read -r -s -t 5 -n 65536 -d "$__cg_bel" __cg_p; do __cg_j+=$__cg_p; case $__cg_j in *cgack${nonce}) break;; esac; done`,
     'unset __cg_j __cg_p',
     'if [ -n "$__cg_pc" ]; then eval "$__cg_pc"; fi',
-    `case $PS1 in *"133;B;cg=${nonce}"*) ;; *) PS1="\\[${marker('A')}\\]$PS1\\[${marker('B')}\\]";; esac`,
-    `case $PS2 in *"133;B;k=2;cg=${nonce}"*) ;; *) PS2="\\[${marker('A;k=2')}\\]$PS2\\[${marker('B;k=2')}\\]";; esac`,
+    markPrompt('PS1', `\\[${marker('A')}\\]`, `\\[${marker('B')}\\]`),
+    markPrompt('PS2', `\\[${marker('A;k=2')}\\]`, `\\[${marker('B;k=2')}\\]`),
   ].join('\n');
   const script = [
     '# changeguard: login files, then prompt markers (see the proxy documentation)',

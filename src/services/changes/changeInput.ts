@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import { CHANGE_CODE_PATTERN } from '../../domain/change/changeCode.js';
+import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
+
+/** Refuses text that would display differently from what it is (see unsafeText). */
+function safeText<T extends z.ZodType<string>>(schema: T, multiline: boolean) {
+  return schema.superRefine((text, ctx) => {
+    const problem = unsafeTextProblem(text, { multiline });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
 
 export const MAX_SCRIPT_BYTES = 64 * 1024;
 export const MAX_SCRIPT_LINES = 2000;
@@ -12,16 +21,18 @@ export const changeInputSchema = z.object({
     .toUpperCase()
     .regex(CHANGE_CODE_PATTERN, 'must look like CHG-42 (letters, a dash, then letters or digits)')
     .optional(),
-  title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
-  description: z.string().trim().max(4000, 'must be at most 4000 characters').default(''),
+  title: safeText(z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'), false),
+  description: safeText(z.string().trim().max(4000, 'must be at most 4000 characters'), true).default(''),
   group: z.string().trim().min(1, 'is required'),
   devices: z.array(z.string().trim().min(1)).min(1, 'choose at least one server'),
-  script: z
-    .string()
-    .refine((s) => s.trim().length > 0, 'is empty: list the exact commands you will run')
-    .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_SCRIPT_BYTES, `is larger than ${MAX_SCRIPT_BYTES / 1024} KiB`)
-    .refine((s) => s.split('\n').length <= MAX_SCRIPT_LINES, `has more than ${MAX_SCRIPT_LINES} lines`)
-    .refine((s) => !s.includes('\u0000'), 'contains a NUL character'),
+  script: safeText(
+    z
+      .string()
+      .refine((s) => s.trim().length > 0, 'is empty: list the exact commands you will run')
+      .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_SCRIPT_BYTES, `is larger than ${MAX_SCRIPT_BYTES / 1024} KiB`)
+      .refine((s) => s.split('\n').length <= MAX_SCRIPT_LINES, `has more than ${MAX_SCRIPT_LINES} lines`),
+    true,
+  ),
   windowStart: z.coerce.date({ message: 'is not a date' }),
   windowEnd: z.coerce.date({ message: 'is not a date' }),
 });

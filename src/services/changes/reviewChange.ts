@@ -2,6 +2,7 @@ import { decideApproval, decideRejection } from '../../domain/approval/approvalP
 import type { Change } from '../../domain/change/change.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import type { PolicyGroup } from '../../domain/policy/policy.js';
+import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
@@ -13,6 +14,14 @@ export interface ApprovalOutcome {
   /** True when this approval completed the quorum and the change is now approved. */
   readonly approved: boolean;
   readonly approvalsNeeded: number;
+}
+
+/** Reasons are shown to requesters, on the web and in exports: plain readable text. */
+export const MAX_REASON_LENGTH = 1000;
+
+function checkReason(reason: string): void {
+  const problem = reason.length > MAX_REASON_LENGTH ? `must be at most ${MAX_REASON_LENGTH} characters` : unsafeTextProblem(reason, { multiline: true });
+  if (problem) throw new ServiceError('invalid', `the reason ${problem}`, { reason: problem });
 }
 
 async function groupOf(deps: ServiceDeps, change: Change): Promise<PolicyGroup> {
@@ -78,6 +87,7 @@ export async function approveChange(
 
 /** A rejection is final and must carry a reason. */
 export async function rejectChange(deps: ServiceDeps, code: string, actor: Actor, reason: string): Promise<Change> {
+  checkReason(reason);
   return auditRefusals(deps, actor, { eventType: 'REJECT', object: code.toUpperCase(), reason }, async () => {
     const { after } = await writeChange(deps, code, async (current) => {
       const group = await groupOf(deps, current);
@@ -108,6 +118,7 @@ export async function rejectChange(deps: ServiceDeps, code: string, actor: Actor
  * its live sessions when they see `change.revoked`.
  */
 export async function revokeChange(deps: ServiceDeps, code: string, actor: Actor, reason: string): Promise<Change> {
+  checkReason(reason);
   return auditRefusals(deps, actor, { eventType: 'REVOKE', object: code.toUpperCase(), reason }, async () => {
     if (reason.trim().length === 0) throw new ServiceError('invalid', 'a revocation needs a reason', { reason: 'is required' });
     const { after } = await writeChange(deps, code, async (current) => {
@@ -134,6 +145,7 @@ export async function revokeChange(deps: ServiceDeps, code: string, actor: Actor
 
 /** The requester withdraws their own change before work starts. */
 export async function cancelChange(deps: ServiceDeps, code: string, actor: Actor, reason = ''): Promise<Change> {
+  checkReason(reason);
   return auditRefusals(deps, actor, { eventType: 'CANCEL', object: code.toUpperCase(), reason }, async () => {
     const { after } = await writeChange(deps, code, (current) => {
       if (current.requester !== actor.userId) {

@@ -36,7 +36,7 @@ const CLASS_OF: Record<PolicyCollection, string> = { users: 'USER', groups: 'GRO
 const COLLECTIONS = Object.keys(CLASS_OF) as PolicyCollection[];
 
 /** Parses and validates a policy text on its own: sections it omits count as empty. */
-export function checkPolicy(text: string, source: string): Policy {
+export function checkPolicy(text: string | Uint8Array, source: string): Policy {
   const parsed = parsePolicy(text);
   if (!parsed.ok) throw new PolicyValidationError(parsed.problems.map((p) => formatProblem(source, p)));
   const policy = mergePolicy(emptyPolicy(), parsed.document);
@@ -53,7 +53,7 @@ export function checkPolicy(text: string, source: string): Policy {
  */
 export async function importPolicy(
   deps: ServiceDeps,
-  text: string,
+  text: string | Uint8Array,
   source: string,
   actor: Actor,
 ): Promise<PolicyImportSummary> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Change } from '../../domain/change/change.js';
 import { normaliseChangeCode } from '../../domain/change/changeCode.js';
 import type { PolicyDevice, PolicyGroup, PolicyUser } from '../../domain/policy/policy.js';
@@ -40,7 +41,10 @@ export const justificationSchema = z
       .string()
       .min(3, 'a justification of at least 3 characters is required')
       .max(500, 'the justification is longer than 500 characters')
-      .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), 'the justification may not contain control characters'),
+      .superRefine((text, ctx) => {
+        const problem = unsafeTextProblem(text);
+        if (problem) ctx.addIssue({ code: 'custom', message: `the justification ${problem}` });
+      }),
   );
 
 /** The changes and servers `user` may open a session on right now, soonest-ending first. */

@@ -19,6 +19,7 @@ const TITLES: Readonly<Record<number, string>> = {
   404: 'Not found',
   409: 'That cannot be done now',
   413: 'Too much data',
+  415: 'Not a form',
   421: 'Wrong address',
   429: 'Too many requests',
   503: 'Not available',
@@ -33,7 +34,9 @@ export function refusalOf(error: unknown): { status: number; message: string } |
   // body-parser's own errors carry a 4xx status and a safe `type`.
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, message: e?.type === 'entity.too.large' ? 'the form sent too much data' : 'the request could not be read' };
+    const message =
+      e?.type === 'entity.too.large' ? 'the form sent too much data' : e?.type === 'parameters.too.many' ? 'the form has too many fields' : 'the request could not be read';
+    return { status, message };
   }
   return null;
 }

@@ -26,6 +26,34 @@ describe('prompt keys', () => {
   });
 });
 
+describe('control characters typed into a prompt line', () => {
+  it('are flagged when inserted literally with Ctrl-V, whose next byte never submits', () => {
+    const keys = new PromptKeys();
+    expect(keys.scan(bytes('echo a\x16\nrm -rf /'))).toBeNull();
+    expect(keys.typedLiteralControl).toBe(true);
+    expect(keys.scan(bytes('\r'))).toEqual({ index: 0, kind: 'submit' });
+    keys.reset();
+    expect(keys.typedLiteralControl).toBe(false);
+  });
+
+  it('are not flagged for a quoted tab or printable character, nor for editing keys', () => {
+    const keys = new PromptKeys();
+    expect(keys.scan(bytes('sed "s/\x16\t/,/" \x16a \x01\x05\x1b[D\x7f'))).toBeNull();
+    expect(keys.typedLiteralControl).toBe(false);
+  });
+
+  it('are flagged for C1 controls (U+0080-U+009F), which readline echoes raw, even split across chunks', () => {
+    const keys = new PromptKeys();
+    expect(keys.scan(Buffer.concat([bytes('rm -rf / #'), Buffer.from([0xc2])]))).toBeNull();
+    expect(keys.typedLiteralControl).toBe(false);
+    expect(keys.scan(Buffer.from([0x9b, 0x31, 0x30, 0x44]))).toBeNull();
+    expect(keys.typedLiteralControl).toBe(true);
+    const latin = new PromptKeys();
+    latin.scan(bytes('café déjà ü'));
+    expect(latin.typedLiteralControl).toBe(false);
+  });
+});
+
 describe('a line typed into a running program', () => {
   it('is rebuilt with the line discipline\'s editing keys', () => {
     const line = new ProgramLine();

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { unsafeTextProblem } from '../../../domain/validation/unsafeText.js';
 import { escapeMrkdwn } from '../../../notify/slackEscape.js';
 import { describeFailure } from '../../describeFailure.js';
 import { actorFromSlack, UNMAPPED_USER_MESSAGE } from '../../slackActor.js';
@@ -35,6 +36,12 @@ export async function handleChangeCommand(context: SlackContext, args: SlackComm
   };
   // Slack sends `&`, `<` and `>` typed in a command as entities; reasons and keys are kept as typed.
   const text = command.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
+  // Echoed back, such characters would garble the answer (an RTL override turns it around).
+  const unsafe = unsafeTextProblem(text, { multiline: true });
+  if (unsafe) {
+    await reply({ text: `The command ${unsafe}; nothing was done. Retype it without that character.` });
+    return;
+  }
   const [name = 'help', ...words] = text.split(/\s+/).filter(Boolean);
   const subcommand = name.toLowerCase();
   if (subcommand === 'help') {
