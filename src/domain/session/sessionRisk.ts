@@ -10,18 +10,45 @@ export interface SessionRiskAssessment {
 export const HIGH_RISK_REFUSALS = 3;
 
 /**
+ * What the risk assessment needs of a session's commands, counted as they come: a live
+ * session keeps this instead of every command it judged (constant memory and work per command,
+ * however long the session runs).
+ */
+export interface SessionRiskTally {
+  readonly high: number;
+  readonly interrupted: boolean;
+  readonly refused: number;
+  readonly medium: boolean;
+  readonly low: boolean;
+}
+
+export const EMPTY_RISK_TALLY: SessionRiskTally = { high: 0, interrupted: false, refused: 0, medium: false, low: false };
+
+export function tallyCommand(tally: SessionRiskTally, command: Pick<CommandRecord, 'risk' | 'verdict'>): SessionRiskTally {
+  return {
+    high: tally.high + (command.risk === 'high' ? 1 : 0),
+    interrupted: tally.interrupted || command.verdict === 'interrupt',
+    refused: tally.refused + (command.verdict === 'allow' ? 0 : 1),
+    medium: tally.medium || command.risk === 'medium',
+    low: tally.low || command.risk === 'low',
+  };
+}
+
+/**
  * A session is high-risk when it ran or tried a high-criticality command, was interrupted,
  * or had several commands refused: the behaviours the security channel wants to look at.
  */
-export function assessSessionRisk(commands: readonly CommandRecord[]): SessionRiskAssessment {
+export function assessRiskTally(tally: SessionRiskTally): SessionRiskAssessment {
   const reasons: string[] = [];
-  const high = commands.filter((c) => c.risk === 'high');
-  if (high.length > 0) reasons.push(`${high.length} high-criticality command${high.length > 1 ? 's' : ''}`);
-  if (commands.some((c) => c.verdict === 'interrupt')) reasons.push('interrupted by a rule');
-  const refused = commands.filter((c) => c.verdict !== 'allow').length;
-  if (refused >= HIGH_RISK_REFUSALS) reasons.push(`${refused} commands refused`);
+  if (tally.high > 0) reasons.push(`${tally.high} high-criticality command${tally.high > 1 ? 's' : ''}`);
+  if (tally.interrupted) reasons.push('interrupted by a rule');
+  if (tally.refused >= HIGH_RISK_REFUSALS) reasons.push(`${tally.refused} commands refused`);
   if (reasons.length > 0) return { risk: 'high', reasons };
-  if (commands.some((c) => c.risk === 'medium') || refused > 0) return { risk: 'medium', reasons: [] };
-  if (commands.some((c) => c.risk === 'low')) return { risk: 'low', reasons: [] };
+  if (tally.medium || tally.refused > 0) return { risk: 'medium', reasons: [] };
+  if (tally.low) return { risk: 'low', reasons: [] };
   return { risk: null, reasons: [] };
+}
+
+export function assessSessionRisk(commands: readonly CommandRecord[]): SessionRiskAssessment {
+  return assessRiskTally(commands.reduce(tallyCommand, EMPTY_RISK_TALLY));
 }

@@ -3,7 +3,7 @@ import { evaluateLine } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import { OPAQUE_RULE_ID } from '../../domain/rules/verdict.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
-import { assessSessionRisk } from '../../domain/session/sessionRisk.js';
+import { assessRiskTally, tallyCommand } from '../../domain/session/sessionRisk.js';
 import type { SimpleCommand } from '../../domain/shell/simpleCommand.js';
 import { unwrap } from '../../domain/shell/wrappers.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
@@ -132,10 +132,10 @@ export async function checkProgramInput(
 }
 
 function afterJudgement(alerts: SessionAlerts, live: LiveSession, judgement: Judgement): void {
-  live.judged.push(judgement.record);
+  live.riskTally = tallyCommand(live.riskTally, judgement.record);
   alerts.commandJudged(live.change, live.scope.session, judgement);
   if (!live.highRiskRaised) {
-    const assessment = assessSessionRisk(live.judged);
+    const assessment = assessRiskTally(live.riskTally);
     if (assessment.risk === 'high') {
       live.highRiskRaised = true;
       alerts.highRisk(live.change, live.scope.session, assessment);

@@ -1,5 +1,5 @@
 import type { Change } from '../../domain/change/change.js';
-import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import { EMPTY_RISK_TALLY, type SessionRiskTally } from '../../domain/session/sessionRisk.js';
 import type { PolicySnapshot } from '../policy/policyService.js';
 import type { SessionScope } from './judgeCommand.js';
 
@@ -8,13 +8,13 @@ export interface LiveSession {
   readonly scope: SessionScope;
   /** The change as it was when the session opened: names it in notifications. */
   readonly change: Change;
-  /** This session's judged commands, for the high-risk assessment. */
-  readonly judged: CommandRecord[];
+  /** What the high-risk assessment needs of the commands judged so far. */
+  riskTally: SessionRiskTally;
   highRiskRaised: boolean;
   /** The last policy read while the store answered: used only if the outage setting allows. */
   lastPolicy: PolicySnapshot | undefined;
 }
 
 export function newLiveSession(scope: SessionScope, change: Change): LiveSession {
-  return { scope, change, judged: [], highRiskRaised: false, lastPolicy: undefined };
+  return { scope, change, riskTally: EMPTY_RISK_TALLY, highRiskRaised: false, lastPolicy: undefined };
 }
