@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/domain/change/change.js';
-import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { parseAsciicast, readAll } from '../support/asciicast.js';
+import { buildOpenApprovedChange } from '../support/factories.js';
 import { freePort } from '../support/freePort.js';
 import { TestTerminal } from '../support/proxyHarness.js';
 import { runCliProcess } from '../support/runCliProcess.js';
@@ -99,25 +99,7 @@ async function startProduct(): Promise<ProductProcess> {
 /** An approved change for alice on web01, open now, written to the product's file before it starts. */
 async function approvedChange(): Promise<Change> {
   const store = SqliteStore.open(join(env.DATA_DIR!, 'changeguard.db'));
-  const now = Date.now();
-  const script = 'uptime';
-  const change: Change = {
-    code: 'CHG-77',
-    title: 'Killed mid-session',
-    description: 'fault test',
-    requester: 'alice',
-    group: 'web-ops',
-    devices: ['web01'],
-    script,
-    scriptHash: hashScript(script),
-    windowStart: new Date(now - 60_000),
-    windowEnd: new Date(now + 3600_000),
-    status: 'approved',
-    approvals: [{ approver: 'bob', at: new Date(now - 120_000), scriptHash: hashScript(script) }],
-    createdAt: new Date(now - 600_000),
-    updatedAt: new Date(now - 120_000),
-    version: 1,
-  };
+  const change = buildOpenApprovedChange(new Date(), { code: 'CHG-77', title: 'Killed mid-session', script: 'uptime' });
   await store.changes.create(change);
   await store.close();
   return change;

@@ -28,6 +28,24 @@ export function buildChange(overrides: Partial<Change> = {}): Change {
   };
 }
 
+/** A change approved by bob whose window is open at `now` (an hour left): sessions may start. */
+export function buildOpenApprovedChange(now: Date, overrides: Partial<Change> = {}): Change {
+  const at = now.getTime();
+  const script = overrides.script ?? 'uptime';
+  return buildChange({
+    description: 'test change',
+    windowStart: new Date(at - 60_000),
+    windowEnd: new Date(at + 3600_000),
+    status: 'approved',
+    approvals: [{ approver: 'bob', at: new Date(at - 120_000), scriptHash: hashScript(script) }],
+    createdAt: new Date(at - 600_000),
+    updatedAt: new Date(at - 120_000),
+    version: 1,
+    ...overrides,
+    script,
+  });
+}
+
 export function buildUser(overrides: Partial<PolicyUser> & { id: string }): PolicyUser {
   return { name: overrides.id, roles: ['requester'], sshKeys: [], ...overrides };
 }

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2, { type Client, type ClientChannel } from 'ssh2';
 import type { Change } from '../../src/domain/change/change.js';
-import { hashScript } from '../../src/domain/change/scriptHash.js';
 import type { Policy, PolicyRule } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
 import type { Notification, Notifier } from '../../src/notify/notification.js';
@@ -14,7 +13,7 @@ import { createServiceDeps, type ServiceDeps } from '../../src/services/serviceD
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { Store } from '../../src/store/store.js';
-import { buildPolicy, buildUser } from './factories.js';
+import { buildOpenApprovedChange, buildPolicy, buildUser } from './factories.js';
 import { sharedParser } from './sharedParser.js';
 import { startSshTarget, type SshTarget } from './sshTarget.js';
 
@@ -134,26 +133,13 @@ export async function startProxyHarness(
     aliceKey: alice.private,
     dir,
     async approvedChange(overrides = {}) {
-      const now = clock.now().getTime();
-      const script = overrides.script ?? 'touch marker';
-      const change: Change = {
+      const change = buildOpenApprovedChange(clock.now(), {
         code: `CHG-${process.pid}${++changeCounter}`,
         title: 'Proxy test change',
-        description: 'integration test',
-        requester: 'alice',
-        group: 'web-ops',
         devices: ['web01', 'web03'],
-        script,
-        scriptHash: hashScript(script),
-        windowStart: new Date(now - 60_000),
-        windowEnd: new Date(now + 3600_000),
-        status: 'approved',
-        approvals: [{ approver: 'bob', at: new Date(now - 120_000), scriptHash: hashScript(script) }],
-        createdAt: new Date(now - 600_000),
-        updatedAt: new Date(now - 120_000),
-        version: 1,
+        script: 'touch marker',
         ...overrides,
-      };
+      });
       await store.changes.create(change);
       return change;
     },
