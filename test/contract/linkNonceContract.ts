@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UsedLinkNonce } from '../../src/store/linkNonceRepository.js';
 import type { Store } from '../../src/store/store.js';
 import { HOUR, T0 } from '../support/factories.js';
 import type { OpenedStore } from './storeContract.js';
+import { openForEachTest } from './openForEachTest.js';
 
 function used(nonce: string, overrides: Partial<UsedLinkNonce> = {}): UsedLinkNonce {
   return { nonce, code: 'CHG-1', approver: 'bob', usedAt: T0, expiresAt: new Date(T0.getTime() + 24 * HOUR), ...overrides };
@@ -13,12 +14,9 @@ export function defineLinkNonceContract(name: string, open: () => Promise<Opened
   describe(`link nonce contract: ${name}`, () => {
     let opened: OpenedStore;
     let store: Store;
-    beforeEach(async () => {
-      opened = await open();
+    openForEachTest(open, (o) => {
+      opened = o;
       store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
     });
 
     it('claims a nonce once', async () => {

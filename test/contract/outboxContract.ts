@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboxMessage } from '../../src/store/outboxRepository.js';
 import type { Store } from '../../src/store/store.js';
 import { T0 } from '../support/factories.js';
 import type { OpenedStore } from './storeContract.js';
+import { openForEachTest } from './openForEachTest.js';
 
 function message(overrides: Partial<OutboxMessage> & { id: string }): OutboxMessage {
   return {
@@ -28,12 +29,9 @@ export function defineOutboxContract(name: string, open: () => Promise<OpenedSto
   describe(`outbox contract: ${name}`, () => {
     let opened: OpenedStore;
     let store: Store;
-    beforeEach(async () => {
-      opened = await open();
+    openForEachTest(open, (o) => {
+      opened = o;
       store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
     });
 
     it('round-trips a message, payload untouched (dates stay strings, odd keys survive)', async () => {

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Readable } from 'node:stream';
 import type { RecordingStore } from '../../src/store/recordingStore.js';
 import { DuplicateKeyError } from '../../src/store/storeErrors.js';
+import { openForEachTest } from './openForEachTest.js';
 
 export interface OpenedRecordingStore {
   readonly recordings: RecordingStore;
@@ -21,11 +22,8 @@ async function readAll(stream: Readable | null): Promise<string | null> {
 export function defineRecordingContract(name: string, open: () => Promise<OpenedRecordingStore>): void {
   describe(`recording store contract: ${name}`, () => {
     let opened: OpenedRecordingStore;
-    beforeEach(async () => {
-      opened = await open();
-    });
-    afterEach(async () => {
-      await opened.cleanup();
+    openForEachTest(open, (o) => {
+      opened = o;
     });
 
     it('keeps appends in order and serves them while the recording is still open', async () => {

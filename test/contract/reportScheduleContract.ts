@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportSchedule } from '../../src/domain/reports/reportSchedule.js';
 import type { Store } from '../../src/store/store.js';
 import { DuplicateKeyError } from '../../src/store/storeErrors.js';
 import { HOUR, T0 } from '../support/factories.js';
 import type { OpenedStore } from './storeContract.js';
+import { openForEachTest } from './openForEachTest.js';
 
 function buildSchedule(overrides: Partial<ReportSchedule> = {}): ReportSchedule {
   return {
@@ -25,12 +26,9 @@ export function defineReportScheduleContract(name: string, open: () => Promise<O
   describe(`report schedule repository: ${name}`, () => {
     let opened: OpenedStore;
     let store: Store;
-    beforeEach(async () => {
-      opened = await open();
+    openForEachTest(open, (o) => {
+      opened = o;
       store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
     });
 
     it('creates, finds, lists by id and round-trips every field', async () => {

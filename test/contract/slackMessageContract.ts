@@ -1,19 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { T0 } from '../support/factories.js';
 import type { OpenedStore } from './storeContract.js';
+import { openForEachTest } from './openForEachTest.js';
 
 /** Posted Slack copies of change requests, on every store. */
 export function defineSlackMessageContract(name: string, open: () => Promise<OpenedStore>): void {
   describe(`slack message contract: ${name}`, () => {
     let opened: OpenedStore;
     let store: Store;
-    beforeEach(async () => {
-      opened = await open();
+    openForEachTest(open, (o) => {
+      opened = o;
       store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
     });
 
     it('records each copy once and lists a change’s copies in posting order', async () => {

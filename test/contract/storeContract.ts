@@ -1,4 +1,4 @@
-import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { DuplicateKeyError } from '../../src/store/storeErrors.js';
 import { ChainVerifier } from '../../src/domain/audit/verifyChain.js';
@@ -10,6 +10,7 @@ import { registerChange } from '../../src/services/changes/registerChange.js';
 import { ServiceError } from '../../src/services/serviceError.js';
 import { HOUR, T0, buildChange, buildGroup, buildPolicy, buildRule } from '../support/factories.js';
 import { serviceHarness } from '../support/serviceHarness.js';
+import { openForEachTest } from './openForEachTest.js';
 
 export interface OpenedStore {
   readonly store: Store;
@@ -62,12 +63,9 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
   describe(`store contract: ${name}`, () => {
     let opened: OpenedStore;
     let store: Store;
-    beforeEach(async () => {
-      opened = await open();
+    openForEachTest(open, (o) => {
+      opened = o;
       store = opened.store;
-    });
-    afterEach(async () => {
-      await opened.cleanup();
     });
 
     describe('changes', () => {
