@@ -64,6 +64,15 @@ export class RuleSet {
     return set;
   }
 
+  /**
+   * True when some block or interrupt rule names this program (in `command:` or an anchored
+   * pattern): an unknown program handed this name may run it.
+   */
+  refusesProgram(program: string): boolean {
+    const named = this.byProgram.get(program);
+    return named !== undefined && named.some((c) => c.rule.action === 'block' || c.rule.action === 'interrupt');
+  }
+
   /** Candidate rules for a program, in policy order. */
   candidates(program: string): CompiledRule[] {
     const named = program === '' ? undefined : this.byProgram.get(program);
@@ -93,9 +102,12 @@ function scopeMatches(scope: RuleScope | undefined, context: RuleContext): boole
   );
 }
 
-// `^rm\s`, `^(systemctl|service)\s+stop`, `^(?:kill|pkill)\b`: the pattern can only match
-// commands whose program is one of these literal names, so it is indexed under them.
-const ANCHORED_PROGRAMS = /^\^(?:\((?:\?:)?([\w-]+(?:\|[\w-]+)*)\)|([\w-]+))(?:\\s|\\b| |$)/;
+// `^rm\s`, `^(systemctl|service)\s+stop`: the pattern can only match commands whose program
+// is one of these literal names (the text is `program args...`, so whitespace must follow the
+// name), and it is indexed under them. `^mkfs`, `^rm\b` and `^kill$` are not: `mkfs.ext4`,
+// `rm.old` and `killall` would escape an index by name, so such patterns are tried on every
+// command.
+const ANCHORED_PROGRAMS = /^\^(?:\((?:\?:)?([\w-]+(?:\|[\w-]+)*)\)|([\w-]+))(?:\\s| )/;
 
 export function programsOfAnchoredPattern(pattern: string | undefined): string[] | undefined {
   if (pattern === undefined) return undefined;

@@ -22,3 +22,7 @@ export function highestRisk(a: Risk | null, b: Risk | null): Risk | null {
  */
 export const OPAQUE_RULE_ID = '(opaque)';
 export const FORCE_RULE_ID = '(force)';
+/** The line would switch off changeguard's run-time check: the session is cut. */
+export const TAMPER_RULE_ID = '(tamper)';
+/** A command bash was about to run that the judged line did not contain (found by the run-time check). */
+export const UNJUDGED_RULE_ID = '(unjudged)';

@@ -182,7 +182,7 @@ function judgeDuringOutage(
 }
 
 function evaluationOf(line: string): Judgement['evaluation'] {
-  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined };
+  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false };
 }
 
 /** Interpreters that, given no script, run what arrives on stdin. */
@@ -194,7 +194,7 @@ function readsCommandsFromInput(command: SimpleCommand): boolean {
     command.program,
     command.args.map((value) => ({ value, literal: true })),
   );
-  if (unwrapped?.kind === 'shellStdin') return true;
+  if (unwrapped?.kind === 'opaque') return true;
   if (INTERPRETERS.has(command.program)) {
     return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
   }
