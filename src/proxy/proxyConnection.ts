@@ -161,7 +161,7 @@ export class ProxyConnection {
       );
       const live = newLiveSession({ session, group: opened.change.group, interruptAttempts: new Map() }, opened.change);
       channel.write(`changeguard: session ${session.id} on ${session.device} for ${session.changeCode} (recorded)\r\n`);
-      const relay = new ShellRelay(this.ctx, live, channel, client, pty, recorder, this.passedEnv());
+      const relay = new ShellRelay(this.ctx, live, channel, client, pty, recorder, this.passedEnv(), this.ctx.settings.executor);
       this.relay = relay;
       this.ctx.sessions.set(session.id, relay);
       try {

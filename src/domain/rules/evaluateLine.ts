@@ -4,7 +4,8 @@ import { opaqueProgramReason, SHELLS } from '../shell/programKinds.js';
 import type { ParsedLine, SimpleCommand } from '../shell/simpleCommand.js';
 import { isKnownWrapper } from '../shell/wrappers.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
-import { FORCE_RULE_ID, OPAQUE_RULE_ID, TAMPER_RULE_ID, highestRisk, mostSevere, type Verdict } from './verdict.js';
+import { describeUnsafeCharacter, findUnsafeCharacter } from '../validation/unsafeText.js';
+import { FORCE_RULE_ID, OPAQUE_RULE_ID, TAMPER_RULE_ID, UNREADABLE_RULE_ID, highestRisk, mostSevere, type Verdict } from './verdict.js';
 
 export interface CommandEvaluation {
   readonly command: SimpleCommand;
@@ -35,8 +36,17 @@ export interface EvaluationOptions {
   readonly opaque: OpaqueHandling;
 }
 
-/** A line's verdict is the most severe over all its simple commands. */
+/**
+ * A line's verdict is the most severe over all its simple commands. A line holding control
+ * characters or bidirectional overrides is refused whatever the rules say: the record, read by
+ * people in a browser or a terminal, would show another command than the one that ran.
+ */
 export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: EvaluationOptions): LineEvaluation {
+  const unsafe = findUnsafeCharacter(parsed.line, { multiline: true });
+  if (unsafe !== null) {
+    const reason = `the command ${describeUnsafeCharacter(unsafe)}; it was not run`;
+    return { line: parsed.line, verdict: 'block', ruleIds: [UNREADABLE_RULE_ID], matchedRules: [], risk: 'medium', commands: [], reason, tampering: false };
+  }
   const commands = parsed.commands.map((command) => evaluateCommand(rules, command, options));
   let verdict: Verdict = 'allow';
   let risk: Risk | null = null;

@@ -24,5 +24,7 @@ export const OPAQUE_RULE_ID = '(opaque)';
 export const FORCE_RULE_ID = '(force)';
 /** The line would switch off changeguard's run-time check: the session is cut. */
 export const TAMPER_RULE_ID = '(tamper)';
+/** The line holds control characters or bidi overrides: it would not read as what it is. */
+export const UNREADABLE_RULE_ID = '(unreadable)';
 /** A command bash was about to run that the judged line did not contain (found by the run-time check). */
 export const UNJUDGED_RULE_ID = '(unjudged)';

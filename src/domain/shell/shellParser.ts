@@ -51,7 +51,7 @@ const COPIERS = new Set(['cp', 'mv', 'ln', 'install', 'rsync', 'tee', 'dd', 'lin
  * check of changeguard's executor does not follow, so a value could smuggle code in
  * (`x='a[$(rm y)]'; echo $((x))`). Such a nested script is opaque.
  */
-const DYNAMIC_EVALUATION = /\$\(\(|\(\(|\$\[|\blet\b|\$\{!|@P\}|\b(eval|source|trap|declare|typeset|local|readonly|read|mapfile|readarray|unset|getopts|printf\s+-v|test\s+-v)\b|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\[[^\]]*\$[^\]]*\]\s*=|^\s*\.\s/m;
+const DYNAMIC_EVALUATION = /\$\(\(|\(\(|\$\[|\$\{!|@P\}|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\btest\s+-v\b/;
 
 let initialised: Promise<void> | undefined;
 
@@ -98,6 +98,27 @@ export class ShellParser {
     });
     if (line.length <= MAX_CACHED_LINE) this.cache.set(line, result);
     return result;
+  }
+
+  /**
+   * True when `text` is the start of a command that goes on past the end of the line (an open
+   * quote, heredoc, loop, group or trailing operator): the prompt asks for more instead of
+   * judging a fragment.
+   */
+  continues(text: string): boolean {
+    if (text.length > MAX_LINE || text.includes('\0')) return false;
+    const tree = this.parser.parse(text);
+    if (tree === null) return false;
+    try {
+      if (!tree.rootNode.hasError) return false;
+      const end = text.trimEnd().length;
+      const problem = firstProblem(tree.rootNode);
+      if (problem === null) return false;
+      if (problem.isMissing) return problem.startIndex >= end;
+      return problem.endIndex >= end && opensConstruct(text.slice(problem.startIndex));
+    } finally {
+      tree.delete();
+    }
   }
 
   /** Appends the commands of `line` to `out`; on a syntax error, one opaque command and the error. */
@@ -438,22 +459,69 @@ export class ShellParser {
         for (const line of how.lines) {
           if (deeper.depth > MAX_DEPTH) {
             out.push(opaque(line.trim(), 'it wraps other commands too deeply to follow'));
-          } else if (how.nestedShell === true && DYNAMIC_EVALUATION.test(line)) {
-            out.push(
-              plain(false, {
-                opaque: true,
-                opaqueReason: `the script given to ${program} evaluates values as code, in a shell where changeguard's run-time check does not follow`,
-                opaqueKind: 'structure',
-              }),
-            );
           } else {
-            this.walkLine(line, { ...deeper, argsFromStdin: false, nestedShell: nested }, out, collected);
+            const inner: SimpleCommand[] = [];
+            this.walkLine(line, { ...deeper, argsFromStdin: false, nestedShell: nested }, inner, collected);
+            if (how.nestedShell === true && evaluatesDynamically(line, inner)) {
+              out.push(
+                plain(false, {
+                  opaque: true,
+                  opaqueReason: `the script given to ${program} evaluates values as code, in a shell where changeguard's run-time check does not follow`,
+                  opaqueKind: 'structure',
+                }),
+              );
+            } else {
+              out.push(...inner);
+            }
           }
         }
         return;
       }
     }
   }
+}
+
+/**
+ * A nested shell's script that could turn a value into code: arithmetic and indirect
+ * expansion (`$((x))` with x='a[$(rm y)]'), eval-like builtins, and name-taking builtins
+ * given a subscript or an expansion as a name. Plain commands with `$var` arguments are fine.
+ */
+function evaluatesDynamically(line: string, commands: readonly SimpleCommand[]): boolean {
+  if (DYNAMIC_EVALUATION.test(line)) return true;
+  const computed = (name: string | undefined): boolean => name !== undefined && /[[$`]/.test(name);
+  return commands.some((c) => {
+    switch (c.program) {
+      case 'eval':
+      case 'source':
+      case '.':
+      case 'trap':
+      case 'let':
+      case 'enable':
+      case 'hash':
+      case 'alias':
+        return true;
+      case 'shopt':
+        return c.args.includes('expand_aliases');
+      case 'printf': {
+        const index = c.args.indexOf('-v');
+        return index >= 0 && computed(c.args[index + 1]);
+      }
+      case 'read':
+      case 'mapfile':
+      case 'readarray':
+      case 'getopts':
+      case 'unset':
+        return c.args.some((a) => !a.startsWith('-') && computed(a));
+      case 'declare':
+      case 'typeset':
+      case 'local':
+      case 'readonly':
+      case 'export':
+        return c.args.some((a) => !a.startsWith('-') && (computed(a.replace(/\+?=.*$/s, '')) || a.startsWith('-n')));
+      default:
+        return false;
+    }
+  });
 }
 
 /** The command bash gives a redirection written after a list or pipeline: the last one. */
@@ -544,21 +612,49 @@ function tampered(text: string, reason: string): SimpleCommand {
   return Object.freeze({ program: '', args: Object.freeze([]), text, wrapper: false, opaque: false, tampering: reason });
 }
 
-/** Names the first ERROR or MISSING node, visiting only subtrees that contain one. */
-function describeError(root: Node): string {
+/** The first ERROR or MISSING node, visiting only subtrees that contain one. */
+function firstProblem(root: Node): Node | null {
   const stack: Node[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as Node;
-    if (node.isMissing) return `missing ${JSON.stringify(node.type)} at offset ${node.startIndex}`;
-    if (node.isError) {
-      const near = node.text.length > 20 ? `${node.text.slice(0, 20)}...` : node.text;
-      return `syntax error near ${JSON.stringify(near)} at offset ${node.startIndex}`;
-    }
+    if (node.isMissing || node.isError) return node;
     const children = node.children;
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i];
       if (child !== null && child !== undefined && (child.hasError || child.isMissing)) stack.push(child);
     }
   }
-  return 'syntax error';
+  return null;
+}
+
+function describeError(root: Node): string {
+  const node = firstProblem(root);
+  if (node === null) return 'syntax error';
+  if (node.isMissing) return `missing ${JSON.stringify(node.type)} at offset ${node.startIndex}`;
+  const near = node.text.length > 20 ? `${node.text.slice(0, 20)}...` : node.text;
+  return `syntax error near ${JSON.stringify(near)} at offset ${node.startIndex}`;
+}
+
+/**
+ * Whether text that fails to parse up to its end opened something a later line closes: a
+ * quote, a heredoc, a trailing backslash, or a keyword or brace that needs its partner.
+ */
+function opensConstruct(text: string): boolean {
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+    } else if (c === '\\') {
+      if (i === text.length - 1 || (i === text.length - 2 && text[i + 1] === '\n')) return true;
+      i++;
+    } else if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') {
+      quote = c;
+    }
+  }
+  if (quote !== null) return true;
+  if (/<<-?\s*['"]?\w+/.test(text)) return true;
+  return /(^|[\s;&|(])(\{|case|while|until|for|select|if|function|do|then|else)(\s|$)/.test(text) || /(\(|\$\(|\$\{|\[\[)\s*[^)}\]]*$/.test(text);
 }

@@ -189,27 +189,14 @@ function evaluationOf(line: string): Judgement['evaluation'] {
 const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'irb']);
 
 function readsCommandsFromInput(command: SimpleCommand): boolean {
-  if (command.opaque) return false;
+  if (command.program === '') return false;
   const unwrapped = unwrap(
     command.program,
     command.args.map((value) => ({ value, literal: true })),
   );
-  if (unwrapped?.kind === 'opaque') return true;
+  if (unwrapped?.kind === 'opaque' && unwrapped.reason.includes('interactive shell')) return true;
   if (INTERPRETERS.has(command.program)) {
     return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
   }
   return false;
-}
-
-/** A submitted line the proxy could not read with certainty was blocked: audited, since no command record can name it. */
-export async function recordUnreadableLine(deps: ServiceDeps, live: LiveSession, reason: string): Promise<void> {
-  await deps.audit.record(actorOf(live.scope.session), {
-    status: 'D',
-    eventType: 'EXECUTE',
-    class: 'COMMAND',
-    object: live.scope.session.device,
-    change: live.scope.session.changeCode,
-    details: `unreadable command line blocked in session ${live.scope.session.id}`,
-    reason,
-  });
 }
