@@ -25,7 +25,11 @@ export class RuleSet {
   readonly forceActive: boolean;
   private readonly scoped = new Map<string, RuleSet>();
 
-  private constructor(readonly rules: readonly CompiledRule[]) {
+  private constructor(
+    readonly rules: readonly CompiledRule[],
+    /** False: every rule is tried on every command (the reference the index must agree with). */
+    private readonly indexed = true,
+  ) {
     for (const compiled of rules) {
       const programs = compiled.rule.command ?? programsOfAnchoredPattern(compiled.rule.pattern);
       if (programs === undefined) {
@@ -49,6 +53,17 @@ export class RuleSet {
   }
 
   /**
+   * The same rules without the index: every rule is tried on every command. Slow, and the
+   * reference a property test holds the indexed engine to (indexing must never change a verdict).
+   */
+  static compileUnindexed(rules: readonly PolicyRule[]): RuleSet {
+    return new RuleSet(
+      rules.map((rule, order) => ({ rule, order, regex: compilePattern(rule) })),
+      false,
+    );
+  }
+
+  /**
    * The rules that apply to one session's user, group and device. A scoped rule applies
    * only when every dimension it names contains the context's value. Memoised because a
    * session asks once per command.
@@ -57,7 +72,7 @@ export class RuleSet {
     const key = `${context.user ?? ''}\u0000${context.group ?? ''}\u0000${context.device ?? ''}`;
     let set = this.scoped.get(key);
     if (!set) {
-      set = new RuleSet(this.rules.filter((c) => scopeMatches(c.rule.scope, context)));
+      set = new RuleSet(this.rules.filter((c) => scopeMatches(c.rule.scope, context)), this.indexed);
       if (this.scoped.size > 1000) this.scoped.clear();
       this.scoped.set(key, set);
     }
@@ -75,6 +90,7 @@ export class RuleSet {
 
   /** Candidate rules for a program, in policy order. */
   candidates(program: string): CompiledRule[] {
+    if (!this.indexed) return [...this.rules];
     const named = program === '' ? undefined : this.byProgram.get(program);
     if (!named) return this.anyProgram;
     if (this.anyProgram.length === 0) return named;

@@ -19,6 +19,6 @@ export function sensitiveAssignmentReason(assignment: string, literal: boolean):
   const name = assignment.slice(0, eq).replace(/\+$/, '').replace(/\[.*$/, '');
   const value = assignment.slice(eq + 1);
   if (CODE_VARIABLES.test(name)) return `setting ${name} changes what programs run, in ways changeguard cannot judge`;
-  if (PROMPT_VARIABLES.test(name) && (!literal || /[`$]/.test(value))) return `${name} runs the commands in its value when the prompt is shown`;
+  if (PROMPT_VARIABLES.test(name) && (!literal || /\$[({[]|`/.test(value))) return `${name} runs the commands in its value when the prompt is shown`;
   return undefined;
 }

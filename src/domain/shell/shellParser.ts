@@ -383,7 +383,7 @@ export class ShellParser {
     const argValues = args.map((a) => a.value);
     const text = withRedirects([head.value, ...argValues].join(' '), redirs);
     // `FOO=1 cmd`, and `env FOO=1 cmd` / `sudo FOO=1 cmd`, which set it for what they run.
-    const setsEnvironment = ENVIRONMENT_SETTERS.has(basename(head.value)) ? args.filter((a) => /^[A-Za-z_]\w*=/.test(a.value)) : [];
+    const setsEnvironment = ENVIRONMENT_SETTERS.has(basename(head.value)) ? args.filter((a) => /^[A-Za-z_][^=/\s]*=/.test(a.value)) : [];
     for (const assignment of [...assignments, ...setsEnvironment]) {
       const reason = sensitiveAssignmentReason(assignment.value, assignment.literal);
       if (reason !== undefined) out.push(opaque(`${assignment.value} ${text}`, reason));
@@ -554,16 +554,17 @@ function installsProgram(program: string, args: readonly Word[], redirs: readonl
     if (m !== null) targets.push(m[1] as string);
   }
   if (COPIERS.has(program)) {
-    for (const a of args) {
-      if (program === 'dd' && a.value.startsWith('of=')) targets.push(a.value.slice(3));
-      else if (!a.value.startsWith('-')) targets.push(a.value);
-      else if (a.value.startsWith('--target-directory=')) targets.push(a.value.slice(19));
-    }
+    const values = args.map((a) => a.value);
+    const operands = values.filter((v, i) => !v.startsWith('-') && values[i - 1] !== '-t' && values[i - 1] !== '--target-directory');
+    const targetOption = values.findIndex((v) => v === '-t' || v === '--target-directory');
+    if (targetOption >= 0 && values[targetOption + 1] !== undefined) targets.push(values[targetOption + 1] as string);
+    for (const v of values) if (v.startsWith('--target-directory=')) targets.push(v.slice(19));
+    if (program === 'dd') targets.push(...values.filter((v) => v.startsWith('of=')).map((v) => v.slice(3)));
+    else if (program === 'tee') targets.push(...operands);
+    else if (operands.length > 1) targets.push(operands[operands.length - 1] as string);
   }
   const hit = targets.find((t) => isProgramDirectory(t));
-  if (hit === undefined) return undefined;
-  if (!COPIERS.has(program) && redirs.every((r) => !r.endsWith(hit))) return undefined;
-  return `it writes into ${hit}, where a program could be installed under another name`;
+  return hit === undefined ? undefined : `it writes into ${hit}, where a program could be installed under another name`;
 }
 
 /** Appends a redirection's normalised text to `redirs`; returns true when it feeds stdin. */
