@@ -14,7 +14,7 @@ function bashQuote(words: readonly string[]): string {
 
 describe("bash's %q", () => {
   it.each(SAMPLES.filter((s) => s !== '').map((s) => [s]))('reads back %j', (sample) => {
-    expect(decodeBashQuoted(bashQuote([sample]).trimEnd())).toBe(sample);
+    expect(decodeBashQuoted(bashQuote([sample]).slice(0, -1))).toBe(sample); // printf's separator space
   });
 
   it('splits a list of quoted words back into the words', () => {
