@@ -5,6 +5,8 @@ import { judgeExecCommand } from '../services/sessions/judgeSessionLine.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
 import { recordUnjudgedCommand } from '../services/sessions/recordUnjudgedCommand.js';
 import { runtimeAllowList } from '../services/sessions/runtimeAllowList.js';
+import { transferServer } from '../domain/shell/fileTransfer.js';
+import { ScpControl, type ScpEntry } from './transfer/scpControl.js';
 import { ExecutorMarkers, type ExecutorEvent } from './executor/executorMarkers.js';
 import { execExecutorScript, executorCommand, newExecutorNonce } from './executor/executorScript.js';
 import { writeWithBackpressure } from './flowControl.js';
@@ -31,6 +33,10 @@ export class ExecRelay implements ActiveSession {
   private readonly stderrMarkers = new ExecutorMarkers(this.nonce);
   private opaque: 'block' | 'allow' = 'block';
   private unjudged = 0;
+  /** For `scp -t` / `scp -f`: the names and sizes it moves (file data is relayed, not recorded). */
+  private scp: { readonly control: ScpControl; readonly direction: 'upload' | 'download' } | undefined;
+  /** A file transfer: its bytes are data, kept out of the recording. */
+  private transferring = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -53,6 +59,12 @@ export class ExecRelay implements ActiveSession {
     }
     const recordId = judgement.stored ? judgement.record.id : undefined;
     const parsed = this.ctx.deps.parser.parse(command);
+    const transfer = transferServer(parsed);
+    if (transfer !== undefined) {
+      this.transferring = true;
+      this.recorder.notice(`changeguard: file transfer (${transfer.program}, ${transfer.direction}): ${command}\n`);
+      if (transfer.program === 'scp' && transfer.direction !== 'both') this.scp = { control: new ScpControl(), direction: transfer.direction };
+    }
     const allowList = await runtimeAllowList(this.ctx.deps, this.live, parsed);
     this.opaque = this.live.lastPolicy?.policy.settings.opaque ?? 'block';
     const script = execExecutorScript({ nonce: this.nonce, command, allowList, opaque: this.opaque });
@@ -79,10 +91,12 @@ export class ExecRelay implements ActiveSession {
     upstream.on('close', () => (this.exitCode !== undefined || this.exitSignal !== undefined ? void this.finish('ended', 'the command finished') : this.connectionLost()));
     this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
-      this.recorder.input(data);
+      if (this.scp?.direction === 'upload') this.noteTransferred(this.scp.control.push(data));
+      if (!this.transferring) this.recorder.input(data);
       writeWithBackpressure(upstream, this.channel, data);
     });
-    this.channel.on('eof', () => upstream.end());
+    // ssh2 ends a server channel's readable side on the client's EOF ('eof' is only emitted on the session).
+    this.channel.on('end', () => upstream.end());
     this.channel.on('close', () => void this.finish('ended', 'the user disconnected'));
   }
 
@@ -107,10 +121,18 @@ export class ExecRelay implements ActiveSession {
   private relay(markers: ExecutorMarkers, chunk: Buffer, target: Writable, source: Readable): void {
     const { output, events } = markers.scan(chunk);
     if (output.length > 0) {
-      this.recorder.output(output);
+      if (this.scp?.direction === 'download' && markers === this.stdoutMarkers) this.noteTransferred(this.scp.control.push(output));
+      if (!this.transferring) this.recorder.output(output);
       writeWithBackpressure(target, source, output);
     }
     for (const event of events) this.onEvent(event);
+  }
+
+  private noteTransferred(entries: readonly ScpEntry[]): void {
+    const verb = this.scp?.direction === 'download' ? 'download' : 'upload';
+    for (const entry of entries) {
+      this.recorder.notice(`changeguard: scp ${verb} ${entry.kind === 'directory' ? 'directory ' : ''}${entry.path}${entry.kind === 'file' ? ` (${entry.size} bytes, mode ${entry.mode})` : ''}\n`);
+    }
   }
 
   private onEvent(event: ExecutorEvent): void {
