@@ -4,7 +4,7 @@ import { windowProblems } from '../../domain/change/changeWindowRules.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import type { Actor } from '../actor.js';
-import { ServiceError } from '../serviceError.js';
+import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { auditRefusals, writeChange } from './changeWriter.js';
 
@@ -28,7 +28,7 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
   if (!parsed.success) {
     const fields: Record<string, string> = {};
     for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
-    throw invalid(fields);
+    throw invalidFields(fields);
   }
   const { windowStart, windowEnd, reason } = parsed.data;
   return auditRefusals(deps, actor, { eventType: 'RESCHEDULE', object: code.trim().toUpperCase(), reason: reason || undefined }, async () => {
@@ -40,9 +40,9 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
       const moved = transition(current.status, 'reschedule');
       if (!moved.ok) throw new ServiceError('conflict', moved.message);
       const problems = windowProblems(windowStart, windowEnd, now);
-      if (Object.keys(problems).length > 0) throw invalid(problems);
+      if (Object.keys(problems).length > 0) throw invalidFields(problems);
       if (windowStart.getTime() === current.windowStart.getTime() && windowEnd.getTime() === current.windowEnd.getTime()) {
-        throw invalid({ windowStart: 'is the current window: nothing to reschedule' });
+        throw invalidFields({ windowStart: 'is the current window: nothing to reschedule' });
       }
       return {
         patch: { windowStart, windowEnd, status: moved.to, approvals: [], approvalRound: { startedAt: now, reminders: 0 } },
@@ -67,11 +67,4 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
     await deps.events.publish({ type: 'change.rescheduled', change: after, previous: before });
     return after;
   });
-}
-
-function invalid(fields: Record<string, string>): ServiceError {
-  const message = Object.entries(fields)
-    .map(([field, problem]) => `${field}: ${problem}`)
-    .join('; ');
-  return new ServiceError('invalid', message, fields);
 }
