@@ -142,8 +142,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // --- end SSH proxy --------------------------------------------------------------------------
 
   const http = await new Promise<Server>((resolvePromise, reject) => {
-    const server = app.listen(config.port, config.bind, () => resolvePromise(server));
-    server.once('error', reject);
+    // Express 5 calls back with the listen error too (EADDRINUSE): only a clean listen resolves.
+    const server = app.listen(config.port, config.bind, (error?: Error) => (error ? reject(error) : resolvePromise(server)));
   }).catch(async (error: unknown) => {
     await proxy.stop();
     await scheduler.stop();

@@ -98,8 +98,8 @@ export async function startPortal(
     ...options.web,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
+    // Express 5 calls back with a listen error too: only a clean listen resolves.
+    const s = app.listen(port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
   });
 
   return {
