@@ -87,19 +87,22 @@ export function register(router: Router, ctx: PortalContext): void {
 
   router.post('/changes/:code/edit', requireViewer, ctx.limit.decisions, async function checkOrSaveEdit(req: Request, res: Response) {
     const form = parseInput(editForm, req.body, 'form');
-    const { change, user } = await load(req, res);
+    const { change, user, rights } = await load(req, res);
     const { _csrf: _token, intent: _intent, checked: _checked, ...draft } = form;
     const fingerprint = draftFingerprint({ code: change.code, ...draft });
     const actor = actorOf(req, user.id);
+    const edit = () =>
+      editChange(ctx.deps, change.code, actor, {
+        title: form.title,
+        description: form.description ?? '',
+        devices: form.devices,
+        script: form.script,
+        reason: form.reason ?? '',
+      });
     try {
-      if (form.intent === 'file' && form.checked === fingerprint) {
-        await editChange(ctx.deps, change.code, actor, {
-          title: form.title,
-          description: form.description ?? '',
-          devices: form.devices,
-          script: form.script,
-          reason: form.reason ?? '',
-        });
+      // The page offers no edit to this viewer; the service says why (and audits the attempt).
+      if (!rights.edit || (form.intent === 'file' && form.checked === fingerprint)) {
+        await edit();
         return res.redirect(303, `/changes/${encodeURIComponent(change.code)}?done=edited`);
       }
       const validation = await validateChangeDraft(
@@ -110,6 +113,7 @@ export function register(router: Router, ctx: PortalContext): void {
       await showEdit(req, res, { edit: form, extra: { preflight: preflightView(form.script, validation), fingerprint, changedSinceCheck: form.intent === 'file' } });
     } catch (error) {
       if (!(error instanceof ServiceError) || error.kind === 'not_found') throw error;
+      if (!rights.edit && !rights.reschedule) throw error;
       await showEdit(req, res, { edit: form, extra: { error: error.message, fields: error.fields } }, STATUS_OF_KIND[error.kind]);
     }
   });
