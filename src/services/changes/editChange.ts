@@ -3,6 +3,7 @@ import type { Change } from '../../domain/change/change.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
+import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
@@ -11,7 +12,16 @@ import { auditRefusals, writeChange } from './changeWriter.js';
 
 /** What an edit may change, with the same rules as filing; field names match the change form's. */
 export const editInputSchema = changeInputSchema.pick({ title: true, description: true, devices: true, script: true }).extend({
-  reason: z.string().trim().max(500, 'must be at most 500 characters').default(''),
+  reason: z
+    .string()
+    .trim()
+    .max(500, 'must be at most 500 characters')
+    // Shown to approvers and kept in the audit trail: readable text only (see unsafeText).
+    .superRefine((text, ctx) => {
+      const problem = unsafeTextProblem(text, { multiline: true });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(''),
 });
 
 export type EditInput = z.input<typeof editInputSchema>;
