@@ -96,6 +96,8 @@ describe('filing, approving and notifying', () => {
     expect(view.blocks.find((b) => b.block_id === 'code')?.element?.initial_value).toMatch(/^CHG-\d+$/);
     expect(view.blocks.find((b) => b.block_id === 'group')?.element?.options?.map((o) => o.value)).toEqual(['web-ops', 'db-ops']);
     expect(view.blocks.find((b) => b.block_id === 'devices:web-ops')?.element?.options?.map((o) => o.value)).toEqual(['web01', 'web02']);
+    // Slack takes 3,000 characters of script; the hint names the web form that takes 64 KiB.
+    expect(JSON.stringify(view.blocks.find((b) => b.block_id === 'script'))).toContain('longer scripts (up to 64 KiB) at https://changeguard.example/changes/new');
   });
 
   it('files, sends each approver the request, approves with one click, edits every copy and tells the requester', async () => {

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/services/access/passwords.js';
 import { importPolicy } from '../../../src/services/policy/policyImport.js';
 import { buildGroup, buildPolicy, buildUser } from '../../support/factories.js';
 import { WebClient } from '../../support/webClient.js';
-import { portalPolicy, seedRanChange, startPortal, type PortalHarness } from '../../support/webHarness.js';
+import { FIXTURES_DIR, portalPolicy, seedRanChange, startPortal, type PortalHarness } from '../../support/webHarness.js';
+import { parseAsciicast } from '../../support/asciicast.js';
 
 /**
  * What a new user meets: the first page with no policy, password sign-in without Slack, the
@@ -234,6 +237,23 @@ describe('period reports on the web', () => {
     expect((await erin.get('/reports?from=2026-02-30')).status).toBe(400);
     expect((await erin.get('/reports?from=2026-03-02&to=2026-03-01')).status).toBe(400);
     expect((await erin.get('/reports?from=2020-01-01&to=2026-01-01')).status).toBe(400);
+  });
+});
+
+describe('replays of exec sessions', () => {
+  it('show output as a terminal would (CR before each LF), shell recordings unchanged', async () => {
+    h = await startPortal();
+    const code = await seedRanChange(h, 'sess-demo');
+    const session = await h.store.sessions.findById('sess-demo');
+    await h.store.sessions.create({ ...session!, id: 'sess-exec', kind: 'exec', justification: 'config test' });
+    const bob = await signedIn(h, 'bob');
+    const exec = parseAsciicast(await (await bob.get('/sessions/sess-exec/recording')).text());
+    expect(exec.output).toBe(
+      'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\r\nnginx: configuration file /etc/nginx/nginx.conf test is successful\r\nline three\r\ncafé\r\n',
+    );
+    const shell = await (await bob.get('/sessions/sess-demo/recording')).text();
+    expect(shell).toBe(readFileSync(join(FIXTURES_DIR, 'sess-demo.cast'), 'utf8'));
+    expect((await h.store.audit.list({ change: code, eventType: 'VIEW' })).records).toHaveLength(2);
   });
 });
 
