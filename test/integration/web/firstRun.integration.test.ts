@@ -201,7 +201,8 @@ describe('period reports on the web', () => {
     const main = mainOf(page.html);
     expect(main).toMatch(/name="from" type="date" value="\d{4}-\d\d-\d\d"/);
     expect(main).toContain(ran);
-    expect(main).toContain('no-recursive-rm');
+    expect(main).toContain('<tr><td>no-recursive-rm</td><td class="num">1</td></tr>');
+    expect(main).toContain('1: in progress 1');
     expect(main).toContain('intact');
 
     const today = new Date().toISOString().slice(0, 10);
