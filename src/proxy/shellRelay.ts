@@ -11,6 +11,7 @@ import { executorCommand, interactiveExecutorScript, newExecutorNonce } from './
 import { completeFrame, runFrame } from './executor/frames.js';
 import { ProgramLine } from './executor/programLine.js';
 import { writeWithBackpressure } from './flowControl.js';
+import { expandHistory } from './prompt/historyExpansion.js';
 import { BRACKETED_PASTE_OFF, PromptEditor } from './prompt/promptEditor.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
@@ -61,6 +62,8 @@ export class ShellRelay implements ActiveSession {
   private euid = -1;
   private continuation = '';
   private readonly queue: string[] = [];
+  /** Lines submitted in this session, expanded: what `!!` and friends refer to. */
+  private readonly history: string[] = [];
   private held: Buffer[] = [];
   private lastOutputByte = 0x0a;
   private running: { judgement: SessionJudgement; endsShell: boolean; opaque: 'block' | 'allow'; unjudged: number } | null = null;
@@ -255,7 +258,16 @@ export class ShellRelay implements ActiveSession {
       if (this.state === 'prompt') this.showPrompt();
       return;
     }
-    this.queue.push(combined);
+    const expansion = expandHistory(combined, this.history);
+    if (!expansion.ok) {
+      this.tell(expansion.error);
+      if (this.state === 'prompt') this.showPrompt();
+      return;
+    }
+    // Like bash: the expanded line is shown, and it is what is judged and run.
+    if (expansion.expanded) this.show(Buffer.from(`${expansion.line.replace(/\n/g, '\r\n')}\r\n`));
+    this.history.push(expansion.line);
+    this.queue.push(expansion.line);
     this.nextLine();
   }
 

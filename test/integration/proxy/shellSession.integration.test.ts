@@ -126,6 +126,30 @@ describe('an interactive session', () => {
     ]);
   });
 
+  it('expands history itself, shows the expanded line, and judges that', async () => {
+    const { term, session } = await openSession();
+    writeFileSync(file('history-victim'), 'keep me');
+    await run(term, `ls ${file('history-victim')}`);
+    await run(term, 'rm -rf !$');
+    // The expanded line is shown under the typed one, then refused.
+    expect(term.text()).toMatch(new RegExp(`rm -rf !\\$\\r?\\nrm -rf ${file('history-victim')}\\r?\\n`));
+    expect(term.text()).toContain(`"rm -rf ${file('history-victim')}" is not permitted`);
+    expect(existsSync(file('history-victim'))).toBe(true);
+    await run(term, `touch ${file('history-one')}`);
+    await run(term, '^one^two');
+    expect(existsSync(file('history-two'))).toBe(true);
+    await run(term, '!nothing-like-this');
+    expect(term.text()).toContain('!nothing-like-this: event not found');
+    term.close();
+    const lines = (await h.store.commands.listBySession(session.id)).map((c) => [c.line, c.verdict]);
+    expect(lines).toEqual([
+      [`ls ${file('history-victim')}`, 'allow'],
+      [`rm -rf ${file('history-victim')}`, 'block'],
+      [`touch ${file('history-one')}`, 'allow'],
+      [`touch ${file('history-two')}`, 'allow'],
+    ]);
+  });
+
   it('judges each line of a paste, and a bracketed multi-line paste as one submission', async () => {
     const { term, session } = await openSession();
     writeFileSync(file('pasted-victim'), 'keep me');
