@@ -9,11 +9,12 @@ import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
 import type { Scheduler } from './jobs/scheduler.js';
 import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
-import type { Notifier } from './notify/notification.js';
+import type { Notifier } from './services/notifications/notifier.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
 import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
+import { systemActor } from './services/actor.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { InProcessEventBus } from './services/domainEvents.js';
@@ -75,12 +76,12 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
 
   // --- Slack adapter and notification delivery (issue #3) -----------------------------------
   const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
-  // After the notifiers subscribe: what an import changed reaches the audit and approvals channels.
+  // After the notification system sets how outbox rows are worded: an import announces itself.
   if (config.policyFile) {
     const text = await readFile(config.policyFile).catch((error: Error) => {
       throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
     });
-    const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' }).catch(async (error: unknown) => {
+    const summary = await importPolicy(deps, text, basename(config.policyFile), systemActor('policy file')).catch(async (error: unknown) => {
       await notifications.stop();
       throw error;
     });
@@ -88,7 +89,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   let slack: SlackAdapter | undefined;
   if (config.slack) {
-    const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };
+    const context = { deps, webLinks: notifications.webLinks, approvalLinks, logger };
     // HTTP mode mounts POST /slack/events on `app` here, before it listens.
     slack = createSlackAdapter(config.slack, context, app, logger);
     await slack.start();

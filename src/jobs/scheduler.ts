@@ -1,6 +1,6 @@
 import { Agenda, type AgendaBackend, type JobParameters } from 'agenda';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
+import type { Notifier } from '../services/notifications/notifier.js';
 import type { DomainEvent } from '../services/domainEvents.js';
 import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';

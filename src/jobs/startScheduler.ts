@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
+import type { Notifier } from '../services/notifications/notifier.js';
 import { PeriodReportRenderer } from '../notify/periodReportRenderer.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { Store } from '../store/store.js';

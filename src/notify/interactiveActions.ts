@@ -11,6 +11,7 @@ export const ACTION_IDS = {
   reject: 'change_reject',
   terminateSession: 'session_terminate',
   lockUser: 'user_lock',
+  unlockUser: 'user_unlock',
 } as const;
 
 /** Approve and Reject carry the change and the script hash shown: an approval is bound to it. */
@@ -39,8 +40,11 @@ export function reviewActionsBlock(value: ReviewButtonValue, webOnly?: { readonl
   };
 }
 
-/** Terminate session / Lock user, on security alerts; the listener checks the security role. */
-export function securityActionsBlock(target: { sessionId?: string | undefined; user?: string | undefined }): Record<string, unknown> | null {
+/**
+ * Terminate session / Lock user on security alerts, Unlock user / Terminate session on a lock
+ * alert; the services decide who may use them (the security role).
+ */
+export function securityActionsBlock(target: { sessionId?: string | undefined; user?: string | undefined; unlock?: boolean }): Record<string, unknown> | null {
   const elements: Record<string, unknown>[] = [];
   if (target.sessionId) {
     elements.push({
@@ -52,7 +56,16 @@ export function securityActionsBlock(target: { sessionId?: string | undefined; u
       confirm: confirmation('Terminate this session?', 'The user is disconnected at once.', 'Terminate'),
     });
   }
-  if (target.user) {
+  if (target.user && target.unlock) {
+    elements.push({
+      type: 'button',
+      action_id: ACTION_IDS.unlockUser,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Unlock user' },
+      value: JSON.stringify({ user: target.user }),
+      confirm: confirmation('Unlock this user?', 'They can open proxy sessions again.', 'Unlock'),
+    });
+  } else if (target.user) {
     elements.push({
       type: 'button',
       action_id: ACTION_IDS.lockUser,

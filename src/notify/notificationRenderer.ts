@@ -2,11 +2,13 @@ import type { Change } from '../domain/change/change.js';
 import type { PolicyGroup, PolicyUser } from '../domain/policy/policy.js';
 import { webApprovalRequirement } from '../services/changes/webApprovalRequirement.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
+import type { NotificationText } from '../services/notifications/notificationText.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
-import { parseAudienceKey } from './audienceKey.js';
+import { parseAudienceKey } from '../domain/notifications/audienceKey.js';
+import { slackTextToPlain } from './slackEscape.js';
 import { reviewActionsBlock, securityActionsBlock } from './interactiveActions.js';
-import { summariseChange, type ChangeSummary, type NotificationData, type NotificationType } from './notification.js';
-import { NOTIFICATION_LABELS } from './notificationLabels.js';
+import { summariseChange, type ChangeSummary, type NotificationData, type NotificationType } from '../domain/notifications/catalogue.js';
+import { NOTIFICATION_LABELS } from '../domain/notifications/notificationLabels.js';
 import type { SlackMessageContent, SlackTemplates } from './slackTemplates.js';
 import type { WebLinks } from './webLinks.js';
 
@@ -40,7 +42,7 @@ const SECURITY_ALERTS: ReadonlySet<NotificationType> = new Set<NotificationType>
  * (names from the policy, links, the change request card from the latest stored change),
  * renders its template, and adds the buttons that belong to it.
  */
-export class NotificationRenderer {
+export class NotificationRenderer implements NotificationText {
   constructor(
     private readonly deps: Pick<ServiceDeps, 'store' | 'policies' | 'clock' | 'parser'>,
     private readonly templates: SlackTemplates,
@@ -48,7 +50,12 @@ export class NotificationRenderer {
     private readonly approvalLinks: ApprovalLinks,
   ) {}
 
-  async render(type: NotificationType, data: NotificationData, audience: string): Promise<RenderedNotification> {
+  /** The template's text as a person reads it outside Slack (outbox rows, logs): from the data alone. */
+  async plainText(type: NotificationType, data: NotificationData, audience: string): Promise<string> {
+    return slackTextToPlain((await this.render(type, data, audience, { textOnly: true })).content.text);
+  }
+
+  async render(type: NotificationType, data: NotificationData, audience: string, options: { textOnly?: boolean } = {}): Promise<RenderedNotification> {
     const { policy } = await this.deps.policies.current();
     const nameOf = (id: string) => policy.users.find((u) => u.id === id)?.name ?? id;
     const view: Record<string, unknown> = {
@@ -70,7 +77,7 @@ export class NotificationRenderer {
     const extraBlocks: Record<string, unknown>[] = [];
     let changeVersion: number | undefined;
 
-    if (type === 'access.request_created' && data.change) {
+    if (type === 'access.request_created' && data.change && !options.textOnly) {
       const change = await this.deps.store.changes.findByCode(data.change.code);
       if (change) {
         const group = policy.groups.find((g) => g.id === change.group);
@@ -90,6 +97,12 @@ export class NotificationRenderer {
         sessionId: type === 'command.block_interrupt' ? undefined : data.session.id,
         user: data.session.user,
       });
+      if (block) extraBlocks.push(block);
+    }
+    const lockedUser = typeof data.details?.user === 'string' ? data.details.user : undefined;
+    if (type === 'session.account_locked' && recipient === undefined && lockedUser) {
+      // The lock names its user; security may undo it, or cut the session that tipped it.
+      const block = securityActionsBlock({ sessionId: data.session?.id, user: lockedUser, unlock: true });
       if (block) extraBlocks.push(block);
     }
 

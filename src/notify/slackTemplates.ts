@@ -2,8 +2,8 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { NOTIFICATION_TYPES, type NotificationType } from './notification.js';
-import { NOTIFICATION_LABELS } from './notificationLabels.js';
+import { NOTIFICATION_TYPES, type NotificationType } from '../domain/notifications/catalogue.js';
+import { NOTIFICATION_LABELS } from '../domain/notifications/notificationLabels.js';
 import { escapeMrkdwn, escapeViewModel } from './slackEscape.js';
 
 /** A Slack message body: a text fallback (notifications, screen readers) and Block Kit blocks. */

@@ -38,6 +38,11 @@ export class FaultInjectingStore implements Store {
     }
   }
 
+  async relayPendingCommits(): Promise<number> {
+    if (this.down) throw this.outage('relayPendingCommits');
+    return this.inner.relayPendingCommits();
+  }
+
   async ping(): Promise<void> {
     if (this.down) throw this.outage('ping');
     await this.inner.ping();

@@ -85,7 +85,7 @@ export async function startSlackHarness(
   const web = createWebApp({ deps, logger, publicUrl: PUBLIC_URL, bind: '127.0.0.1', secret: Buffer.alloc(32, 7), approvalLinks, slackConfigured: true });
   createSlackAdapter(
     { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, appToken: undefined, apiUrl: fake.apiUrl },
-    { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger },
+    { deps, webLinks: notifications.webLinks, approvalLinks, logger },
     web,
     logger,
   );

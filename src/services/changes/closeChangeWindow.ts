@@ -1,34 +1,24 @@
-import type { ChangeStatus } from '../../domain/change/changeStatus.js';
 import { FINAL_STATUSES } from '../../domain/change/changeStatus.js';
-import type { ScriptAudit } from '../../domain/scriptAudit/scriptAudit.js';
-import { summariseChange, type Notifier } from '../../notify/notification.js';
 import { SYSTEM_ACTOR } from '../actor.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { terminateSession } from '../sessions/sessionControl.js';
-import { computeChangeAudit } from './changeAudit.js';
 import { closeChange } from './changeWindow.js';
 import { loadChange } from './changeWriter.js';
 import { DONE, skipped, type TimedStepResult } from './timedStepResult.js';
 
 export const WINDOW_CLOSED_REASON = 'the change window closed';
 
-/** Statuses only a window close produces: a retried close still owes their summary. */
-const CLOSED_BY_WINDOW: readonly ChangeStatus[] = ['completed', 'incomplete'];
-
 /**
  * At the window's end: live sessions are cut (the proxy serving each sees it and closes it),
- * the change audit decides completed / incomplete (or expired when no session ran), and the
- * summary goes to the audit channel. The requester hears of the outcome from the
- * `change.closed` / `change.expired` event, in the thread of their copy of the request, as
- * for any other outcome. Safe to run twice: the second run finds the change closed and
- * repeats only the summary, which the notifier de-duplicates.
+ * then the change is closed: the change audit decides completed / incomplete (or expired when
+ * no session ran), and its summary to the audit channel and the replies in the request's
+ * threads are written with the new status, in one write. Safe to run twice: the second run
+ * finds the change closed and does nothing.
  */
-export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, code: string): Promise<TimedStepResult> {
+export async function closeChangeWindow(deps: ServiceDeps, code: string): Promise<TimedStepResult> {
   const current = await loadChange(deps, code);
-  if (FINAL_STATUSES.includes(current.status) && !CLOSED_BY_WINDOW.includes(current.status)) {
-    return skipped(`${current.code} is ${current.status}`);
-  }
+  if (FINAL_STATUSES.includes(current.status)) return skipped(`${current.code} is ${current.status}`);
   if (deps.clock() < current.windowEnd) return skipped(`the window of ${current.code} ends at ${current.windowEnd.toISOString()}`);
 
   const active = (await deps.store.sessions.listByChange(current.code)).filter((s) => s.state === 'active');
@@ -43,31 +33,7 @@ export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, c
     }
   }
 
-  const closed = await closeChange(deps, current.code, SYSTEM_ACTOR);
-  const change = closed.change;
-  if (!closed.closedNow && !CLOSED_BY_WINDOW.includes(change.status)) return skipped(`${change.code} is ${change.status}`);
-  const audit: ScriptAudit | null =
-    closed.audit ?? (CLOSED_BY_WINDOW.includes(change.status) ? (await computeChangeAudit(deps, change.code)).audit : null);
-
-  await notifier.notify({
-    type: 'window.closed',
-    audience: [{ role: 'audit' }],
-    data: {
-      change: summariseChange(change),
-      details: {
-        status: change.status,
-        // Worded as the change's own thread replies word it.
-        outcome: (audit?.outcome ?? change.status).replaceAll('_', ' '),
-        planned: audit?.counts.planned ?? 0,
-        executed: audit?.counts.executed ?? 0,
-        missing: audit?.counts.missing ?? 0,
-        partial: audit?.counts.partial ?? 0,
-        extra: audit?.counts.extra ?? 0,
-        blocked: audit?.counts.blocked ?? 0,
-        terminatedSessions: terminated,
-      },
-    },
-    dedupeKey: `window.closed:${change.code}`,
-  });
+  const closed = await closeChange(deps, current.code, SYSTEM_ACTOR, { terminatedSessions: terminated });
+  if (!closed.closedNow) return skipped(`${closed.change.code} is ${closed.change.status}`);
   return DONE;
 }

@@ -1,15 +1,24 @@
+import { decideAccess } from '../../domain/access/authorisation.js';
 import type { Change } from '../../domain/change/change.js';
 import { suggestChangeCode } from '../../domain/change/changeCode.js';
 import { windowProblems } from '../../domain/change/changeWindowRules.js';
 import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
+import type { Commit } from '../../store/commit.js';
 import type { Actor } from '../actor.js';
+import { askerOf } from '../access/authorise.js';
+import { committed } from '../commits/commitBuilder.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
+import { changeCommit } from './changeWriter.js';
 
-/** Files a planned change; it waits for approval by the group's approvers. */
+/**
+ * Files a planned change; it waits for approval by the group's approvers. Only a member of the
+ * group may file (the authorisation table); the executors it names must be members too. The
+ * change, its CREATE record and the request to its reviewers are one write.
+ */
 export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
   const parsed = changeInputSchema.safeParse(input);
   if (!parsed.success) {
@@ -22,11 +31,19 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
   const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, now);
 
   const group = await deps.policies.group(value.group);
+  const executors = [...new Set(value.executors)].filter((id) => id !== actor.userId);
   if (!group) fields.group = `unknown access group "${value.group}"`;
   else {
-    if (!group.members.includes(actor.userId)) fields.group = `you are not a member of ${group.id}`;
+    const asker = await askerOf(deps, actor);
+    const access = asker ? decideAccess('change.file', asker, { group }) : { allowed: false as const, message: `${actor.userId} is not a user of the policy` };
+    if (!access.allowed) {
+      await deps.audit.record(actor, { status: 'D', eventType: 'CREATE', class: 'CHANGE', object: value.code, details: `refused: ${access.message}` });
+      fields.group = access.message;
+    }
     const outside = value.devices.filter((d) => !group.devices.includes(d));
     if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
+    const strangers = executors.filter((id) => !group.members.includes(id));
+    if (strangers.length > 0) fields.executors = `not members of ${group.id}: ${strangers.join(', ')}`;
   }
   if (Object.keys(fields).length > 0) throw invalid(fields);
 
@@ -36,6 +53,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     requester: actor.userId,
     group: value.group,
     devices: [...new Set(value.devices)],
+    ...(executors.length > 0 && { executors }),
     script: value.script.replace(/\r\n?/g, '\n'),
     scriptHash: hashScript(value.script),
     windowStart: value.windowStart,
@@ -46,37 +64,51 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     updatedAt: now,
     version: 0,
   };
-  const change = await createWithCode(deps, base, value.code);
-  await deps.audit.record(actor, {
-    status: 'S',
-    eventType: 'CREATE',
-    class: 'CHANGE',
-    object: change.code,
-    change: change.code,
-    details: `change filed for ${change.devices.join(', ')} in ${change.group}`,
-    images: { before: null, after: change },
-  });
+  const describe = (change: Change) =>
+    changeCommit(
+      deps,
+      actor,
+      change,
+      {
+        status: 'S',
+        eventType: 'CREATE',
+        class: 'CHANGE',
+        object: change.code,
+        change: change.code,
+        details: `change filed for ${change.devices.join(', ')} in ${change.group}${change.executors ? `; executors ${change.executors.join(', ')}` : ''}`,
+        images: { before: null, after: change },
+      },
+      { kind: 'filed' },
+    );
+  const change = await createWithCode(deps, base, value.code, describe);
   await deps.events.publish({ type: 'change.created', change });
   return change;
 }
 
 /** A code the requester chose must be free; a suggested one skips codes already taken. */
-async function createWithCode(deps: ServiceDeps, base: Omit<Change, 'code'>, code: string | undefined): Promise<Change> {
+async function createWithCode(
+  deps: ServiceDeps,
+  base: Omit<Change, 'code'>,
+  code: string | undefined,
+  describe: (change: Change) => Promise<Commit>,
+): Promise<Change> {
+  const create = async (change: Change) => {
+    const commit = await describe(change);
+    await deps.store.changes.create(change, commit);
+    committed(deps, commit);
+    return change;
+  };
   if (code !== undefined) {
-    const change = { ...base, code };
     try {
-      await deps.store.changes.create(change);
-      return change;
+      return await create({ ...base, code });
     } catch (error) {
       if (error instanceof DuplicateKeyError) throw invalid({ code: `${code} is already taken` });
       throw error;
     }
   }
   for (let attempt = 0; attempt < 100; attempt++) {
-    const change = { ...base, code: suggestChangeCode(await deps.store.changes.nextSequence('change')) };
     try {
-      await deps.store.changes.create(change);
-      return change;
+      return await create({ ...base, code: suggestChangeCode(await deps.store.changes.nextSequence('change')) });
     } catch (error) {
       if (!(error instanceof DuplicateKeyError)) throw error;
     }

@@ -88,6 +88,10 @@ export class MongoStore implements Store {
     }
   }
 
+  async relayPendingCommits(): Promise<number> {
+    return 0;
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     const db = this.connection.db;

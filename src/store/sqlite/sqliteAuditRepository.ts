@@ -7,20 +7,24 @@ export class SqliteAuditRepository implements AuditRepository {
   constructor(private readonly db: Database) {}
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
-    // The head row, not max(seq), is what a new record links to: a cut tail then shows as a
-    // gap instead of being silently papered over by the next append.
-    const append = this.db.transaction((): AuditRecord => {
-      const head = this.readHead();
-      const record = sealRecord(entry, head);
-      this.db
-        .prepare('INSERT INTO audit_records (seq, at, status, event_type, actor, change_code, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(record.seq, record.at.getTime(), record.status, record.eventType, record.actor, record.change ?? null, toDocument(record));
-      this.db
-        .prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
-        .run(record.seq, record.hash);
-      return record;
-    });
-    return append.immediate();
+    return this.db.transaction(() => this.appendInTransaction(entry)).immediate();
+  }
+
+  /**
+   * Seals and stores one record; the caller holds the write transaction (a use case's commit
+   * writes its records with its state change). The head row, not max(seq), is what a new
+   * record links to: a cut tail then shows as a gap instead of being silently papered over.
+   */
+  appendInTransaction(entry: AuditEntry): AuditRecord {
+    const head = this.readHead();
+    const record = sealRecord(entry, head);
+    this.db
+      .prepare('INSERT INTO audit_records (seq, at, status, event_type, actor, change_code, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(record.seq, record.at.getTime(), record.status, record.eventType, record.actor, record.change ?? null, toDocument(record));
+    this.db
+      .prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
+      .run(record.seq, record.hash);
+    return record;
   }
 
   async head(): Promise<ChainHead | null> {

@@ -247,7 +247,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const before = await process();
       // Filed while no scheduler listened (as if the process died right after the write).
       const change = await approved(before.deps, 3_600_000, 7_200_000);
-      await createReportSchedule(before.deps, before.notifier, { id: 'ops', period: 'daily', cron: '0 8 * * *' }, erin);
+      await createReportSchedule(before.deps, { id: 'ops', period: 'daily', cron: '0 8 * * *' }, erin);
       expect((await before.scheduler.agenda.queryJobs({})).total).toBe(0);
       await before.scheduler.start();
       const names = async () => (await before.scheduler.agenda.queryJobs({ sort: { name: 'asc' } })).jobs.map((j) => j.name);
@@ -261,14 +261,14 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
     it('keeps one repeating job per report schedule, on its cron and time zone', async () => {
       const { deps, notifier, scheduler } = await process();
       await scheduler.start();
-      await createReportSchedule(deps, notifier, { id: 'ops', period: 'daily', cron: '30 7 * * 1-5', timezone: 'Europe/Paris' }, erin);
+      await createReportSchedule(deps, { id: 'ops', period: 'daily', cron: '30 7 * * 1-5', timezone: 'Europe/Paris' }, erin);
       const reportJobs = async () => (await scheduler.agenda.queryJobs({ data: { scheduleId: 'ops' } })).jobs;
       const [job] = await reportJobs();
       expect(job).toMatchObject({ name: 'report-daily', repeatInterval: '30 7 * * 1-5', repeatTimezone: 'Europe/Paris' });
       expect(job?.nextRunAt?.getTime()).toBeGreaterThan(Date.now());
       expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(job!.nextRunAt!)).toBe('07:30');
 
-      await updateReportSchedule(deps, notifier, 'ops', { period: 'weekly', cron: '0 9 * * 1' }, erin);
+      await updateReportSchedule(deps, 'ops', { period: 'weekly', cron: '0 9 * * 1' }, erin);
       expect((await reportJobs()).map((j) => [j.name, j.repeatInterval])).toEqual([['report-weekly', '0 9 * * 1']]);
 
       // Brought forward rather than duplicated: one job per schedule is a unique index on MongoDB.
@@ -277,7 +277,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const [report] = await waitFor('the report to be posted', () => notifier.ofType('schedule.report').length === 1 && notifier.ofType('schedule.report'));
       expect(report).toMatchObject({ audience: [{ role: 'audit' }], data: { details: { scheduleId: 'ops', title: 'Weekly report ops', chainIntact: true } } });
 
-      await deleteReportSchedule(deps, notifier, 'ops', erin);
+      await deleteReportSchedule(deps, 'ops', erin);
       expect(await reportJobs()).toEqual([]);
     });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerChange } from '../../../src/services/changes/registerChange.js';
 import { approveChange } from '../../../src/services/changes/reviewChange.js';
-import { summariseChange } from '../../../src/notify/notification.js';
+import { summariseChange } from '../../../src/domain/notifications/catalogue.js';
 import { eventually } from '../../support/fakeSlackApi.js';
 import { postInteraction, postSlashCommand } from '../../support/signedSlackRequests.js';
 import { SIGNING_SECRET, SLACK, startSlackHarness, type SlackHarness } from '../../support/slackHarness.js';

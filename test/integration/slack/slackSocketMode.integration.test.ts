@@ -31,7 +31,7 @@ beforeAll(async () => {
   notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: 'https://changeguard.example', logger, slack: { botToken: 'xoxb-socket', apiUrl: fake.apiUrl } });
   adapter = createSlackAdapter(
     { botToken: 'xoxb-socket', signingSecret: undefined, appToken: 'xapp-1-socket', apiUrl: fake.apiUrl },
-    { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger },
+    { deps, webLinks: notifications.webLinks, approvalLinks, logger },
     createWebApp({ deps, logger, publicUrl: 'https://changeguard.example', bind: '127.0.0.1', secret: Buffer.alloc(32, 3), approvalLinks, slackConfigured: true }),
     logger,
   );

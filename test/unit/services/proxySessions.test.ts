@@ -111,10 +111,13 @@ describe('opening a session', () => {
   it('explains in one line why a change does not admit a session', () => {
     const now = new Date(T0.getTime() + HOUR + 60_000);
     const group = buildGroup({ members: ['alice', 'dave'] });
-    const refusal = (overrides: Partial<Change>, user = 'alice', device = 'web01') => sessionRefusal(buildChange({ status: 'approved', ...overrides }), group, user, device, now);
+    const refusal = (overrides: Partial<Change>, user = 'alice', device = 'web01') =>
+      sessionRefusal(buildChange({ status: 'approved', ...overrides }), group, buildUser({ id: user }), device, now);
     expect(refusal({})).toBeNull();
-    expect(refusal({}, 'dave')).toBeNull();
-    expect(refusal({}, 'mallory')).toBe('you are not the requester of CHG-1 nor a member of its access group web-ops');
+    // A member of the group is not enough: only the requester and the executors named on the change.
+    expect(refusal({}, 'dave')).toBe('you are not the requester of CHG-1 nor named on it to carry it out');
+    expect(refusal({ executors: ['dave'] }, 'dave')).toBeNull();
+    expect(refusal({}, 'mallory')).toBe('you are not the requester of CHG-1 nor named on it to carry it out');
     expect(refusal({ status: 'pending_approval' })).toBe('CHG-1 is not approved yet');
     expect(refusal({ status: 'cancelled' })).toBe('CHG-1 was cancelled');
     expect(refusal({ status: 'expired' })).toBe('CHG-1 expired');

@@ -1,3 +1,4 @@
+import { changeRightsOf } from '../../../domain/access/portalRoles.js';
 import { isValidChangeCode, normaliseChangeCode } from '../../../domain/change/changeCode.js';
 import { cancelChange, revokeChange } from '../../../services/changes/reviewChange.js';
 import { computeChangeAudit } from '../../../services/changes/changeAudit.js';
@@ -41,7 +42,8 @@ export async function showChange(request: CommandRequest): Promise<void> {
   const change = await viewChange(deps, code, request.who.actor);
   const group = await deps.policies.group(change.group);
   const me = request.who.user.id;
-  const mayApprove = change.status === 'pending_approval' && change.requester !== me && (group?.approvers.includes(me) ?? false);
+  // The same rule as the web page and the approvals list: the authorisation table, and not approved by me yet.
+  const mayApprove = changeRightsOf(request.who.user, change, group).approve;
   await request.reply({
     text: `${change.code}: ${change.title}`,
     blocks: changeDetailsBlocks(change, {

@@ -35,7 +35,7 @@ export async function reportPeriod(request: CommandRequest): Promise<void> {
     await request.reply({ text: since.problem });
     return;
   }
-  await requireRole(deps, request.who.actor, ['auditor', 'security', 'admin'], { eventType: 'REPORT', class: 'AUDIT' });
+  await requireRole(deps, request.who.actor, 'report.view', { eventType: 'REPORT', class: 'AUDIT' });
   const report = await buildPeriodReport(deps, { since, until: now });
   const { policy } = await deps.policies.current();
   const nameOf = (id: string) => policy.users.find((u) => u.id === id)?.name ?? id;
