@@ -8,6 +8,7 @@ import { runRulesTest } from './cli/rulesTestCommand.js';
 import { loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
+import type { Actor } from './services/actor.js';
 import { exportAuditTrail } from './services/audit/auditExport.js';
 import { checkPolicy, importPolicy, PolicyValidationError } from './services/policy/policyImport.js';
 import { createServiceDeps } from './services/serviceDeps.js';
@@ -114,12 +115,15 @@ export function buildProgram(): Command {
   policy
     .command('import')
     .argument('<file>', 'policy YAML file')
+    .option('--as <user>', 'import as this policy user (needs the admin role), instead of as the operator holding the store')
     .description('validate and load a policy file into the store (audited, idempotent)')
-    .action(async (file: string) => {
+    .action(async (file: string, options: { as?: string }) => {
       const text = await readPolicyFile(file);
       await withStore(async (store) => {
         const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load() });
-        const summary = await importPolicy(deps, text, basename(file), { userId: process.env.USER ?? 'admin', terminal: 'cli' });
+        // Whoever runs the CLI holds the store itself: an operator, unless they name a policy user.
+        const actor: Actor = options.as === undefined ? { userId: process.env.USER ?? 'admin', terminal: 'cli', kind: 'operator' } : { userId: options.as, terminal: 'cli' };
+        const summary = await importPolicy(deps, text, basename(file), actor);
         for (const line of summary.lines) process.stdout.write(`${line}\n`);
         process.stdout.write(
           `${basename(file)}: ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.unchanged} unchanged\n`,
