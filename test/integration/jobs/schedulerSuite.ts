@@ -20,7 +20,13 @@ import { buildGroup, buildPolicy, buildUser } from '../../support/factories.js';
 import { RecordingNotifier } from '../../support/recordingNotifier.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
 import { sharedParser } from '../../support/sharedParser.js';
+import { storedNotifications } from '../../support/storedNotifications.js';
 import { waitFor } from '../../support/waitFor.js';
+
+/** The windows' summaries to the audit channel: the close writes them with the change's status. */
+async function auditSummaries(store: Store) {
+  return (await storedNotifications(store, { types: ['window.closed'] })).filter((n) => n.audience.some((a) => 'role' in a && a.role === 'audit'));
+}
 
 /** A database the suite can open several connections to, as several processes would. */
 export interface SchedulerDatabase {
@@ -122,7 +128,11 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
 
       const [warning] = await waitFor('the expiring warning', () => notifier.ofType('window.expiring').length === 1 && notifier.ofType('window.expiring'));
       expect(warning).toMatchObject({ audience: [{ user: 'alice' }], data: { details: { activeSessions: 1 } } });
-      const [closed] = await waitFor('the window to close', () => notifier.ofType('window.closed').length === 1 && notifier.ofType('window.closed'));
+      // The close writes its summary with the change's new status: it is read from the outbox.
+      const [closed] = await waitFor('the window to close', async () => {
+        const summaries = await auditSummaries(store);
+        return summaries.length === 1 && summaries;
+      });
       expect(closed).toMatchObject({ audience: [{ role: 'audit' }], data: { details: { status: 'completed', outcome: 'completed', terminatedSessions: 1 } } });
       expect(await store.changes.findByCode(change.code)).toMatchObject({ status: 'completed' });
       expect((await store.sessions.findById(session.id))?.state).toBe('terminated');
@@ -136,7 +146,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       await scheduler.start();
       const change = await file(deps, 900, 3000);
       await waitFor('the request to expire', async () => (await store.changes.findByCode(change.code))?.status === 'expired');
-      const reminders = notifier.ofType('access.approval_reminder').map((n) => n.data.details as { reminder: number; escalated: boolean });
+      const reminders = (await storedNotifications(store, { types: ['access.approval_reminder'] })).map((n) => n.data.details as { reminder: number; escalated: boolean });
       expect(reminders.length).toBeGreaterThan(0);
       expect(reminders.map((r) => r.reminder)).toEqual([...new Set(reminders.map((r) => r.reminder))].sort((a, b) => a - b));
       expect(reminders.every((r) => r.escalated === r.reminder > 1)).toBe(true);
@@ -194,11 +204,11 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const probes = await Promise.all(Array.from({ length: 30 }, (_, n) => a.scheduler.agenda.now('probe', { n })));
       const changes = await Promise.all(Array.from({ length: 5 }, () => approved(a.deps, 100, 700)));
       await waitFor('every probe to run', () => runs.length >= probes.length);
-      await waitFor('every window to close', () => shared.ofType('window.closed').length >= changes.length);
+      await waitFor('every window to close', async () => (await auditSummaries(a.store)).length >= changes.length);
       await a.scheduler.stop();
       await b.scheduler.stop();
       expect(runs.sort()).toEqual(probes.map((p) => String(p.attrs._id)).sort());
-      expect(shared.ofType('window.closed').map((n) => n.data.change?.code).sort()).toEqual(changes.map((c) => c.code).sort());
+      expect((await auditSummaries(a.store)).map((n) => n.data.change?.code).sort()).toEqual(changes.map((c) => c.code).sort());
       expect(shared.ofType('window.opened')).toHaveLength(changes.length);
     });
 
