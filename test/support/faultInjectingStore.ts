@@ -68,7 +68,7 @@ export class FaultInjectingStore implements Store {
           if (!this.down) return method.apply(object, args);
           const error = this.outage(name);
           // iterate() hands back an async iterable rather than a promise.
-          if (property === 'iterate') {
+          if (property === 'iterate' || property === 'iterateStored') {
             return (async function* () {
               yield* [];
               throw error;

@@ -16,6 +16,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { Store } from '../../src/store/store.js';
 import { buildOpenApprovedChange, buildPolicy, buildUser } from './factories.js';
 import { sharedParser } from './sharedParser.js';
+import { storedNotifications } from './storedNotifications.js';
 import { startSshTarget, type SshTarget } from './sshTarget.js';
 
 /** Keeps every notification raised, for assertions, and passes it on to `next` when given. */
@@ -53,6 +54,11 @@ export interface ProxyHarness {
   readonly dir: string;
   /** An approved change for alice on web01 whose window is open now. */
   approvedChange(overrides?: Partial<Change>): Promise<Change>;
+  /**
+   * Every notification: those raised through the notifier (command alerts) and those written
+   * with a step's state (session start and end, locks), read from the outbox.
+   */
+  notifications(): Promise<Notification[]>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +102,7 @@ export async function startProxyHarness(
       buildUser({ id: 'bob', slack: 'U01BOB', roles: ['approver'] }),
       buildUser({ id: 'erin', roles: ['auditor'] }),
       buildUser({ id: 'mallory', roles: ['requester'] }),
+      buildUser({ id: 'sam', roles: ['security'] }),
     ],
     groups: [{ id: 'web-ops', members: ['alice'], approvers: ['bob'], approvals: 1, devices: ['web01', 'web02', 'web03'] }],
     devices: [device('web01', target.hostKey), device('web02', target.hostKey), device('web03', wrongHostKey)],
@@ -143,6 +150,11 @@ export async function startProxyHarness(
       });
       await store.changes.create(change);
       return change;
+    },
+    async notifications() {
+      const stored = await storedNotifications(store);
+      const seen = new Set(stored.map((n) => `${n.type}|${n.dedupeKey}`));
+      return [...stored, ...notifier.sent.filter((n) => !seen.has(`${n.type}|${n.dedupeKey}`))];
     },
     async stop() {
       await proxy.stop();

@@ -79,6 +79,11 @@ export class MongoAuditRepository implements AuditRepository {
     }
   }
 
+  /** The document is the record: queries filter on its own fields, so nothing is kept twice. */
+  async *iterateStored(): AsyncIterable<{ record: AuditRecord; divergent: string[] }> {
+    for await (const record of this.iterate()) yield { record, divergent: [] };
+  }
+
   private async readHead(): Promise<ChainHead | null> {
     const doc = await this.models.auditHeads.findOne({ _id: HEAD_ID }).lean<AuditHeadDoc>();
     return doc ? { seq: doc.seq, hash: doc.hash } : null;

@@ -56,6 +56,29 @@ export class SqliteAuditRepository implements AuditRepository {
     }
   }
 
+  async *iterateStored(): AsyncIterable<{ record: AuditRecord; divergent: string[] }> {
+    const page = 2000;
+    let after = 0;
+    for (;;) {
+      const rows = this.db
+        .prepare('SELECT seq, at, status, event_type, actor, change_code, doc FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?')
+        .all(after, page) as { seq: number; at: number; status: string; event_type: string; actor: string; change_code: string | null; doc: string }[];
+      for (const row of rows) {
+        const record = fromDocument<AuditRecord>(row.doc);
+        const divergent: string[] = [];
+        if (row.seq !== record.seq) divergent.push('seq');
+        if (row.at !== new Date(record.at).getTime()) divergent.push('at');
+        if (row.status !== record.status) divergent.push('status');
+        if (row.event_type !== record.eventType) divergent.push('event_type');
+        if (row.actor !== record.actor) divergent.push('actor');
+        if (row.change_code !== (record.change ?? null)) divergent.push('change_code');
+        yield { record, divergent };
+      }
+      if (rows.length < page) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
   private readHead(): ChainHead | null {
     const row = this.db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as ChainHead | undefined;
     return row ?? null;
