@@ -47,15 +47,14 @@ export class ChainVerifier {
    */
   add(record: AuditRecord, divergent: readonly string[] = []): boolean {
     if (this.failure) return false;
-    if (divergent.length > 0) {
-      this.count++;
-      return this.fail(record.seq, 'edited', `record ${record.seq} was altered: its stored ${divergent.join(', ')} ${divergent.length === 1 ? 'differs' : 'differ'} from its hashed content`);
-    }
     const expectedSeq = (this.previous?.seq ?? 0) + 1;
     const expectedPrev = this.previous?.hash ?? GENESIS_HASH;
     this.count++;
     if (hashRecord(record) !== record.hash) {
       return this.fail(record.seq, 'edited', `record ${record.seq} was altered: its content does not match its hash`);
+    }
+    if (divergent.length > 0) {
+      return this.fail(record.seq, 'edited', `record ${record.seq} was altered: its stored ${divergent.join(', ')} ${divergent.length === 1 ? 'differs' : 'differ'} from its hashed content`);
     }
     if (record.seq < expectedSeq) {
       return this.fail(record.seq, 'reordered', `record ${record.seq} appears after record ${expectedSeq - 1}`);

@@ -261,11 +261,12 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       expect((await before.scheduler.agenda.queryJobs({})).total).toBe(0);
       await before.scheduler.start();
       const names = async () => (await before.scheduler.agenda.queryJobs({ sort: { name: 'asc' } })).jobs.map((j) => j.name);
-      expect(await names()).toEqual(['report-daily', 'window-close', 'window-expiring', 'window-open']);
+      // audit-anchor: the one deployment-wide job, posting the chain's head.
+      expect(await names()).toEqual(['audit-anchor', 'report-daily', 'window-close', 'window-expiring', 'window-open']);
       const openAt = (await jobsOf(before.scheduler, change.code)).find((j) => j.name === 'window-open')?.nextRunAt;
       expect(openAt).toEqual(change.windowStart);
       await before.scheduler.reconcile();
-      expect(await names()).toEqual(['report-daily', 'window-close', 'window-expiring', 'window-open']);
+      expect(await names()).toEqual(['audit-anchor', 'report-daily', 'window-close', 'window-expiring', 'window-open']);
     });
 
     it('keeps one repeating job per report schedule, on its cron and time zone', async () => {
