@@ -11,6 +11,7 @@ import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Notifier } from './services/notifications/notifier.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
+import { PeriodReportRenderer } from './notify/periodReportRenderer.js';
 import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
@@ -101,6 +102,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   scheduler = await startScheduler({
     store,
     deps,
+    formatter: PeriodReportRenderer.load(),
     notifier: notifications.notifier,
     logger: logger.child({ component: 'scheduler' }),
     settings: { ...DEFAULT_SCHEDULER_SETTINGS, ...config.scheduler },
