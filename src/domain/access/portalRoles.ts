@@ -44,6 +44,12 @@ export interface ChangeRights {
   readonly reject: boolean;
   readonly revoke: boolean;
   readonly cancel: boolean;
+  /** The requester changes what the change does (before its window; approvals start over). */
+  readonly edit: boolean;
+  /** The requester moves the window (before work starts; approvals start over). */
+  readonly reschedule: boolean;
+  /** The requester ends a change in progress before its window does ("finish now"). */
+  readonly finish: boolean;
 }
 
 /**
@@ -62,6 +68,9 @@ export function changeRightsOf(user: PolicyUser, change: Change, group: PolicyGr
     reject: pending && may('change.reject'),
     revoke: canTransition(change.status, 'revoke') && may('change.revoke'),
     cancel: canTransition(change.status, 'cancel') && may('change.cancel'),
+    edit: canTransition(change.status, 'edit') && may('change.edit'),
+    reschedule: canTransition(change.status, 'reschedule') && may('change.reschedule'),
+    finish: change.status === 'in_progress' && may('change.close'),
   };
 }
 

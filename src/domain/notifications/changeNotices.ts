@@ -68,10 +68,22 @@ export function changeNotices(event: ChangeNoticeEvent, change: Change, group: P
     case 'expired':
       return expiredNotices(event.previousStatus);
     case 'started':
+      // Every copy shows the change in progress.
+      return [copies(null, base)];
     case 'rescheduled':
     case 'edited':
-      // Every copy shows the change as it now stands (in progress; a new window or script, pending again).
-      return [copies(null, base)];
+      // Every copy shows the change as it now is, pending again, and its reviewers (and the
+      // group's channel) get a fresh request: earlier approvals no longer count. The requester
+      // and the executors made the change and need no request.
+      return [
+        copies(null, base),
+        {
+          type: 'access.request_created',
+          audience: requestAudience(change, group, channels).filter((a) => !('user' in a && (a.user === change.requester || change.executors?.includes(a.user)))),
+          data: { ...base, actor: change.requester, details: { resubmitted: event.kind } },
+          dedupeKey: `request:${change.code}:v${change.version}`,
+        },
+      ];
     case 'closed': {
       const counts = event.audit?.counts;
       const details = {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { decideAccess } from '../../domain/access/authorisation.js';
 import type { Change } from '../../domain/change/change.js';
 import { suggestChangeCode } from '../../domain/change/changeCode.js';
@@ -9,43 +10,62 @@ import type { Commit } from '../../store/commit.js';
 import type { Actor } from '../actor.js';
 import { askerOf } from '../access/authorise.js';
 import { committed } from '../commits/commitBuilder.js';
-import { ServiceError } from '../serviceError.js';
+import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
 import { changeCommit } from './changeWriter.js';
 
+export type CheckedChangeInput = z.output<typeof changeInputSchema>;
+
 /**
- * Files a planned change; it waits for approval by the group's approvers. Only a member of the
- * group may file (the authorisation table); the executors it names must be members too. The
- * change, its CREATE record and the request to its reviewers are one write.
+ * The filing rules, without filing: field by field, what is wrong (a ServiceError 'invalid'
+ * whose `fields` name the form fields), else the input as it would be filed. The web form's
+ * preflight asks this before it offers to file. Only a member of the group may file (the
+ * authorisation table); the executors it names must be members too.
  */
-export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
+export async function checkChangeInput(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<CheckedChangeInput> {
   const parsed = changeInputSchema.safeParse(input);
   if (!parsed.success) {
     const fields: Record<string, string> = {};
     for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
-    throw invalid(fields);
+    throw invalidFields(fields);
   }
   const value = parsed.data;
-  const now = deps.clock();
-  const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, now);
-
+  const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, deps.clock());
   const group = await deps.policies.group(value.group);
   const executors = [...new Set(value.executors)].filter((id) => id !== actor.userId);
   if (!group) fields.group = `unknown access group "${value.group}"`;
   else {
     const asker = await askerOf(deps, actor);
     const access = asker ? decideAccess('change.file', asker, { group }) : { allowed: false as const, message: `${actor.userId} is not a user of the policy` };
-    if (!access.allowed) {
-      await deps.audit.record(actor, { status: 'D', eventType: 'CREATE', class: 'CHANGE', object: value.code, details: `refused: ${access.message}` });
-      fields.group = access.message;
-    }
+    if (!access.allowed) fields.group = access.message;
     const outside = value.devices.filter((d) => !group.devices.includes(d));
     if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
     const strangers = executors.filter((id) => !group.members.includes(id));
     if (strangers.length > 0) fields.executors = `not members of ${group.id}: ${strangers.join(', ')}`;
   }
-  if (Object.keys(fields).length > 0) throw invalid(fields);
+  if (Object.keys(fields).length > 0) throw invalidFields(fields);
+  return { ...value, executors };
+}
+
+/**
+ * Files a planned change; it waits for approval by the group's approvers. The change, its
+ * CREATE record and the request to its reviewers are one write. A filing the authorisation
+ * table refuses is audited (CREATE, status D).
+ */
+export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
+  let value: CheckedChangeInput;
+  try {
+    value = await checkChangeInput(deps, input, actor);
+  } catch (error) {
+    const group = error instanceof ServiceError ? error.fields.group : undefined;
+    if (group !== undefined && !group.startsWith('unknown access group')) {
+      await deps.audit.record(actor, { status: 'D', eventType: 'CREATE', class: 'CHANGE', details: `refused: ${group}` });
+    }
+    throw error;
+  }
+  const { executors } = value;
+  const now = deps.clock();
 
   const base = {
     title: value.title,
@@ -102,7 +122,7 @@ async function createWithCode(
     try {
       return await create({ ...base, code });
     } catch (error) {
-      if (error instanceof DuplicateKeyError) throw invalid({ code: `${code} is already taken` });
+      if (error instanceof DuplicateKeyError) throw invalidFields({ code: `${code} is already taken` });
       throw error;
     }
   }
@@ -122,11 +142,4 @@ export async function suggestNextCode(deps: ServiceDeps): Promise<string> {
     const code = suggestChangeCode(await deps.store.changes.nextSequence('change'));
     if (!(await deps.store.changes.findByCode(code))) return code;
   }
-}
-
-function invalid(fields: Record<string, string>): ServiceError {
-  const message = Object.entries(fields)
-    .map(([field, problem]) => `${field}: ${problem}`)
-    .join('; ');
-  return new ServiceError('invalid', message, fields);
 }
