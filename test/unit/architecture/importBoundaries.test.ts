@@ -17,8 +17,9 @@ type Layer = 'domain' | 'services' | 'store-ports' | `store-${string}` | (typeof
 /** Which layer a file (path relative to src/, with / separators) belongs to. */
 export function layerOf(path: string): Layer {
   const [top, ...rest] = path.split('/');
-  // The roots, and the two factories only they call that choose a store implementation.
-  if (path === 'main.ts' || path === 'cli.ts' || path === 'store/openStore.ts' || path === 'store/openRecordingStore.ts') return 'composition';
+  // The roots, what only they call: the factories that choose a store implementation, and
+  // the start-up summary (which reads every part's configuration).
+  if (['main.ts', 'cli.ts', 'startupSummary.ts', 'store/openStore.ts', 'store/openRecordingStore.ts'].includes(path)) return 'composition';
   if (path === 'config.ts' || path === 'logger.ts' || top === 'secrets') return 'infra';
   if (top === 'domain' || top === 'services') return top;
   if (top === 'store') return rest.length === 1 ? 'store-ports' : `store-${rest[0]}`;
