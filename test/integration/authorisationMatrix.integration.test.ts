@@ -249,7 +249,7 @@ function newChangeValues(code: string) {
 async function fileOnWeb(client: WebClient, code: string): Promise<Response> {
   const start = new Date(Date.now() + 24 * HOUR);
   const draft = { code, title: 'Filed in the matrix', description: '', windowStart: dateToWallTime(start, 'UTC'), windowEnd: dateToWallTime(new Date(start.getTime() + 2 * HOUR), 'UTC'), group: 'web-ops', script: SCRIPT };
-  return client.post('/changes/new', { ...draft, devices: 'web01', intent: 'file', checked: draftFingerprint({ ...draft, devices: ['web01'] }) });
+  return client.post('/changes/new', { ...draft, devices: 'web01', intent: 'file', checked: draftFingerprint({ ...draft, devices: ['web01'], executors: [] }) });
 }
 
 describe('one decision per action and actor, whichever adapter asks', () => {
