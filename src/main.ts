@@ -16,6 +16,7 @@ import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
 import { systemActor } from './services/actor.js';
+import { CommitRelayLoop } from './services/commits/commitRelayLoop.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { InProcessEventBus } from './services/domainEvents.js';
@@ -47,6 +48,9 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // A failing subscriber (a notification, a job plan) never undoes the write, but is logged.
   const events = new InProcessEventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const deps = createServiceDeps({ store, clock: systemClock, parser, events });
+  // What a crash left between a write and its relay (MongoDB) reaches the trail and the outbox first.
+  const relay = new CommitRelayLoop(store, logger.child({ component: 'commits' }));
+  await relay.start();
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
@@ -181,6 +185,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
         await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
+        await relay.stop();
         await store.close();
         logger.info('changeguard stopped');
       })();

@@ -2,18 +2,19 @@ import type { Risk } from '../policy/policy.js';
 import type { Verdict } from '../rules/verdict.js';
 import type { NotificationType } from './catalogue.js';
 
-const CRITICALITY = { high: 'command.high_criticality', medium: 'command.medium_criticality', low: 'command.low_criticality' } as const;
-
 /**
  * The one security post a judged command gets, or none: a stopped command is reported as
- * stopped (interrupt before block), an allowed one by the criticality of the rule that
- * matched it, else as an audited command when a rule names it. The post shows the verdict,
- * the rules and the risk together, so nothing needs a second message.
+ * stopped (interrupt before block); an allowed one that a rule audits as "Command detected -
+ * Allow", or by its criticality when its rule is of medium or high risk, so those stand out
+ * (rules are low risk unless they say otherwise: `command.low_criticality` is never needed).
+ * The post shows the verdict, the rules and the risk together: nothing needs a second message.
  */
 export function commandAlertType(verdict: Verdict, ruleIds: readonly string[], risk: Risk | null): NotificationType | null {
   if (verdict === 'interrupt') return 'command.block_interrupt';
   if (verdict === 'block') return 'command.block';
-  if (risk !== null) return CRITICALITY[risk];
   // Pseudo rules (`(opaque)`, `(force)`) never allow anything: only policy rules audit a command.
-  return ruleIds.some((id) => !id.startsWith('(')) ? 'command.allow' : null;
+  if (!ruleIds.some((id) => !id.startsWith('('))) return null;
+  if (risk === 'high') return 'command.high_criticality';
+  if (risk === 'medium') return 'command.medium_criticality';
+  return 'command.allow';
 }

@@ -188,7 +188,8 @@ describe('judging session lines', () => {
     expect(notifier.sent[0]).toMatchObject({ audience: [{ role: 'security' }], data: { command: { line: 'sudo systemctl status nginx', verdict: 'allow', rules: ['sudo-audit'] } } });
     notifier.sent.length = 0;
     await judgeSessionLine(deps, alerts, live, 'journalctl -u nginx', 'shell');
-    expect(notifier.types()).toEqual(['command.low_criticality']);
+    // A low-risk audited command is "Command detected - Allow": criticality posts are for medium and high.
+    expect(notifier.types()).toEqual(['command.allow']);
     notifier.sent.length = 0;
     await judgeSessionLine(deps, alerts, live, 'uptime', 'shell');
     expect(notifier.sent).toEqual([]);
