@@ -98,7 +98,7 @@ export class MongoCommitRelay {
     if (!source) throw new Error(`no commit source ${sourceName}`);
     let moved = 0;
     for (;;) {
-      const doc = await source.collection.findOne({ _id: id } as Filter<Document>, { projection: { pendingCommits: { $slice: 1 }, pendingCommitCount: 1, removedAt: 1 } });
+      const doc = await source.collection.findOne({ _id: id } as Filter<Document>, { projection: { pendingCommits: 1, pendingCommitCount: 1, removedAt: 1 } });
       if (!doc) return moved;
       const commit = (doc.pendingCommits as StoredCommit[] | undefined)?.[0];
       if (!commit) {
@@ -107,8 +107,9 @@ export class MongoCommitRelay {
         return moved;
       }
       await this.apply(commit);
-      // Pulled only if still there: two relayers of one document decrement once.
-      await source.collection.updateOne({ _id: id, 'pendingCommits.id': commit.id } as Filter<Document>, { $pull: { pendingCommits: { id: commit.id } }, $inc: { pendingCommitCount: -1 } } as Document);
+      // Taken off only while it is still the oldest: two relayers of one document remove it once.
+      // ($pop, not $pull by id: FerretDB 1.x does not pull by a condition on array elements.)
+      await source.collection.updateOne({ _id: id, 'pendingCommits.0.id': commit.id } as Filter<Document>, { $pop: { pendingCommits: -1 }, $inc: { pendingCommitCount: -1 } } as Document);
       moved++;
     }
   }
