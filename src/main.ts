@@ -107,7 +107,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   let slack: SlackAdapter | undefined;
   if (config.slack) {
-    const context = { deps, webLinks: notifications.webLinks, approvalLinks, logger };
+    const context = { deps, webLinks: notifications.webLinks, templates: notifications.templates, reports: reportFormatter, approvalLinks, logger };
     // HTTP mode mounts POST /slack/events on `app` here, before it listens.
     slack = createSlackAdapter(config.slack, context, app, logger);
     await slack.start();

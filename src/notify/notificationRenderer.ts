@@ -6,7 +6,7 @@ import type { NotificationText } from '../services/notifications/notificationTex
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import { parseAudienceKey } from '../domain/notifications/audienceKey.js';
 import { slackTextToPlain } from './slackEscape.js';
-import { reviewActionsBlock, securityActionsBlock } from './interactiveActions.js';
+import { ACTION_IDS } from './interactiveActions.js';
 import { summariseChange, type ChangeSummary, type NotificationData, type NotificationType } from '../domain/notifications/catalogue.js';
 import { NOTIFICATION_LABELS } from '../domain/notifications/notificationLabels.js';
 import type { SlackMessageContent, SlackTemplates } from './slackTemplates.js';
@@ -74,7 +74,8 @@ export class NotificationRenderer implements NotificationText {
 
     const target = parseAudienceKey(audience);
     const recipient = target && 'user' in target ? target.user : undefined;
-    const extraBlocks: Record<string, unknown>[] = [];
+    // The buttons, placed by the templates (partials/reviewButtons.hbs, securityButtons.hbs).
+    const actions: { review?: Record<string, unknown>; security?: Record<string, unknown> } = {};
     let changeVersion: number | undefined;
 
     if (type === 'access.request_created' && data.change && !options.textOnly) {
@@ -85,30 +86,42 @@ export class NotificationRenderer implements NotificationText {
         const card = this.card(change, group, recipient, policy.users);
         view.card = card;
         changeVersion = change.version;
-        if (change.status === 'pending_approval' && recipient !== change.requester) {
+        // Not on a copy for someone who may never review it: the requester, an executor.
+        if (change.status === 'pending_approval' && recipient !== change.requester && !(recipient !== undefined && change.executors?.includes(recipient))) {
           const webOnly = (await webApprovalRequirement(this.deps, change)).required;
           const url = card.approveLink ?? this.webLinks.change(change.code);
-          extraBlocks.push(reviewActionsBlock({ code: change.code, scriptHash: change.scriptHash }, webOnly ? { url } : undefined));
+          actions.review = {
+            value: JSON.stringify({ code: change.code, scriptHash: change.scriptHash }),
+            approveId: ACTION_IDS.approve,
+            approveOnWebId: ACTION_IDS.approveOnWeb,
+            rejectId: ACTION_IDS.reject,
+            webOnly,
+            url,
+          };
         }
       }
     }
+    const button = (id: string, value: unknown) => ({ id, value: JSON.stringify(value) });
     if (SECURITY_ALERTS.has(type) && recipient === undefined && data.session) {
-      const block = securityActionsBlock({
-        sessionId: type === 'command.block_interrupt' ? undefined : data.session.id,
-        user: data.session.user,
-      });
-      if (block) extraBlocks.push(block);
+      actions.security = {
+        // An interrupted session is over already: nothing to terminate.
+        ...(type !== 'command.block_interrupt' && { terminate: button(ACTION_IDS.terminateSession, { sessionId: data.session.id }) }),
+        lock: button(ACTION_IDS.lockUser, { user: data.session.user }),
+      };
     }
     const lockedUser = typeof data.details?.user === 'string' ? data.details.user : undefined;
     if (type === 'session.account_locked' && recipient === undefined && lockedUser) {
       // The lock names its user; security may undo it, or cut the session that tipped it.
-      const block = securityActionsBlock({ sessionId: data.session?.id, user: lockedUser, unlock: true });
-      if (block) extraBlocks.push(block);
+      actions.security = {
+        ...(data.session && { terminate: button(ACTION_IDS.terminateSession, { sessionId: data.session.id }) }),
+        unlock: button(ACTION_IDS.unlockUser, { user: lockedUser }),
+      };
     }
+    if (actions.review || actions.security) view.actions = actions;
 
     const rendered = this.templates.render(type, view);
     return {
-      content: { text: rendered.content.text, blocks: [...rendered.content.blocks, ...extraBlocks] },
+      content: rendered.content,
       problem: rendered.problem,
       changeVersion,
     };

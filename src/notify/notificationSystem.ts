@@ -14,6 +14,8 @@ export interface NotificationSystem {
   /** The Notifier port other adapters raise notifications through. */
   readonly notifier: OutboxNotifier;
   readonly renderer: NotificationRenderer;
+  /** Every Slack message's Block Kit: notifications, answers, buttons (templates/slack/). */
+  readonly templates: SlackTemplates;
   readonly webLinks: WebLinks;
   /** Absent when Slack is not configured: messages then stay in the outbox, not sent. */
   readonly worker: SlackDeliveryWorker | undefined;
@@ -41,7 +43,8 @@ export function startNotificationSystem(options: {
 }): NotificationSystem {
   const { deps, logger } = options;
   const webLinks = new WebLinks(options.publicUrl);
-  const renderer = new NotificationRenderer(deps, SlackTemplates.load(options.templatesDir), webLinks, options.approvalLinks);
+  const templates = SlackTemplates.load(options.templatesDir);
+  const renderer = new NotificationRenderer(deps, templates, webLinks, options.approvalLinks);
   let worker: SlackDeliveryWorker | undefined;
   deps.outbox.use({
     text: renderer,
@@ -74,6 +77,7 @@ export function startNotificationSystem(options: {
   return {
     notifier,
     renderer,
+    templates,
     webLinks,
     worker,
     async stop() {

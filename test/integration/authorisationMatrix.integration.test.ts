@@ -9,6 +9,8 @@ import { systemClock } from '../../src/domain/clock.js';
 import type { Policy } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
 import { PeriodReportRenderer } from '../../src/notify/periodReportRenderer.js';
+import { SlackTemplates } from '../../src/notify/slackTemplates.js';
+import { WebLinks } from '../../src/notify/webLinks.js';
 import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { systemActor } from '../../src/services/actor.js';
 import { startChange } from '../../src/services/changes/changeWindow.js';
@@ -103,7 +105,7 @@ beforeAll(async () => {
   const slackApp = createWebApp({ ...common, publicUrl: 'https://changeguard.example', approvalLinks: new ApprovalLinks(secret, 'https://changeguard.example'), slackConfigured: true });
   createSlackAdapter(
     { botToken: 'xoxb-matrix', signingSecret: SIGNING_SECRET, appToken: undefined, apiUrl: fake.apiUrl },
-    { deps, webLinks: { change: (c: string) => `https://x/${c}` } as never, approvalLinks: new ApprovalLinks(secret, 'https://changeguard.example'), logger },
+    { deps, webLinks: new WebLinks('https://changeguard.example'), templates: SlackTemplates.load(), reports: PeriodReportRenderer.load(), approvalLinks: new ApprovalLinks(secret, 'https://changeguard.example'), logger },
     slackApp,
     logger,
   );
