@@ -198,4 +198,25 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE TABLE web_signouts (user TEXT PRIMARY KEY, at INTEGER NOT NULL);
   `,
   },
+  {
+    id: '007-command-search',
+    sql: `
+  -- Command search (services/search): the filters as columns, one index each (an index
+  -- entry ends with the rowid, so equal values come in recorded order and a page of the
+  -- newest needs no sort), time for ranges and backtest scans, and the words of each line in
+  -- a full-text index. The words are changeguard_words(line) (domain/search/searchWords.ts,
+  -- a function the store registers), so both stores index the same words.
+  ALTER TABLE commands ADD COLUMN device TEXT NOT NULL DEFAULT '';
+  ALTER TABLE commands ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+  UPDATE commands SET device = json_extract(doc, '$.device'), verdict = json_extract(doc, '$.verdict');
+  CREATE INDEX commands_user ON commands(user);
+  CREATE INDEX commands_device ON commands(device);
+  CREATE INDEX commands_verdict ON commands(verdict);
+  CREATE INDEX commands_at ON commands(at);
+  -- Contentless (the line is in doc), no positions (words are matched, not phrases), and
+  -- prefix indexes so short prefixes ("sys", "ng") need not scan the whole vocabulary.
+  CREATE VIRTUAL TABLE commands_words USING fts5(words, content='', detail='none', prefix='2 3 4', tokenize='unicode61 remove_diacritics 2');
+  INSERT INTO commands_words (rowid, words) SELECT pos, changeguard_words(json_extract(doc, '$.line')) FROM commands;
+  `,
+  },
 ];

@@ -7,7 +7,7 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
-import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { indexedWords, SqliteCommandRepository } from './sqliteCommandRepository.js';
 import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
@@ -56,6 +56,8 @@ export class SqliteStore implements Store {
       throw new StoreUnavailableError(`cannot open SQLite store ${file}: ${(error as Error).message}`, { cause: error });
     }
     db.pragma('busy_timeout = 5000');
+    // The search index's words, computed as the domain does (migration 007 fills it with it).
+    db.function('changeguard_words', { deterministic: true }, indexedWords);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
