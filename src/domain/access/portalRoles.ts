@@ -17,15 +17,19 @@ export const PORTAL_CAPABILITIES = [
   'viewOutbox',
   'terminateSessions',
   'lockUsers',
+  /** Search every session's commands (others search their own sessions only). */
+  'searchAllCommands',
+  /** Judge past sessions' commands under a draft policy. */
+  'backtestPolicy',
 ] as const;
 export type PortalCapability = (typeof PORTAL_CAPABILITIES)[number];
 
 const CAPABILITIES_BY_ROLE: Readonly<Record<Role, readonly PortalCapability[]>> = {
   requester: [],
   approver: [],
-  auditor: ['viewAllChanges', 'viewAuditTrail', 'viewPolicy', 'viewOutbox'],
-  security: ['viewAllChanges', 'terminateSessions', 'lockUsers'],
-  admin: ['viewAllChanges', 'viewPolicy', 'viewOutbox'],
+  auditor: ['viewAllChanges', 'viewAuditTrail', 'viewPolicy', 'viewOutbox', 'searchAllCommands', 'backtestPolicy'],
+  security: ['viewAllChanges', 'terminateSessions', 'lockUsers', 'searchAllCommands', 'backtestPolicy'],
+  admin: ['viewAllChanges', 'viewPolicy', 'viewOutbox', 'searchAllCommands', 'backtestPolicy'],
 };
 
 export function capabilitiesOf(user: PolicyUser): ReadonlySet<PortalCapability> {

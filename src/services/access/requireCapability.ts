@@ -9,6 +9,8 @@ const WHAT: Readonly<Record<PortalCapability, string>> = {
   viewOutbox: 'read the outbox (admin or auditor role)',
   terminateSessions: 'terminate sessions (security role)',
   lockUsers: 'lock and unlock users (security role)',
+  searchAllCommands: "search other people's sessions (auditor, security or admin role)",
+  backtestPolicy: 'backtest a draft policy (auditor, security or admin role)',
 };
 
 export function requireCapability(user: PolicyUser, capability: PortalCapability): void {

@@ -4,7 +4,7 @@ import { canonicalJson } from '../../domain/audit/canonicalJson.js';
 import type { PolicyGroup } from '../../domain/policy/policy.js';
 import { MAX_SCRIPT_BYTES } from '../../services/changes/changeInput.js';
 import type { DraftValidation } from '../../services/changes/validateChange.js';
-import { wallTimeToDate } from '../http/zonedTime.js';
+import { wallTimeToDate } from '../../domain/time/wallTime.js';
 import { plannedScriptView } from './scriptView.js';
 
 /**

@@ -9,7 +9,7 @@ import { STATUS_OF_KIND } from '../http/errorPages.js';
 import { parseInput } from '../http/parseInput.js';
 import { requireViewer, signedIn } from '../http/portalSessions.js';
 import { renderPage } from '../http/renderPage.js';
-import { dateToWallTime } from '../http/zonedTime.js';
+import { dateToWallTime } from '../../domain/time/wallTime.js';
 import type { PortalContext } from '../portalContext.js';
 import { changeFormFields, draftFingerprint, formDate, groupChoices, preflightView } from './changeForm.js';
 
