@@ -17,6 +17,7 @@ import * as changeAudit from './routes/changeAudit.js';
 import * as changeDetail from './routes/changeDetail.js';
 import * as changeEdit from './routes/changeEdit.js';
 import * as changes from './routes/changes.js';
+import * as commandSearch from './routes/commandSearch.js';
 import * as home from './routes/home.js';
 import * as locks from './routes/locks.js';
 import * as newChange from './routes/newChange.js';
@@ -68,6 +69,7 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   sessionDetail.register(router, ctx);
   locks.register(router, ctx);
   auditTrail.register(router, ctx);
+  commandSearch.register(router, ctx);
   policy.register(router, ctx);
   outbox.register(router, ctx);
   reports.register(router, ctx);

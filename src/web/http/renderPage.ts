@@ -19,6 +19,7 @@ function navFor(res: Response): NavItem[] {
     { href: '/changes', label: 'Changes' },
     ...(can.has('viewAllChanges') ? [{ href: '/sessions', label: 'Live sessions' }] : []),
     ...(can.has('lockUsers') ? [{ href: '/locks', label: 'Locks' }] : []),
+    { href: '/commands', label: 'Commands' },
     ...(can.has('viewAuditTrail') ? [{ href: '/audit', label: 'Audit trail' }] : []),
     ...(mayReadReports(viewer.user) ? [{ href: '/reports', label: 'Reports' }] : []),
     ...(can.has('viewPolicy') ? [{ href: '/policy', label: 'Policy' }] : []),
