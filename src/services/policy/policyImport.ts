@@ -46,6 +46,30 @@ export function checkPolicy(text: string | Uint8Array, source: string): Policy {
   return policy;
 }
 
+export interface PolicyDraft {
+  /** The sections the file holds. */
+  readonly document: PolicyDocument;
+  /** The policy in the store now. */
+  readonly stored: Policy;
+  /** The policy as it would be once imported: the file's sections over the stored ones. */
+  readonly next: Policy;
+}
+
+/**
+ * A policy file read as an import would read it (the same parsing, the same located errors,
+ * the same cross-references against the stored sections it leaves alone), writing nothing.
+ */
+export async function readPolicyDraft(deps: ServiceDeps, text: string | Uint8Array, source: string): Promise<PolicyDraft> {
+  const parsed = parsePolicy(text);
+  if (!parsed.ok) throw new PolicyValidationError(parsed.problems.map((p) => formatProblem(source, p)));
+  const document = parsed.document;
+  const stored = await deps.store.policy.load();
+  const next = mergePolicy(stored, document);
+  const problems = parsed.locate(checkReferences(next, document));
+  if (problems.length > 0) throw new PolicyValidationError(problems.map((p) => formatProblem(source, p)));
+  return { document, stored, next };
+}
+
 /**
  * Loads a policy document into the store. Sections present in the document replace the
  * stored ones (an entry missing from a present section is deleted: the file is the policy);
@@ -58,13 +82,7 @@ export async function importPolicy(
   source: string,
   actor: Actor,
 ): Promise<PolicyImportSummary> {
-  const parsed = parsePolicy(text);
-  if (!parsed.ok) throw new PolicyValidationError(parsed.problems.map((p) => formatProblem(source, p)));
-  const document = parsed.document;
-  const stored = await deps.store.policy.load();
-  const next = mergePolicy(stored, document);
-  const problems = parsed.locate(checkReferences(next, document));
-  if (problems.length > 0) throw new PolicyValidationError(problems.map((p) => formatProblem(source, p)));
+  const { document, stored, next } = await readPolicyDraft(deps, text, source);
 
   const changes = diffPolicy(stored, next, document);
   const total = COLLECTIONS.reduce((n, kind) => n + next[kind].length, 0) + 2;
