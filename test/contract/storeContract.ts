@@ -260,7 +260,7 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
 
     describe('policy', () => {
       it('starts empty with default settings, then replaces whole sections in order', async () => {
-        expect(await store.policy.load()).toEqual({ users: [], groups: [], devices: [], rules: [], channels: {}, settings: { opaque: 'block', timezone: 'UTC' } });
+        expect(await store.policy.load()).toEqual({ users: [], groups: [], devices: [], rules: [], freezes: [], channels: {}, settings: { opaque: 'block', timezone: 'UTC' } });
         const policy = buildPolicy({ rules: [buildRule({ id: 'b' }), buildRule({ id: 'a', command: ['rm'] })] });
         await store.policy.apply({ replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules }, channels: { security: 'C01SEC' } });
         const loaded = await store.policy.load();

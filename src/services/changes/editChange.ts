@@ -8,6 +8,7 @@ import type { Actor } from '../actor.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema } from './changeInput.js';
+import { freezeFieldProblems } from './changeConflicts.js';
 import { auditRefusals, writeChange } from './changeWriter.js';
 
 /** What an edit may change, with the same rules as filing; field names match the change form's. */
@@ -60,6 +61,10 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
       if (!group) throw new ServiceError('conflict', `access group ${current.group} of ${current.code} no longer exists`);
       const outside = devices.filter((d) => !group.devices.includes(d));
       if (outside.length > 0) throw invalidFields({ devices: `not in group ${group.id}: ${outside.join(', ')}` });
+      // Servers added may be frozen in this window: as at filing, only an emergency may go there.
+      const added = devices.filter((d) => !current.devices.includes(d));
+      const frozen = added.length === 0 ? {} : freezeFieldProblems((await deps.policies.current()).policy, { ...current, devices: added });
+      if (Object.keys(frozen).length > 0) throw invalidFields({ devices: `${added.join(', ')}: ${Object.values(frozen).join('; ')}` });
       const scriptHash = hashScript(script);
       const same =
         current.title === wanted.title &&

@@ -8,6 +8,7 @@ import { DuplicateKeyError } from '../../store/storeErrors.js';
 import type { Actor } from '../actor.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import { freezeFieldProblems } from './changeConflicts.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
 
 export type CheckedChangeInput = z.output<typeof changeInputSchema>;
@@ -33,6 +34,11 @@ export async function checkChangeInput(deps: ServiceDeps, input: ChangeInput, ac
     const outside = value.devices.filter((d) => !group.devices.includes(d));
     if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
   }
+  if (Object.keys(fields).length === 0) {
+    // Policy freezes: no window inside one, unless flagged an emergency that enough approvers can approve.
+    const { policy } = await deps.policies.current();
+    Object.assign(fields, freezeFieldProblems(policy, { ...value, requester: actor.userId }));
+  }
   if (Object.keys(fields).length > 0) throw invalidFields(fields);
   return value;
 }
@@ -52,6 +58,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     scriptHash: hashScript(value.script),
     windowStart: value.windowStart,
     windowEnd: value.windowEnd,
+    ...(value.emergency && { emergency: true }),
     status: 'pending_approval' as const,
     approvals: [],
     createdAt: now,
@@ -65,7 +72,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     class: 'CHANGE',
     object: change.code,
     change: change.code,
-    details: `change filed for ${change.devices.join(', ')} in ${change.group}`,
+    details: `change filed for ${change.devices.join(', ')} in ${change.group}${change.emergency ? ' as an emergency' : ''}`,
     images: { before: null, after: change },
   });
   await deps.events.publish({ type: 'change.created', change });

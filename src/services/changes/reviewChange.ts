@@ -1,4 +1,6 @@
 import { decideApproval, decideRejection } from '../../domain/approval/approvalPolicy.js';
+import { approvalsNeeded } from '../../domain/approval/freezeQuorum.js';
+import { describeFreeze } from '../../domain/change/freezes.js';
 import type { Change } from '../../domain/change/change.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import type { PolicyGroup } from '../../domain/policy/policy.js';
@@ -6,6 +8,7 @@ import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import { freezesOf } from './changeConflicts.js';
 import { auditRefusals, writeChange } from './changeWriter.js';
 import { webApprovalRequirement } from './webApprovalRequirement.js';
 
@@ -50,9 +53,18 @@ export async function approveChange(
   return auditRefusals(deps, actor, { eventType: 'APPROVE', object: code.toUpperCase() }, async () => {
     const { after, result } = await writeChange(deps, code, async (current) => {
       const group = await groupOf(deps, current);
-      const decision = decideApproval(current, group, actor.userId, deps.clock(), options.seenScriptHash);
+      // A window in a policy freeze: only an emergency may be approved, by one approver more.
+      const freezes = freezesOf((await deps.policies.current()).policy, current);
+      const quorum = { ...group, approvals: approvalsNeeded(group, current, freezes.length > 0) };
+      const decision = decideApproval(current, quorum, actor.userId, deps.clock(), options.seenScriptHash);
       if (!decision.ok) {
         throw new ServiceError(decision.refusal === 'not_pending' ? 'conflict' : 'forbidden', decision.message);
+      }
+      if (freezes.length > 0 && !current.emergency) {
+        throw new ServiceError(
+          'conflict',
+          `the window of ${current.code} falls in the change freeze ${freezes.map(describeFreeze).join('; ')}: it cannot be approved unless ${current.requester} moves it out, or flags it an emergency`,
+        );
       }
       if (!options.signedInOnWeb) {
         const web = await webApprovalRequirement(deps, current);
@@ -66,7 +78,7 @@ export async function approveChange(
       const status = decision.quorumReached ? transition(current.status, 'approve') : null;
       return {
         patch: { approvals: decision.approvals, ...(status?.ok && { status: status.to }) },
-        result: { quorumReached: decision.quorumReached, needed: decision.needed },
+        result: { quorumReached: decision.quorumReached, needed: decision.needed, freezes: freezes.map((f) => f.freeze.id) },
       };
     });
     await deps.audit.record(actor, {
@@ -75,9 +87,9 @@ export async function approveChange(
       class: 'CHANGE',
       object: after.code,
       change: after.code,
-      details: result.quorumReached
-        ? `approval ${after.approvals.length} of ${result.needed}: change approved`
-        : `approval ${after.approvals.length} of ${result.needed}`,
+      details:
+        (result.quorumReached ? `approval ${after.approvals.length} of ${result.needed}: change approved` : `approval ${after.approvals.length} of ${result.needed}`) +
+        (result.freezes.length > 0 ? ` (emergency in freeze ${result.freezes.join(', ')})` : ''),
     });
     await deps.events.publish({ type: 'change.approval_recorded', change: after, approver: actor.userId });
     if (result.quorumReached) await deps.events.publish({ type: 'change.approved', change: after });

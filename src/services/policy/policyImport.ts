@@ -33,7 +33,7 @@ interface PolicyChange {
   readonly after: unknown;
 }
 
-const CLASS_OF: Record<PolicyCollection, string> = { users: 'USER', groups: 'GROUP', devices: 'DEVICE', rules: 'RULE' };
+const CLASS_OF: Record<PolicyCollection, string> = { users: 'USER', groups: 'GROUP', devices: 'DEVICE', rules: 'RULE', freezes: 'FREEZE' };
 const COLLECTIONS = Object.keys(CLASS_OF) as PolicyCollection[];
 
 /** Parses and validates a policy text on its own: sections it omits count as empty. */
@@ -137,7 +137,7 @@ function auditImage(item: unknown): unknown {
 }
 
 function emptyPolicy(): Policy {
-  return { users: [], groups: [], devices: [], rules: [], channels: {}, settings: DEFAULT_SETTINGS };
+  return { users: [], groups: [], devices: [], rules: [], freezes: [], channels: {}, settings: DEFAULT_SETTINGS };
 }
 
 function mergePolicy(base: Policy, document: PolicyDocument): Policy {
@@ -146,6 +146,7 @@ function mergePolicy(base: Policy, document: PolicyDocument): Policy {
     groups: document.groups ?? base.groups,
     devices: document.devices ?? base.devices,
     rules: document.rules ?? base.rules,
+    freezes: document.freezes ?? base.freezes,
     channels: document.channels ?? base.channels,
     settings: document.settings ?? base.settings,
   };

@@ -5,7 +5,7 @@ import { DuplicateKeyError } from '../storeErrors.js';
 import { requireString, toStored } from './mongoDocument.js';
 import type { MongoModels, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
 
-const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
+const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
 
 export class MongoPolicyRepository implements PolicyRepository {
   /** Learnt from the first apply: a standalone server refuses transactions. */
@@ -29,6 +29,7 @@ export class MongoPolicyRepository implements PolicyRepository {
       groups: list('groups'),
       devices: list('devices'),
       rules: list('rules'),
+      freezes: list('freezes'),
       channels: (single('channels') as PolicyChannels | undefined) ?? {},
       settings: (single('settings') as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
     };

@@ -3,7 +3,7 @@ import { DEFAULT_SETTINGS, type Policy, type PolicyChannels, type PolicySettings
 import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite } from '../policyRepository.js';
 import { fromDocument, toDocument } from './jsonDocument.js';
 
-const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
+const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
 
 export class SqlitePolicyRepository implements PolicyRepository {
   constructor(private readonly db: Database) {}
@@ -22,6 +22,7 @@ export class SqlitePolicyRepository implements PolicyRepository {
       groups: list('groups'),
       devices: list('devices'),
       rules: list('rules'),
+      freezes: list('freezes'),
       channels: single<PolicyChannels>('channels') ?? {},
       settings: single<PolicySettings>('settings') ?? DEFAULT_SETTINGS,
     };
