@@ -33,7 +33,8 @@ const PER_CHANGE = 500;
 function lineAt(i: number, distinct: boolean): string {
   const base = SAMPLE_LINES[(i * 7) % SAMPLE_LINES.length]!;
   if (distinct) return `${base} --run-${i}`;
-  return i % 20 === 0 ? `${base} # app-${i % 400}${i % 97 === 0 ? ' nginx' : ''}` : base;
+  // `canary`: one line in 2,000, for a rare word.
+  return i % 20 === 0 ? `${base} # app-${i % 400}${i % 2000 === 0 ? ' canary' : ''}` : base;
 }
 
 function recordAt(i: number, spacingMs: number, distinct = false): CommandRecord {
@@ -113,15 +114,16 @@ export async function benchCommandSearch(count = Number(process.env.BENCH_SEARCH
     const cases: [string, CommandSearchInput][] = [
       ['no filter (newest 50)', {}],
       ['one common word ("systemctl")', { text: 'systemctl' }],
-      ['one rare word ("nginx", 1 in 2,000)', { text: 'nginx' }],
+      ['one rare word ("canary", 1 in 2,000)', { text: 'canary' }],
       ['two word prefixes ("sys rest")', { text: 'sys rest' }],
-      ['word + user', { text: 'nginx', user: 'user7' }],
+      ['common word + user', { text: 'nginx', user: 'user7' }],
       ['user only', { user: 'user7' }],
       ['server only', { device: 'dev42' }],
       ['change only', { change: `CHG-${Math.floor(count / PER_CHANGE / 2)}` }],
       ['refused only', { verdict: 'refused' }],
       ['one day', { since: day(50), until: day(51) }],
-      ['word + one day, 50 days back', { text: 'nginx', since: day(50), until: day(51) }],
+      ['common word + one day, 50 days back', { text: 'nginx', since: day(50), until: day(51) }],
+      ['rare word + one day, 50 days back', { text: 'canary', since: day(50), until: day(51) }],
       ['word + server, no match', { text: 'rsync', device: 'dev1', verdict: 'interrupt' }],
       ['page 20 of a common word', { text: 'systemctl', page: 20 }],
     ];
@@ -134,7 +136,7 @@ export async function benchCommandSearch(count = Number(process.env.BENCH_SEARCH
         metric: `${name}: median / p95 (${found} shown)`,
         value: median,
         unit: `ms (p95 ${p95.toFixed(1)})`,
-        baseline: { name: "LIKE '%nginx%' scan", value: baseline },
+        baseline: { name: 'LIKE scan of every line', value: baseline },
         target: '< 100 ms',
         met: p95 < 100,
       });
@@ -146,10 +148,10 @@ export async function benchCommandSearch(count = Number(process.env.BENCH_SEARCH
   }
 }
 
-/** What a search costs without the index: every line read and matched (the newest 50 of `nginx`). */
+/** What a search costs without the index: every line read and matched (a word no line holds). */
 function likeScan(store: SqliteStore): number {
   const started = process.hrtime.bigint();
-  store.db.prepare("SELECT doc FROM commands WHERE json_extract(doc, '$.line') LIKE '%nginx%' ORDER BY pos DESC LIMIT 50").all();
+  store.db.prepare("SELECT doc FROM commands WHERE json_extract(doc, '$.line') LIKE '%zebra%' ORDER BY pos DESC LIMIT 50").all();
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
