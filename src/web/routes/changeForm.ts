@@ -31,6 +31,8 @@ export const changeFormFields = {
   group: text(64),
   devices: devicesField,
   script: scriptField,
+  /** The "Emergency" box: `yes` when ticked, absent when not. */
+  emergency: z.literal('yes').optional(),
   /** `check` shows the preflight; `file` files (only the draft that was checked). */
   intent: z.enum(['check', 'file']),
   /** Fingerprint of the draft the preflight was shown for. */
