@@ -217,6 +217,11 @@ export const MIGRATIONS: readonly Migration[] = [
   -- prefix indexes so short prefixes ("sys", "ng") need not scan the whole vocabulary.
   CREATE VIRTUAL TABLE commands_words USING fts5(words, content='', detail='none', prefix='2 3 4', tokenize='unicode61 remove_diacritics 2');
   INSERT INTO commands_words (rowid, words) SELECT pos, changeguard_words(json_extract(doc, '$.line')) FROM commands;
+  -- The positions each day's commands (UTC days of \`at\`) were stored at: a time range becomes
+  -- a range of rowids the full-text index can seek to. A superset, always: the time filter
+  -- still applies, and commands stored out of time order only widen a day's range.
+  CREATE TABLE command_days (day INTEGER PRIMARY KEY, min_pos INTEGER NOT NULL, max_pos INTEGER NOT NULL);
+  INSERT INTO command_days (day, min_pos, max_pos) SELECT at / 86400000, min(pos), max(pos) FROM commands GROUP BY at / 86400000;
   `,
   },
 ];

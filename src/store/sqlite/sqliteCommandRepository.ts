@@ -10,6 +10,7 @@ export function indexedWords(line: unknown): string {
 }
 
 const DEFAULT_SCAN_BATCH = 1000;
+const DAY_MS = 86_400_000;
 
 export class SqliteCommandRepository implements CommandRepository {
   constructor(private readonly db: Database) {}
@@ -20,6 +21,11 @@ export class SqliteCommandRepository implements CommandRepository {
         .prepare('INSERT INTO commands (id, session_id, change_code, user, device, verdict, at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(record.id, record.sessionId, record.changeCode, record.user, record.device, record.verdict, record.at.getTime(), toDocument(record));
       this.db.prepare('INSERT INTO commands_words (rowid, words) VALUES (?, ?)').run(lastInsertRowid, indexedWords(record.line));
+      this.db
+        .prepare(
+          'INSERT INTO command_days (day, min_pos, max_pos) VALUES (?, ?, ?) ON CONFLICT(day) DO UPDATE SET min_pos = min(min_pos, excluded.min_pos), max_pos = max(max_pos, excluded.max_pos)',
+        )
+        .run(Math.floor(record.at.getTime() / DAY_MS), lastInsertRowid, lastInsertRowid);
       const rule = this.db.prepare('INSERT INTO command_rules (command_id, user, rule_id) VALUES (?, ?, ?)');
       for (const ruleId of record.ruleIds) rule.run(record.id, record.user, ruleId);
     });
@@ -54,12 +60,13 @@ export class SqliteCommandRepository implements CommandRepository {
   }
 
   /**
-   * Words alone (or with a verdict, which narrows little): the full-text index leads, its
-   * matches come newest first (by rowid) and the first page stops the scan. Words with a
-   * user, server, change or time: the matches' rowids are collected once and each is probed
-   * in the narrower filter's index (measured on 1,000,000 commands: 5 ms instead of 90 for a
-   * word on one server, 85 instead of 210 for a word on one day). Without words, the filter's
-   * index, whose entries for one value are already in recorded order.
+   * Words alone (or with a verdict or a time range): the full-text index leads, its matches
+   * come newest first (by rowid) and the first page stops the scan; a time range is first
+   * turned into the range of rowids its days were stored at (command_days), which the index
+   * seeks to. Words with a user, server or change: the matches' rowids are collected once and
+   * each is probed in that filter's index (measured on 1,000,000 commands: 5 ms instead of 90
+   * for a word on one server). Without words, the filter's index, whose entries for one
+   * value are already in recorded order, within the same rowid range.
    */
   async search(query: CommandSearchQuery): Promise<CommandSearchPage> {
     const where: string[] = [];
@@ -68,7 +75,7 @@ export class SqliteCommandRepository implements CommandRepository {
     let order = 'c.pos DESC';
     if (query.words && query.words.length > 0) {
       const match = query.words.map((word) => `"${word.replace(/"/g, '""')}"*`).join(' AND ');
-      const narrower = query.user ?? query.device ?? query.changeCode ?? query.since ?? query.until;
+      const narrower = query.user ?? query.device ?? query.changeCode;
       if (narrower !== undefined) {
         where.push('c.pos IN (SELECT rowid FROM commands_words WHERE commands_words MATCH ?)');
       } else {
@@ -90,6 +97,12 @@ export class SqliteCommandRepository implements CommandRepository {
       where.push(`c.verdict IN (${query.verdicts.map(() => '?').join(', ')})`);
       params.push(...query.verdicts);
     }
+    if (query.since || query.until) {
+      const span = this.positionsBetween(query.since, query.until);
+      const rowid = from.startsWith('commands_words') ? 'w.rowid' : 'c.pos';
+      where.push(`${rowid} BETWEEN ? AND ?`);
+      params.push(span.from, span.to);
+    }
     if (query.since) {
       where.push('c.at >= ?');
       params.push(query.since.getTime());
@@ -104,6 +117,18 @@ export class SqliteCommandRepository implements CommandRepository {
       records: rows.slice(0, query.limit).map((r) => fromDocument<CommandRecord>(r.doc)),
       hasMore: rows.length > query.limit,
     };
+  }
+
+  /** Rowids that may hold commands judged in [since, until): the stored ranges of the days it touches. */
+  private positionsBetween(since: Date | undefined, until: Date | undefined): { from: number; to: number } {
+    const first = since ? Math.floor(since.getTime() / DAY_MS) : Number.MIN_SAFE_INTEGER;
+    const last = until ? Math.floor((until.getTime() - 1) / DAY_MS) : Number.MAX_SAFE_INTEGER;
+    const row = this.db.prepare('SELECT min(min_pos) AS lo, max(max_pos) AS hi FROM command_days WHERE day BETWEEN ? AND ?').get(first, last) as {
+      lo: number | null;
+      hi: number | null;
+    };
+    // No day in range: an empty rowid range, so nothing matches.
+    return row.lo === null || row.hi === null ? { from: 1, to: 0 } : { from: row.lo, to: row.hi };
   }
 
   /** Keyset pages on (at, pos), the order of the `commands_at` index: no sort, no offset. */
