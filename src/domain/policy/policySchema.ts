@@ -87,11 +87,13 @@ export const FREEZE_TIME_PATTERN = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?$/
 const freezeTime = z
   .string()
   .regex(FREEZE_TIME_PATTERN, 'must be a date like 2026-12-20 or a date and time like "2026-12-20 18:00"')
-  .refine((text) => {
+  .superRefine((text, ctx) => {
     const [, day, time] = FREEZE_TIME_PATTERN.exec(text) ?? [];
+    if (day === undefined) return;
     const at = new Date(`${day}T${time ?? '00:00'}:00Z`);
-    return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === day && (time === undefined || at.toISOString().slice(11, 16) === time);
-  }, 'is not a real date and time');
+    const real = !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === day && (time === undefined || at.toISOString().slice(11, 16) === time);
+    if (!real) ctx.addIssue({ code: 'custom', message: `is not a real date and time, got ${JSON.stringify(text)}` });
+  });
 
 const freeze = z
   .strictObject({
