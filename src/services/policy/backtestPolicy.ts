@@ -1,4 +1,3 @@
-import { hasCapability } from '../../domain/access/portalRoles.js';
 import { BacktestTally, type BacktestReport, type DraftJudgement } from '../../domain/backtest/backtestReport.js';
 import type { OpaqueHandling } from '../../domain/policy/policy.js';
 import { evaluateLine } from '../../domain/rules/evaluateLine.js';
@@ -9,6 +8,7 @@ import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { readsCommandsFromConnection } from '../../domain/session/execInput.js';
 import type { ShellParser } from '../../domain/shell/shellParser.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { readPolicyDraft } from './policyImport.js';
@@ -46,14 +46,7 @@ export interface PolicyBacktest extends BacktestReport {
  * holding the store (the CLI).
  */
 export async function backtestPolicy(deps: ServiceDeps, actor: Actor, request: BacktestRequest): Promise<PolicyBacktest> {
-  if (actor.kind !== 'operator') {
-    const user = await deps.policies.user(actor.userId);
-    if (!user || !hasCapability(user, 'backtestPolicy')) {
-      const message = `${actor.userId} may not backtest a draft policy (auditor, security or admin role)`;
-      await deps.audit.record(actor, { status: 'D', eventType: 'BACKTEST', class: 'POLICY', object: request.source, details: `refused: ${message}` });
-      throw new ServiceError('forbidden', message);
-    }
-  }
+  await authorise(deps, actor, 'policy.backtest', {}, { eventType: 'BACKTEST', class: 'POLICY', object: request.source });
   if (request.until.getTime() <= request.since.getTime()) throw new ServiceError('invalid', 'until: must be after since', { until: 'must be after since' });
   const started = process.hrtime.bigint();
   const { next } = await readPolicyDraft(deps, request.text, request.source);

@@ -1,5 +1,4 @@
-import { hasCapability } from '../../domain/access/portalRoles.js';
-import type { PolicyUser } from '../../domain/policy/policy.js';
+import { decideAccess } from '../../domain/access/authorisation.js';
 import type { Verdict } from '../../domain/rules/verdict.js';
 import { searchWords } from '../../domain/search/searchWords.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
@@ -63,10 +62,9 @@ export async function searchCommands(deps: ServiceDeps, actor: Actor, input: Com
     throw new ServiceError(kind, message, kind === 'invalid' ? fieldOf(message) : {});
   };
   if (!user) return refuse('forbidden', `${actor.userId} is not a user of the policy`);
-  const scope = mayRead(user);
-  if (scope === 'own' && input.user !== undefined && input.user !== user.id) {
-    return refuse('forbidden', `${user.id} may only search their own sessions (searching other people's needs the auditor, security or admin role)`);
-  }
+  const everyone = decideAccess('commands.searchAll', { kind: 'user', user });
+  const scope = everyone.allowed ? 'all' : 'own';
+  if (!everyone.allowed && input.user !== undefined && input.user !== user.id) return refuse('forbidden', everyone.message);
   const text = input.text?.trim() ?? '';
   if (text.length > MAX_SEARCH_TEXT) return refuse('invalid', `text: must be at most ${MAX_SEARCH_TEXT} characters`);
   const unsafe = unsafeTextProblem(text, { multiline: false });
@@ -97,11 +95,6 @@ export async function searchCommands(deps: ServiceDeps, actor: Actor, input: Com
     offset: (page - 1) * pageSize,
   });
   return { ...found, page, pageSize, words, scope };
-}
-
-/** Whose commands a user may search: everyone's, or their own. */
-export function mayRead(user: PolicyUser): 'all' | 'own' {
-  return hasCapability(user, 'searchAllCommands') ? 'all' : 'own';
 }
 
 /** The filters as the audit record keeps them: `text="nginx" user=alice page=2`. */

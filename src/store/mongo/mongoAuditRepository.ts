@@ -2,7 +2,7 @@ import type { QueryFilter } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GENESIS_HASH, sealRecord, type AuditEntry, type AuditRecord, type ChainHead } from '../../domain/audit/auditRecord.js';
 import type { AuditQuery, AuditRepository } from '../auditRepository.js';
-import { eq, fromStored, isDuplicateKey, page, requireDate, toStored } from './mongoDocument.js';
+import { eq, fromStored, isDuplicateKey, page, requireDate, requireString, toStored } from './mongoDocument.js';
 import type { AuditHeadDoc, AuditRecordDoc, MongoModels } from './mongoModels.js';
 
 const HEAD_ID = 'audit';
@@ -25,19 +25,33 @@ export class MongoAuditRepository implements AuditRepository {
    * left to the processes, a handful at most, which the retry loop absorbs.
    */
   append(entry: AuditEntry): Promise<AuditRecord> {
-    const append = this.lastAppend.then(() => this.appendNow(entry));
+    const append = this.lastAppend.then(() => this.appendNow(entry, undefined));
+    this.lastAppend = append.catch(() => undefined);
+    return append as Promise<AuditRecord>;
+  }
+
+  /**
+   * Appends the entry unless a record with this id is in the chain already (a commit relayed
+   * twice, by this process or another): the id is the record's `_id`, so two relayers racing
+   * for it seal it once. Returns null when it was there.
+   */
+  appendOnce(id: string, entry: AuditEntry): Promise<AuditRecord | null> {
+    const append = this.lastAppend.then(() => this.appendNow(entry, requireString(id)));
     this.lastAppend = append.catch(() => undefined);
     return append;
   }
 
-  private async appendNow(entry: AuditEntry): Promise<AuditRecord> {
+  private async appendNow(entry: AuditEntry, id: string | undefined): Promise<AuditRecord | null> {
+    const sealed = async () => id !== undefined && (await this.models.auditRecords.collection.countDocuments({ _id: id } as never, { limit: 1 })) > 0;
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+      if (await sealed()) return null;
       const head = await this.readHead();
       const record = sealRecord(entry, head);
       try {
-        await this.models.auditRecords.collection.insertOne(toStored({ ...record }));
+        await this.models.auditRecords.collection.insertOne(toStored({ ...(id !== undefined && { _id: id }), ...record }) as never);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
+        if (await sealed()) return null;
         // The position after the head is taken: another process appended first, or one
         // died between its insert and moving the head. Either way the head can follow it.
         await this.catchUp(head);
@@ -77,6 +91,11 @@ export class MongoAuditRepository implements AuditRepository {
       // Also when the caller stops early: the server-side cursor is released now, not at timeout.
       await cursor.close();
     }
+  }
+
+  /** The document is the record: queries filter on its own fields, so nothing is kept twice. */
+  async *iterateStored(): AsyncIterable<{ record: AuditRecord; divergent: string[] }> {
+    for await (const record of this.iterate()) yield { record, divergent: [] };
   }
 
   private async readHead(): Promise<ChainHead | null> {

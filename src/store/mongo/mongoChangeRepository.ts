@@ -1,20 +1,27 @@
 import type { QueryFilter } from 'mongoose';
 import type { Change } from '../../domain/change/change.js';
 import type { ChangePatch, ChangeQuery, ChangeRepository } from '../changeRepository.js';
+import type { Commit } from '../commit.js';
+import { mergeUpdates, pushCommit, relaySoon, withCommit, type MongoCommitRelay } from './mongoCommits.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { eq, fromStored, isDuplicateKey, page, patchUpdate, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { ChangeDoc, MongoModels } from './mongoModels.js';
 
 export class MongoChangeRepository implements ChangeRepository {
-  constructor(private readonly models: Pick<MongoModels, 'changes' | 'sequences'>) {}
+  constructor(
+    private readonly models: Pick<MongoModels, 'changes' | 'sequences'>,
+    private readonly relay?: MongoCommitRelay,
+  ) {}
 
-  async create(change: Change): Promise<void> {
+  async create(change: Change, commit?: Commit): Promise<void> {
+    let inserted: unknown;
     try {
-      await this.models.changes.collection.insertOne(toStored({ ...change }));
+      inserted = (await this.models.changes.collection.insertOne(withCommit(toStored({ ...change }), commit))).insertedId;
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateKeyError('change', change.code);
       throw error;
     }
+    if (commit) await relaySoon(this.relay, 'changes', inserted);
   }
 
   async findByCode(code: string): Promise<Change | null> {
@@ -40,17 +47,19 @@ export class MongoChangeRepository implements ChangeRepository {
     return docs.map((doc) => fromStored(doc));
   }
 
-  async update(code: string, expectedVersion: number, patch: ChangePatch): Promise<Change | null> {
-    // One conditional write: the version precondition and the change are applied together by
-    // the server, so two writers holding the same version cannot both succeed.
+  async update(code: string, expectedVersion: number, patch: ChangePatch, commit?: Commit): Promise<Change | null> {
+    // One conditional write: the version precondition, the change and its commit are applied
+    // together by the server, so two writers holding the same version cannot both succeed.
     const doc = await this.models.changes
       .findOneAndUpdate(
         { code: eq(code), version: { $eq: requireNumber(expectedVersion) } },
-        { ...patchUpdate(patch, ['code', 'version']), $inc: { version: 1 } },
+        mergeUpdates(patchUpdate(patch, ['code', 'version', 'pendingCommits', 'pendingCommitCount']), { $inc: { version: 1 } }, pushCommit(commit)),
         { returnDocument: 'after' },
       )
-      .lean<ChangeDoc>();
-    return doc ? fromStored(doc) : null;
+      .lean<ChangeDoc & { _id: unknown }>();
+    if (!doc) return null;
+    if (commit) await relaySoon(this.relay, 'changes', doc._id);
+    return fromStored(doc);
   }
 
   async nextSequence(name: string): Promise<number> {

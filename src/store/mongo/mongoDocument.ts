@@ -26,9 +26,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A document as read with `.lean()`, less the bookkeeping fields the domain does not know. */
+/**
+ * A document as read with `.lean()`, less the bookkeeping fields the domain does not know: the
+ * `_id`, and the commits it carries until they are relayed (mongoCommits.ts).
+ */
 export function fromStored<T extends object>(doc: T & { _id?: unknown }): T {
-  const { _id, ...rest } = doc;
+  const { _id, pendingCommits, pendingCommitCount, removedAt, ...rest } = doc as T & { _id?: unknown; pendingCommits?: unknown; pendingCommitCount?: unknown; removedAt?: unknown };
   return rest as T;
 }
 

@@ -41,7 +41,23 @@ export interface PolicyItemDoc {
   readonly position: number;
   readonly item: unknown;
 }
-/** `channels` and `settings`, keyed by name. */
+/**
+ * The whole policy in one document (`_id: 'policy'`): an import is one conditional write of
+ * every section with its audit records and announcements (mongoCommits.ts), so readers never
+ * see half an import and no transaction is needed. `version` orders imports.
+ */
+export interface PolicyStateDoc {
+  readonly _id: string;
+  readonly version: number;
+  readonly users: unknown[];
+  readonly groups: unknown[];
+  readonly devices: unknown[];
+  readonly rules: unknown[];
+  readonly freezes?: unknown[];
+  readonly channels?: unknown;
+  readonly settings?: unknown;
+}
+/** `channels` and `settings`, keyed by name (before the policy became one document: read once to carry it over). */
 export interface PolicySingletonDoc {
   readonly _id: string;
   readonly value: unknown;
@@ -62,6 +78,7 @@ export interface MongoModels {
   readonly auditHeads: Model<AuditHeadDoc>;
   readonly policyItems: Model<PolicyItemDoc>;
   readonly policySingletons: Model<PolicySingletonDoc>;
+  readonly policyState: Model<PolicyStateDoc>;
   readonly accountLocks: Model<AccountLockDoc>;
   readonly sshKeys: Model<SshKeyDoc>;
   readonly webSignouts: Model<WebSignoutDoc>;
@@ -95,6 +112,8 @@ function changeSchema() {
   schema.index({ status: 1, windowStart: -1 });
   schema.index({ requester: 1, windowStart: -1 });
   schema.index({ group: 1, windowStart: -1 });
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -116,6 +135,8 @@ function sessionSchema() {
   schema.index({ id: 1 }, { unique: true });
   schema.index({ changeCode: 1, startedAt: 1 });
   schema.index({ state: 1, owner: 1 });
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -200,6 +221,13 @@ function policySingletonSchema() {
   );
 }
 
+function policyStateSchema() {
+  const schema = new Schema<PolicyStateDoc>({ _id: { type: String, required: true }, version: { type: Number, required: true } }, OPTIONS);
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
+  return schema;
+}
+
 function accountLockSchema() {
   const schema = new Schema<AccountLockDoc>(
     {
@@ -209,6 +237,8 @@ function accountLockSchema() {
     OPTIONS,
   );
   schema.index({ user: 1 }, { unique: true });
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -220,6 +250,8 @@ export interface WebSignoutDoc {
 function webSignoutSchema() {
   const schema = new Schema<WebSignoutDoc>({ user: { type: String, required: true }, at: { type: Date, required: true } }, OPTIONS);
   schema.index({ user: 1 }, { unique: true });
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -234,6 +266,8 @@ function sshKeySchema() {
   );
   schema.index({ fingerprint: 1 }, { unique: true });
   schema.index({ user: 1, addedAt: 1 });
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -246,6 +280,8 @@ function reportScheduleSchema() {
     OPTIONS,
   );
   schema.index({ id: 1 }, { unique: true });
+  // Documents whose commits are not relayed yet (mongoCommits.ts).
+  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -261,6 +297,7 @@ export function defineModels(connection: Connection): MongoModels {
     auditHeads: connection.model<AuditHeadDoc>('AuditHead', auditHeadSchema(), 'audit_heads'),
     policyItems: connection.model<PolicyItemDoc>('PolicyItem', policyItemSchema(), 'policy_items'),
     policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
+    policyState: connection.model<PolicyStateDoc>('PolicyState', policyStateSchema(), 'policy_state'),
     accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),
     sshKeys: connection.model<SshKeyDoc>('SshKey', sshKeySchema(), 'ssh_keys'),
     webSignouts: connection.model<WebSignoutDoc>('WebSignout', webSignoutSchema(), 'web_signouts'),

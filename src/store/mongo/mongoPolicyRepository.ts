@@ -1,22 +1,75 @@
-import type { ClientSession, Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { DEFAULT_SETTINGS, type Policy, type PolicyChannels, type PolicySettings } from '../../domain/policy/policy.js';
 import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite } from '../policyRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { requireString, toStored } from './mongoDocument.js';
-import type { MongoModels, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
+import type { Commit } from '../commit.js';
+import { mergeUpdates, pushCommit, relaySoon, withCommit, type MongoCommitRelay } from './mongoCommits.js';
+import { isDuplicateKey, requireNumber, toStored } from './mongoDocument.js';
+import type { MongoModels, PolicyItemDoc, PolicySingletonDoc, PolicyStateDoc } from './mongoModels.js';
 
 const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
 
-export class MongoPolicyRepository implements PolicyRepository {
-  /** Learnt from the first apply: a standalone server refuses transactions. */
-  private transactions: 'unknown' | 'supported' | 'unsupported' = 'unknown';
+const POLICY_ID = 'policy';
+const MAX_ATTEMPTS = 20;
 
+/**
+ * The policy is one document (`policy_state`, `_id: 'policy'`): an import replaces its sections
+ * and carries its audit records and announcements in the same conditional write (on the
+ * document's `version`), so a reader sees the old policy or the new one, never a mix, and no
+ * transaction is needed (FerretDB 1.x and standalone servers have none). A database written
+ * before (items in `policy_items`, `policy_singletons`) is read as it is until the first
+ * import, which carries it over into the document.
+ */
+export class MongoPolicyRepository implements PolicyRepository {
   constructor(
-    private readonly connection: Connection,
-    private readonly models: Pick<MongoModels, 'policyItems' | 'policySingletons'>,
+    _connection: Connection,
+    private readonly models: Pick<MongoModels, 'policyItems' | 'policySingletons' | 'policyState'>,
+    private readonly relay?: MongoCommitRelay,
   ) {}
 
   async load(): Promise<Policy> {
+    const state = await this.models.policyState.findOne({ _id: POLICY_ID }).lean<PolicyStateDoc>();
+    return state ? fromState(state) : this.loadItems();
+  }
+
+  async apply(write: PolicyWrite, commit?: Commit): Promise<void> {
+    refuseDuplicateIds(write);
+    const collection = this.models.policyState.collection;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const state = await this.models.policyState.findOne({ _id: POLICY_ID }).lean<PolicyStateDoc>();
+      const current = state ? fromState(state) : await this.loadItems();
+      const sections = {
+        users: toStored([...(write.replace.users ?? current.users)]),
+        groups: toStored([...(write.replace.groups ?? current.groups)]),
+        devices: toStored([...(write.replace.devices ?? current.devices)]),
+        rules: toStored([...(write.replace.rules ?? current.rules)]),
+        freezes: toStored([...(write.replace.freezes ?? current.freezes)]),
+        channels: toStored({ ...(write.channels ?? current.channels) }),
+        settings: toStored({ ...(write.settings ?? current.settings) }),
+      };
+      if (!state) {
+        try {
+          await collection.insertOne(withCommit({ _id: POLICY_ID, version: 1, ...sections }, commit) as never);
+        } catch (error) {
+          // Another process wrote the first version meanwhile: apply onto it.
+          if (isDuplicateKey(error)) continue;
+          throw error;
+        }
+      } else {
+        const updated = await collection.updateOne(
+          { _id: POLICY_ID, version: { $eq: requireNumber(state.version) } } as never,
+          mergeUpdates({ $set: sections, $inc: { version: 1 } }, pushCommit(commit)),
+        );
+        if (updated.matchedCount !== 1) continue;
+      }
+      if (commit) await relaySoon(this.relay, 'policyState', POLICY_ID);
+      return;
+    }
+    throw new Error(`policy import gave up after ${MAX_ATTEMPTS} attempts: another import keeps writing the policy`);
+  }
+
+  /** The policy as databases written before the single document kept it. */
+  private async loadItems(): Promise<Policy> {
     const [items, singletons] = await Promise.all([
       this.models.policyItems.find({}).sort({ kind: 1, position: 1 }).lean<PolicyItemDoc[]>(),
       this.models.policySingletons.find({ _id: { $in: ['channels', 'settings'] } }).lean<PolicySingletonDoc[]>(),
@@ -34,61 +87,19 @@ export class MongoPolicyRepository implements PolicyRepository {
       settings: (single('settings') as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
     };
   }
+}
 
-  /**
-   * All together in a transaction where the server has them (a replica set or mongos, which
-   * production uses: see DESIGN.md "Scale-out"). A standalone server answers the first write of
-   * a transaction with code 20 (IllegalOperation, "Transaction numbers are only allowed on a
-   * replica set member or mongos") before anything is written; the same writes then run in
-   * order without one. They are ordered so that a reader in between never sees a section
-   * emptied (new items are upserted first, items no longer listed removed after), but it may
-   * see old and new items side by side, and a crash midway leaves that mix until the next
-   * import. Duplicate ids are refused before any write.
-   */
-  async apply(write: PolicyWrite): Promise<void> {
-    refuseDuplicateIds(write);
-    if (this.transactions !== 'unsupported') {
-      const session = await this.connection.startSession();
-      try {
-        await session.withTransaction(() => this.write(write, session));
-        this.transactions = 'supported';
-        return;
-      } catch (error) {
-        if (this.transactions === 'supported' || !isTransactionUnsupported(error)) throw error;
-        this.transactions = 'unsupported';
-      } finally {
-        await session.endSession();
-      }
-    }
-    await this.write(write, undefined);
-  }
-
-  /** Replaying it is harmless, as `withTransaction` may do after a transient error. */
-  private async write(write: PolicyWrite, session: ClientSession | undefined): Promise<void> {
-    const items = this.models.policyItems.collection;
-    const singletons = this.models.policySingletons;
-    for (const kind of COLLECTIONS) {
-      const replacement = write.replace[kind];
-      if (!replacement) continue;
-      const ids = replacement.map((item) => requireString(item.id));
-      if (replacement.length > 0) {
-        await items.bulkWrite(
-          replacement.map((item, position) => {
-            const doc: PolicyItemDoc = { kind, id: requireString(item.id), position, item: toStored({ ...item }) };
-            return { replaceOne: { filter: { kind, id: doc.id }, replacement: doc, upsert: true } };
-          }),
-          { session, ordered: true },
-        );
-      }
-      await items.deleteMany({ kind: { $eq: kind }, id: { $nin: ids } }, { session });
-    }
-    if (write.channels) {
-      await singletons.updateOne({ _id: 'channels' }, { $set: { value: toStored({ ...write.channels }) } }, { upsert: true, session });
-    }
-    if (write.settings) {
-      await singletons.updateOne({ _id: 'settings' }, { $set: { value: toStored({ ...write.settings }) } }, { upsert: true, session });
-    }
-  }
+function fromState(state: PolicyStateDoc): Policy {
+  return {
+    users: state.users as Policy['users'],
+    groups: state.groups as Policy['groups'],
+    devices: state.devices as Policy['devices'],
+    rules: state.rules as Policy['rules'],
+    // Documents written before freezes existed have none.
+    freezes: (state.freezes as Policy['freezes'] | undefined) ?? [],
+    channels: (state.channels as PolicyChannels | undefined) ?? {},
+    settings: (state.settings as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
+  };
 }
 
 function refuseDuplicateIds(write: PolicyWrite): void {
@@ -99,18 +110,4 @@ function refuseDuplicateIds(write: PolicyWrite): void {
       seen.add(item.id);
     }
   }
-}
-
-/**
- * Code 20, IllegalOperation. The driver (7.x) rewraps code 20 on a write into an error about
- * retryable writes that keeps the server's answer only as `originalError`, so that is looked
- * at too.
- */
-function isTransactionUnsupported(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const { code, codeName, originalError } = current as { code?: unknown; codeName?: unknown; originalError?: unknown };
-    if (code === 20 || codeName === 'IllegalOperation') return true;
-    current = originalError ?? (current as { cause?: unknown }).cause;
-  }
-  return false;
 }

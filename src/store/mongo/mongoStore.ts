@@ -5,6 +5,7 @@ import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { MongoCommitRelay } from './mongoCommits.js';
 import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
 import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
@@ -36,6 +37,7 @@ export class MongoStore implements Store {
   readonly slackMessages: MongoSlackMessageRepository;
   readonly linkNonces: MongoLinkNonceRepository;
   readonly reportSchedules: MongoReportScheduleRepository;
+  private readonly relay: MongoCommitRelay;
   private closed = false;
 
   private constructor(
@@ -45,16 +47,29 @@ export class MongoStore implements Store {
     readonly slackModels: SlackModels,
     readonly webModels: WebModels,
   ) {
-    this.changes = new MongoChangeRepository(models);
-    this.sessions = new MongoSessionRepository(models);
-    this.commands = new MongoCommandRepository(models);
     this.audit = new MongoAuditRepository(models);
-    this.policy = new MongoPolicyRepository(connection, models);
-    this.accounts = new MongoAccountRepository(models);
     this.outbox = new MongoOutboxRepository(slackModels);
+    // Commits ride on their state's document until relayed to the chain and the outbox.
+    this.relay = new MongoCommitRelay(this.audit, this.outbox, (user, at) => this.accounts.endWebSessions(user, at));
+    for (const [name, model] of Object.entries({
+      changes: models.changes,
+      sessions: models.sessions,
+      accountLocks: models.accountLocks,
+      sshKeys: models.sshKeys,
+      webSignouts: models.webSignouts,
+      reportSchedules: models.reportSchedules,
+      policyState: models.policyState,
+    })) {
+      this.relay.register({ name, collection: model.collection as never });
+    }
+    this.changes = new MongoChangeRepository(models, this.relay);
+    this.sessions = new MongoSessionRepository(models, this.relay);
+    this.commands = new MongoCommandRepository(models);
+    this.policy = new MongoPolicyRepository(connection, models, this.relay);
+    this.accounts = new MongoAccountRepository(models, this.relay);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
-    this.reportSchedules = new MongoReportScheduleRepository(models);
+    this.reportSchedules = new MongoReportScheduleRepository(models, this.relay);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -88,6 +103,10 @@ export class MongoStore implements Store {
       await connection.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  async relayPendingCommits(): Promise<number> {
+    return this.relay.relayAll();
   }
 
   async ping(): Promise<void> {

@@ -67,7 +67,7 @@ describe('policy backtest', () => {
   it('lets auditors, security and admins backtest, and refuses (and audits) anyone else', async () => {
     for (const userId of ['sam', 'ada']) await expect(backtestPolicy(deps, { userId, terminal: 'slack' }, { text: BACKTEST_DRAFT_YAML, source: 'd.yml', ...range })).resolves.toMatchObject({ judged: 12 });
     const refusal = backtestPolicy(deps, { userId: 'alice', terminal: 'web 10.0.0.8' }, { text: BACKTEST_DRAFT_YAML, source: 'd.yml', ...range });
-    await expect(refusal).rejects.toThrow(new ServiceError('forbidden', 'alice may not backtest a draft policy (auditor, security or admin role)'));
+    await expect(refusal).rejects.toMatchObject({ kind: 'forbidden', message: 'alice may not backtest a draft policy (auditor, security or admin role)', audited: true });
     const audits = (await store.audit.list({ eventType: 'BACKTEST', actor: 'alice', limit: 5, offset: 0 })).records;
     expect(audits.map((r) => r.status)).toEqual(['D']);
   });

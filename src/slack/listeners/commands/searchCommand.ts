@@ -1,10 +1,9 @@
-import type { types } from '@slack/bolt';
 import { isValidChangeCode, normaliseChangeCode } from '../../../domain/change/changeCode.js';
 import { startOfNextDay, WALL_DATE_PATTERN, wallTimeToDate } from '../../../domain/time/wallTime.js';
 import { escapeMrkdwn } from '../../../notify/slackEscape.js';
-import type { WebLinks } from '../../../notify/webLinks.js';
-import { searchCommands, VERDICT_FILTERS, type CommandSearchInput, type CommandSearchResult, type VerdictFilter } from '../../../services/search/searchCommands.js';
-import { context, section, slackDate } from '../../blocks/changeLines.js';
+import { searchCommands, VERDICT_FILTERS, type CommandSearchInput, type VerdictFilter } from '../../../services/search/searchCommands.js';
+import { commandSearchView } from '../../answerViews.js';
+import { answerWith } from './changeCommands.js';
 import type { CommandRequest } from './commandRequest.js';
 
 /** Slack answers hold 50 blocks; ten commands read well and the web has the rest. */
@@ -87,26 +86,5 @@ export async function searchCommandsCommand(request: CommandRequest): Promise<vo
     return;
   }
   const result = await searchCommands(deps, request.who.actor, { ...parsed.input, page: 1, pageSize: SLACK_PAGE_SIZE });
-  await request.reply({
-    text: result.records.length === 0 ? 'No command matches.' : `${result.records.length}${result.hasMore ? '+' : ''} commands found`,
-    blocks: searchResultBlocks(result, webLinks, webLinks.commandSearch(parsed.web)),
-  });
-}
-
-export function searchResultBlocks(result: CommandSearchResult, links: WebLinks, more: string): types.KnownBlock[] {
-  const scope = result.scope === 'own' ? 'your sessions' : 'all sessions';
-  if (result.records.length === 0) return [section(`*Command search* (${scope}): no command matches. <${more}|Search on the web>`)];
-  const lines = result.records.map((record) => {
-    const rules = record.ruleIds.length > 0 ? ` by ${record.ruleIds.map(escapeMrkdwn).join(', ')}` : '';
-    return (
-      `${slackDate(record.at)} *${escapeMrkdwn(record.user)}* on ${escapeMrkdwn(record.device)} · <${links.change(record.changeCode)}|${escapeMrkdwn(record.changeCode)}>` +
-      ` · *${record.verdict}*${rules} · <${links.session(record.sessionId)}|session>\n\`${escapeMrkdwn(record.line.slice(0, 200)).replace(/`/g, 'ˋ')}\``
-    );
-  });
-  // A section holds 3,000 characters: one per command.
-  return [
-    section(`*Command search* (${scope}), newest first:`),
-    ...lines.map((line) => section(line)),
-    context(result.hasMore ? `More on the web: <${more}|all results>. Searches are recorded in the audit trail.` : `<${more}|Open on the web>. Searches are recorded in the audit trail.`),
-  ];
+  await answerWith(request, 'commandSearch', commandSearchView(result, webLinks, webLinks.commandSearch(parsed.web), policy.settings.timezone));
 }

@@ -32,6 +32,7 @@ export async function newChangeSubmitted(context: SlackContext, args: SubmitArgs
         description: submission.description,
         group: submission.group,
         devices: submission.devices,
+        executors: submission.executors,
         script: submission.script,
         windowStart: submission.windowStart ?? new Date(Number.NaN),
         windowEnd: submission.windowEnd ?? new Date(Number.NaN),
@@ -45,7 +46,7 @@ export async function newChangeSubmitted(context: SlackContext, args: SubmitArgs
       return null;
     });
     if (conflicts && (conflicts.collisions.length > 0 || conflicts.freezes.length > 0)) {
-      await args.ack({ response_action: 'update', view: filedChangeView(change, conflicts, context.webLinks) });
+      await args.ack({ response_action: 'update', view: filedChangeView(change, conflicts, context.webLinks, (await context.deps.policies.current()).policy.settings.timezone) });
       return;
     }
     await args.ack({ response_action: 'clear' });
