@@ -224,4 +224,32 @@ export const MIGRATIONS: readonly Migration[] = [
   INSERT INTO command_days (day, min_pos, max_pos) SELECT at / 86400000, min(pos), max(pos) FROM commands GROUP BY at / 86400000;
   `,
   },
+  {
+    id: '008-siem-feed',
+    sql: `
+  -- The SIEM stream (store/siemFeedRepository.ts): one cursor per sink, and the feed of audit
+  -- records and security alerts they read. Triggers append to the feed in the very statement
+  -- that stores the record or the alert's outbox row, whichever code path writes it, so the
+  -- stream cannot miss one; they write nothing until a sink is registered.
+  CREATE TABLE siem_cursors (
+    sink TEXT PRIMARY KEY,
+    delivered_pos INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    claimed_by TEXT,
+    claimed_until INTEGER,
+    last_delivered_at INTEGER
+  );
+  CREATE TABLE siem_feed (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    audit_seq INTEGER,
+    alert_id TEXT
+  );
+  CREATE TRIGGER siem_feed_audit AFTER INSERT ON audit_records WHEN EXISTS (SELECT 1 FROM siem_cursors)
+  BEGIN INSERT INTO siem_feed (audit_seq) VALUES (NEW.seq); END;
+  CREATE TRIGGER siem_feed_alert AFTER INSERT ON outbox WHEN NEW.audience = 'role:security' AND EXISTS (SELECT 1 FROM siem_cursors)
+  BEGIN INSERT INTO siem_feed (alert_id) VALUES (NEW.id); END;
+  `,
+  },
 ];

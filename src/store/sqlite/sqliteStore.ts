@@ -13,6 +13,7 @@ import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
 import { SqliteReportScheduleRepository } from './sqliteReportScheduleRepository.js';
+import { SqliteSiemFeedRepository } from './sqliteSiemFeedRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
 import { SqliteSlackMessageRepository } from './sqliteSlackMessageRepository.js';
 
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   readonly accounts: SqliteAccountRepository;
   readonly linkNonces: SqliteLinkNonceRepository;
   readonly outbox: SqliteOutboxRepository;
+  readonly siemFeed: SqliteSiemFeedRepository;
   readonly slackMessages: SqliteSlackMessageRepository;
   readonly reportSchedules: SqliteReportScheduleRepository;
   private closed = false;
@@ -37,6 +39,7 @@ export class SqliteStore implements Store {
   private constructor(readonly db: Database.Database) {
     this.audit = new SqliteAuditRepository(db);
     this.outbox = new SqliteOutboxRepository(db);
+    this.siemFeed = new SqliteSiemFeedRepository(db);
     const commits = new SqliteCommitWriter(this.audit, this.outbox);
     this.changes = new SqliteChangeRepository(db, commits);
     this.sessions = new SqliteSessionRepository(db, commits);
