@@ -51,7 +51,8 @@ export type SiemFeedItem =
 export function siemEventOf(item: SiemFeedItem): SiemEvent {
   if (item.kind === 'audit') {
     const { record } = item;
-    return { id: `audit:${record.seq}`, pos: item.pos, at: record.at.toISOString(), source: 'changeguard', kind: 'audit', record: { ...record, at: record.at.toISOString() } };
+    // The hash too: after a restore to an earlier point a new record may take a seq already sent.
+    return { id: `audit:${record.seq}:${record.hash.slice(0, 16)}`, pos: item.pos, at: record.at.toISOString(), source: 'changeguard', kind: 'audit', record: { ...record, at: record.at.toISOString() } };
   }
   return {
     id: `alert:${item.alertId}`,

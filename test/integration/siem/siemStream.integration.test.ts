@@ -171,7 +171,7 @@ describe('the SIEM stream', () => {
       // Each audit event is the record as chained in the trail.
       for (const event of firsts.filter((e) => e.kind === 'audit')) {
         const record = event.record as { seq: number; hash: string };
-        expect(event.id).toBe(`audit:${record.seq}`);
+        expect(event.id).toBe(`audit:${record.seq}:${record.hash.slice(0, 16)}`);
         expect(record.hash).toBe(stored.hashes.get(record.seq));
       }
       const alert = firsts.find((e) => e.kind === 'alert')!;
