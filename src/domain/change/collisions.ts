@@ -8,6 +8,7 @@ export interface Collision {
   readonly title: string;
   readonly status: ChangeStatus;
   readonly requester: string;
+  readonly group: string;
   /** The servers both changes name. */
   readonly devices: readonly string[];
   readonly windowStart: Date;
@@ -40,6 +41,7 @@ export function collisionsWith(plan: CollisionPlan, others: readonly Change[]): 
       title: other.title,
       status: other.status,
       requester: other.requester,
+      group: other.group,
       devices: shared,
       windowStart: other.windowStart,
       windowEnd: other.windowEnd,

@@ -3,6 +3,8 @@ import type { Change } from '../../domain/change/change.js';
 import { CHANGE_STATUSES, FINAL_STATUSES } from '../../domain/change/changeStatus.js';
 import { collisionsWith, type Collision } from '../../domain/change/collisions.js';
 import { freezeProblems, freezesOverlapping, type FreezePeriod } from '../../domain/change/freezes.js';
+import type { Notification } from '../../domain/notifications/catalogue.js';
+import { overlapNotices } from '../../domain/notifications/overlapNotices.js';
 import type { Policy } from '../../domain/policy/policy.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 
@@ -58,6 +60,12 @@ export async function findChangeConflicts(deps: Pick<ServiceDeps, 'store' | 'pol
     emergency,
     approvalsNeeded: group ? approvalsNeeded(group, { emergency }, periods.length > 0) : 1,
   };
+}
+
+/** The other side's warning when `change` (as it will be stored) overlaps open changes; `actor` took the step. */
+export async function overlapNoticesFor(deps: Pick<ServiceDeps, 'store' | 'policies'>, change: Change, actor: string): Promise<Notification[]> {
+  const { collisions } = await findChangeConflicts(deps, change);
+  return overlapNotices(change, collisions, (await deps.policies.current()).policy.groups, actor);
 }
 
 /** The freeze rule for filing and rescheduling, per form field (empty: the window may be used). */

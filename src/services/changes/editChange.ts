@@ -9,7 +9,7 @@ import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema } from './changeInput.js';
-import { freezeFieldProblems } from './changeConflicts.js';
+import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** What an edit may change, with the same rules as filing; field names match the change form's. */
@@ -85,8 +85,10 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
         },
         result: null,
       };
-    }, (before, after) => {
+    }, async (before, after) => {
       const changed = EDITABLE.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+      // Servers added can meet other changes at work there.
+      const added = after.devices.filter((device) => !before.devices.includes(device));
       return changeCommit(
         deps,
         actor,
@@ -104,6 +106,7 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
           images: { before: image(before, changed), after: image(after, changed) },
         },
         { kind: 'edited' },
+        added.length > 0 ? await overlapNoticesFor(deps, { ...after, devices: added }, actor.userId) : [],
       );
     });
     await deps.events.publish({ type: 'change.edited', change: after, previous: before });

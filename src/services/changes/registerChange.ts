@@ -12,7 +12,7 @@ import { askerOf } from '../access/authorise.js';
 import { committed } from '../commits/commitBuilder.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import { freezeFieldProblems } from './changeConflicts.js';
+import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
 import { changeCommit } from './changeWriter.js';
 
@@ -91,7 +91,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     updatedAt: now,
     version: 0,
   };
-  const describe = (change: Change) =>
+  const describe = async (change: Change) =>
     changeCommit(
       deps,
       actor,
@@ -106,6 +106,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
         images: { before: null, after: change },
       },
       { kind: 'filed' },
+      await overlapNoticesFor(deps, change, actor.userId),
     );
   const change = await createWithCode(deps, base, value.code, describe);
   await deps.events.publish({ type: 'change.created', change });

@@ -8,7 +8,7 @@ import type { Actor } from '../actor.js';
 import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import { freezeFieldProblems } from './changeConflicts.js';
+import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** Field names match the change form's. */
@@ -74,7 +74,7 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
         },
         result: null,
       };
-    }, (before, after) =>
+    }, async (before, after) =>
       changeCommit(
         deps,
         actor,
@@ -95,6 +95,7 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
           },
         },
         { kind: 'rescheduled' },
+        await overlapNoticesFor(deps, after, actor.userId),
       ),
     );
     await deps.events.publish({ type: 'change.rescheduled', change: after, previous: before });

@@ -56,6 +56,15 @@ describe('overlapping changes', () => {
     expect(card).toContain(':warning: *Overlaps <https://changeguard.example/changes/CHG-300|CHG-300>* Rotate certificates (pending approval, Alice) on *web01*');
     // The requester's copy says the same.
     expect(text((await cardFor('CHG-301', SLACK.alice)).args.blocks)).toContain('Overlaps <https://changeguard.example/changes/CHG-300|CHG-300>');
+    // The other side: CHG-300 waits for bob and carol, who hear by DM that CHG-301 now overlaps it; alice filed both and is told nothing more.
+    for (const approver of [SLACK.bob, SLACK.carol]) {
+      const notice = await eventually(`the overlap notice to ${approver}`, () =>
+        h.fake.callsTo('chat.postMessage').find((c) => c.args.channel === approver && String(c.args.text) === 'CHG-301 overlaps CHG-300 on web01'),
+      );
+      expect(text(notice.args.blocks)).toContain(':warning: *<https://changeguard.example/changes/CHG-301|CHG-301>* Upgrade nginx (Alice, pending approval) works on *web01* from ');
+      expect(text(notice.args.blocks)).toContain('at the same time as *CHG-300* Rotate certificates');
+    }
+    expect(h.fake.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('overlaps'))).toHaveLength(2);
     // Another server, or a window that only touches, is no collision.
     expect(await file({ code: 'CHG-302', start: new Date(start.getTime() + 2 * HOUR), end: new Date(start.getTime() + 4 * HOUR), devices: ['db01'], group: 'db-ops' })).toEqual({ response_action: 'clear' });
     expect(await file({ code: 'CHG-303', start: new Date(start.getTime() - 2 * HOUR), end: start, devices: ['web01'] })).toEqual({ response_action: 'clear' });
