@@ -4,8 +4,7 @@ import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import { OPAQUE_RULE_ID } from '../../domain/rules/verdict.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { assessRiskTally, tallyCommand } from '../../domain/session/sessionRisk.js';
-import type { SimpleCommand } from '../../domain/shell/simpleCommand.js';
-import { unwrap } from '../../domain/shell/wrappers.js';
+import { readsCommandsFromConnection } from '../../domain/session/execInput.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { judgeCommand, type Judgement } from './judgeCommand.js';
@@ -64,7 +63,7 @@ export async function judgeExecCommand(
   outage: StoreOutageHandling = 'block',
 ): Promise<SessionJudgement> {
   const parsed = deps.parser.parse(line);
-  const shell = parsed.commands.find(readsCommandsFromInput);
+  const shell = parsed.commands.find(readsCommandsFromConnection);
   if (!shell) return judgeSessionLine(deps, alerts, live, line, 'exec', outage);
   const reason = `"${shell.text}" would read commands from the connection, which changeguard cannot judge: open an interactive session instead`;
   const record: CommandRecord = {
@@ -183,22 +182,6 @@ function judgeDuringOutage(
 
 function evaluationOf(line: string): Judgement['evaluation'] {
   return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined };
-}
-
-/** Interpreters that, given no script, run what arrives on stdin. */
-const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'irb']);
-
-function readsCommandsFromInput(command: SimpleCommand): boolean {
-  if (command.opaque) return false;
-  const unwrapped = unwrap(
-    command.program,
-    command.args.map((value) => ({ value, literal: true })),
-  );
-  if (unwrapped?.kind === 'shellStdin') return true;
-  if (INTERPRETERS.has(command.program)) {
-    return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
-  }
-  return false;
 }
 
 /** A submitted line the proxy could not read with certainty was blocked: audited, since no command record can name it. */
