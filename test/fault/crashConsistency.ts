@@ -167,7 +167,9 @@ export async function crashWhileWorking(options: {
       const product = startProduct(env);
       if (rounds % 3 === 0) {
         // Killed while starting: the policy import at start is one of the writes cut short.
-        await Promise.race([sleep(200 + Math.random() * 2500), product.exited]);
+        // Start-up takes about 1.2 s here (more on a slower machine), so nearly every such kill
+        // lands before 'changeguard started', at a different point of it each time.
+        await Promise.race([sleep(150 + Math.random() * 1000), product.exited]);
         if (product.child.exitCode === null && product.child.signalCode === null) {
           const started = product.output().includes('changeguard started');
           product.child.kill('SIGKILL');
@@ -181,9 +183,16 @@ export async function crashWhileWorking(options: {
       await product.ready;
       if (process.env.CRASH_TEST_TRACE) process.stdout.write(`round ${rounds}: ready after ${Date.now() - spawnedAt} ms, ${done.size} done\n`);
       let alive = true;
+      // The kill comes after a random number of requests as well as at a random time: on a
+      // fast machine all 200 changes could otherwise be done within the first timed window,
+      // and the test would prove little about kills.
+      let requestsLeft = 20 + Math.floor(Math.random() * 100);
+      let killNow: () => void = () => undefined;
+      const requestBudgetSpent = new Promise<void>((resolve) => (killNow = resolve));
       const work = async (worker: number, workers: number) => {
         for (let i = worker; alive && i < options.total; i += workers) {
           while (alive && !done.has(i)) {
+            if (--requestsLeft <= 0) killNow();
             try {
               if (await advance(i, store!, slack)) done.add(i);
             } catch (error) {
@@ -198,7 +207,7 @@ export async function crashWhileWorking(options: {
       };
       const workers = options.workers ?? 4;
       const running = Promise.all(Array.from({ length: workers }, (_, w) => work(w, workers)));
-      await Promise.race([sleep(200 + Math.random() * 1300), running]);
+      await Promise.race([sleep(200 + Math.random() * 1300), running, requestBudgetSpent]);
       alive = false;
       if (product.child.exitCode === null) {
         product.child.kill('SIGKILL');

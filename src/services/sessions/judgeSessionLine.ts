@@ -5,8 +5,7 @@ import { OPAQUE_RULE_ID, TRANSFER_RULE_ID } from '../../domain/rules/verdict.js'
 import { transferServer } from '../../domain/shell/fileTransfer.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { assessRiskTally, tallyCommand } from '../../domain/session/sessionRisk.js';
-import type { SimpleCommand } from '../../domain/shell/simpleCommand.js';
-import { unwrap } from '../../domain/shell/wrappers.js';
+import { readsCommandsFromConnection } from '../../domain/session/execInput.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { judgeCommand, type Judgement } from './judgeCommand.js';
@@ -65,7 +64,7 @@ export async function judgeExecCommand(
   outage: StoreOutageHandling = 'block',
 ): Promise<SessionJudgement> {
   const parsed = deps.parser.parse(line);
-  const shell = parsed.commands.find(readsCommandsFromInput);
+  const shell = parsed.commands.find(readsCommandsFromConnection);
   if (shell) {
     const reason = `"${shell.text}" would read commands from the connection, which changeguard cannot judge: open an interactive session instead`;
     return refuseBeforeJudging(deps, alerts, live, line, OPAQUE_RULE_ID, reason);
@@ -212,20 +211,4 @@ function judgeDuringOutage(
 
 function evaluationOf(line: string): Judgement['evaluation'] {
   return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false };
-}
-
-/** Interpreters that, given no script, run what arrives on stdin. */
-const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'irb']);
-
-function readsCommandsFromInput(command: SimpleCommand): boolean {
-  if (command.program === '') return false;
-  const unwrapped = unwrap(
-    command.program,
-    command.args.map((value) => ({ value, literal: true })),
-  );
-  if (unwrapped?.kind === 'opaque' && unwrapped.reason.includes('interactive shell')) return true;
-  if (INTERPRETERS.has(command.program)) {
-    return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
-  }
-  return false;
 }

@@ -7,7 +7,7 @@ import { mergeUpdates, pushCommit, relaySoon, withCommit, type MongoCommitRelay 
 import { isDuplicateKey, requireNumber, toStored } from './mongoDocument.js';
 import type { MongoModels, PolicyItemDoc, PolicySingletonDoc, PolicyStateDoc } from './mongoModels.js';
 
-const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
+const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
 
 const POLICY_ID = 'policy';
 const MAX_ATTEMPTS = 20;
@@ -43,6 +43,7 @@ export class MongoPolicyRepository implements PolicyRepository {
         groups: toStored([...(write.replace.groups ?? current.groups)]),
         devices: toStored([...(write.replace.devices ?? current.devices)]),
         rules: toStored([...(write.replace.rules ?? current.rules)]),
+        freezes: toStored([...(write.replace.freezes ?? current.freezes)]),
         channels: toStored({ ...(write.channels ?? current.channels) }),
         settings: toStored({ ...(write.settings ?? current.settings) }),
       };
@@ -81,6 +82,7 @@ export class MongoPolicyRepository implements PolicyRepository {
       groups: list('groups'),
       devices: list('devices'),
       rules: list('rules'),
+      freezes: list('freezes'),
       channels: (single('channels') as PolicyChannels | undefined) ?? {},
       settings: (single('settings') as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
     };
@@ -93,6 +95,8 @@ function fromState(state: PolicyStateDoc): Policy {
     groups: state.groups as Policy['groups'],
     devices: state.devices as Policy['devices'],
     rules: state.rules as Policy['rules'],
+    // Documents written before freezes existed have none.
+    freezes: (state.freezes as Policy['freezes'] | undefined) ?? [],
     channels: (state.channels as PolicyChannels | undefined) ?? {},
     settings: (state.settings as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
   };

@@ -1,7 +1,8 @@
 /**
- * Form dates and times in the policy's time zone. `<input type="datetime-local">` sends a wall
- * time without a zone (`2026-05-04T09:30`); changeguard shows every time in the policy's zone,
- * so that is the zone a typed time is read in.
+ * Wall dates and times in a time zone (the policy's, or a freeze's). `<input
+ * type="datetime-local">` sends a wall time without a zone (`2026-05-04T09:30`); changeguard
+ * shows every time in the policy's zone, so that is the zone a typed time is read in. Policy
+ * freezes name their dates the same way, in their own zone.
  */
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -67,4 +68,12 @@ export function dateToWallTime(date: Date, timeZone: string): string {
 /** `2026-05-04` for `<input type="date">`, in `timeZone`. */
 export function dateToWallDate(date: Date, timeZone: string): string {
   return dateToWallTime(date, timeZone).slice(0, 10);
+}
+
+/** The instant the day after `day` (`YYYY-MM-DD`) begins in `timeZone`: a day-saving day keeps its length. */
+export function startOfNextDay(day: string, timeZone: string): Date | null {
+  const match = WALL_DATE_PATTERN.exec(day);
+  if (!match || !wallTimeToDate(day, timeZone)) return null;
+  const [year, month, date] = match.slice(1, 4).map(Number) as [number, number, number];
+  return wallTimeToDate(new Date(Date.UTC(year, month - 1, date + 1)).toISOString().slice(0, 10), timeZone);
 }
