@@ -104,6 +104,12 @@ export interface PolicySettings {
    * account alone cannot approve them. Unset: any channel may approve.
    */
   readonly requireWebApproval?: Risk | undefined;
+  /**
+   * File transfers through the proxy (`scp`, `sftp`, `rsync` over ssh): refused unless
+   * `allow`; then each transfer is judged by the rules (as `scp -t /dir`, `sftp put /path`...)
+   * and recorded.
+   */
+  readonly fileTransfer?: 'refuse' | 'allow' | undefined;
 }
 
 export const DEFAULT_SETTINGS: PolicySettings = { opaque: 'block', timezone: 'UTC' };

@@ -126,6 +126,7 @@ export const policyDocumentSchema = z.strictObject({
       opaque: z.enum(['block', 'allow']).default(DEFAULT_SETTINGS.opaque),
       timezone: timezone.default(DEFAULT_SETTINGS.timezone),
       requireWebApproval: z.enum(RISKS).optional(),
+      fileTransfer: z.enum(['refuse', 'allow']).optional(),
     })
     .optional(),
 });

@@ -10,12 +10,12 @@ const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'n
  * prompt, so the proxy refuses it whatever the rules say (and a policy backtest keeps that).
  */
 export function readsCommandsFromConnection(command: SimpleCommand): boolean {
-  if (command.opaque) return false;
+  if (command.program === '') return false;
   const unwrapped = unwrap(
     command.program,
     command.args.map((value) => ({ value, literal: true })),
   );
-  if (unwrapped?.kind === 'shellStdin') return true;
+  if (unwrapped?.kind === 'opaque' && unwrapped.reason.includes('interactive shell')) return true;
   if (INTERPRETERS.has(command.program)) {
     return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
   }
