@@ -51,7 +51,17 @@ const COPIERS = new Set(['cp', 'mv', 'ln', 'install', 'rsync', 'tee', 'dd', 'lin
  * check of changeguard's executor does not follow, so a value could smuggle code in
  * (`x='a[$(rm y)]'; echo $((x))`). Such a nested script is opaque.
  */
-const DYNAMIC_EVALUATION = /\$\(\(|\(\(|\$\[|\$\{!|@P\}|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\btest\s+-v\b/;
+const DYNAMIC_EVALUATION = new RegExp(
+  [
+    String.raw`\$\(\(|\(\(|\$\[|\$\{!|@P\}|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\btest\s+-v\b`,
+    // An array subscript that is not a plain number (`${a[X]}`, `a[$i]=1`) is arithmetic.
+    String.raw`\$\{[A-Za-z_]\w*\[(?![0-9]+\]|[@*]\])|\b[A-Za-z_]\w*\[(?![0-9]+\])[^\]]*\]\+?=`,
+    // A substring offset or length that is not a plain number (`${v:X}`, `${v:0:n}`).
+    String.raw`\$\{[A-Za-z_]\w*:(?![-=?+])\s*(?!-?[0-9]+\s*(?::\s*-?[0-9]+\s*)?\})`,
+    // Integer variables evaluate every value assigned to them.
+    String.raw`\b(declare|typeset|local|readonly|export)\s+(-[A-Za-z]+\s+)*-[A-Za-z]*i`,
+  ].join('|'),
+);
 
 let initialised: Promise<void> | undefined;
 
