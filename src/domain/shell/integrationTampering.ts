@@ -54,6 +54,12 @@ export function tamperingReason(program: string, args: readonly string[]): strin
     }
     case 'enable':
       return args.length === 0 || args.every((a) => a === '-p' || a === '-a' || a === '-s') ? undefined : 'enable can load or switch off builtins changeguard relies on';
+    case 'stty': {
+      // The executor's markers and frames travel through the terminal: settings that rewrite
+      // its output or input (olcuc upper-cases the marker, raw stops line reads) break them.
+      const hit = args.find((a) => /^-?(olcuc|xcase|iuclc|ocrnl|onlret|onocr|inlcr|igncr|icanon|raw|cooked|nl|ofill|opost|isig|icrnl|onlcr|extproc)$/.test(a));
+      return hit === undefined ? undefined : `stty ${hit} would change the terminal changeguard's check talks through`;
+    }
     case 'bind':
       return args.length === 0 || args.every((a) => /^-[PpSsVvl]$/.test(a)) ? undefined : 'bind can make keys run commands';
     default:

@@ -5,8 +5,8 @@ import type { Node } from 'web-tree-sitter';
 import { debugTrapTexts } from './bashCommandText.js';
 import { functionNameTampering, tamperingReason } from './integrationTampering.js';
 import { LruCache } from './lruCache.js';
-import { isProgramDirectory, opaquePathReason, opaqueProgramReason } from './programKinds.js';
-import { sensitiveAssignmentReason } from './sensitiveVariables.js';
+import { isProgramDirectory, opaquePathReason, opaqueProgramReason, startupFileReason } from './programKinds.js';
+import { sensitiveAssignmentReason, sensitiveNameReason } from './sensitiveVariables.js';
 import type { ParsedLine, ShellFunction, SimpleCommand } from './simpleCommand.js';
 import { isKnownWrapper, SHELLS, unwrap } from './wrappers.js';
 import { assignmentOf, wordOf } from './words.js';
@@ -51,7 +51,17 @@ const COPIERS = new Set(['cp', 'mv', 'ln', 'install', 'rsync', 'tee', 'dd', 'lin
  * check of changeguard's executor does not follow, so a value could smuggle code in
  * (`x='a[$(rm y)]'; echo $((x))`). Such a nested script is opaque.
  */
-const DYNAMIC_EVALUATION = /\$\(\(|\(\(|\$\[|\$\{!|@P\}|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\btest\s+-v\b/;
+const DYNAMIC_EVALUATION = new RegExp(
+  [
+    String.raw`\$\(\(|\(\(|\$\[|\$\{!|@P\}|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\btest\s+-v\b`,
+    // An array subscript that is not a plain number (`${a[X]}`, `a[$i]=1`) is arithmetic.
+    String.raw`\$\{[A-Za-z_]\w*\[(?![0-9]+\]|[@*]\])|\b[A-Za-z_]\w*\[(?![0-9]+\])[^\]]*\]\+?=`,
+    // A substring offset or length that is not a plain number (`${v:X}`, `${v:0:n}`).
+    String.raw`\$\{[A-Za-z_]\w*:(?![-=?+])\s*(?!-?[0-9]+\s*(?::\s*-?[0-9]+\s*)?\})`,
+    // Integer variables evaluate every value assigned to them.
+    String.raw`\b(declare|typeset|local|readonly|export)\s+(-[A-Za-z]+\s+)*-[A-Za-z]*i`,
+  ].join('|'),
+);
 
 let initialised: Promise<void> | undefined;
 
@@ -193,6 +203,13 @@ export class ShellParser {
       case 'function_definition':
         this.functionDefinition(node, inner, out, collected);
         return;
+      case 'for_statement': {
+        // `for PATH in /tmp; do ...`: the loop variable is assigned like any other.
+        const variable = node.childForFieldName('variable')?.text;
+        if (variable !== undefined) this.flagNames([variable], `for ${variable} in ...`, out);
+        this.walkChildren(node, inner, out, collected);
+        return;
+      }
       default:
         if (DECLARATIONS.has(node.type)) {
           this.declaration(node, this.takePending(node), inner, out, collected);
@@ -315,6 +332,11 @@ export class ShellParser {
 
   private reportAssignments(assignments: readonly Word[], out: SimpleCommand[]): void {
     for (const assignment of assignments) {
+      const named = sensitiveNameReason(assignment.value.replace(/\+?=.*$/s, ''));
+      if (named?.tampering === true) {
+        out.push(tampered(assignment.value, named.reason));
+        continue;
+      }
       const reason = sensitiveAssignmentReason(assignment.value, assignment.literal);
       if (reason !== undefined) out.push(opaque(assignment.value, reason));
       const tampering = tamperingReason('', [assignment.value]);
@@ -348,6 +370,18 @@ export class ShellParser {
       }
     }
     this.emit(words, redirs, ctx, out, collected, []);
+  }
+
+  /** Variables a command sets or unsets by name: true when one of them is sensitive (recorded in `out`). */
+  private flagNames(names: readonly string[], text: string, out: SimpleCommand[]): boolean {
+    let flagged = false;
+    for (const name of names) {
+      const found = sensitiveNameReason(name);
+      if (found === undefined) continue;
+      out.push(found.tampering ? tampered(text, found.reason) : opaque(text, found.reason));
+      flagged = true;
+    }
+    return flagged;
   }
 
   private functionDefinition(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
@@ -413,6 +447,19 @@ export class ShellParser {
     const tampering = tamperingReason(program, argValues);
     if (tampering !== undefined) {
       out.push(plain(false, { tampering }));
+      return;
+    }
+    const assigned = namesAssignedBy(program, argValues);
+    if (assigned.length > 0 && this.flagNames(assigned, text, out)) return;
+    if (DECLARERS_OF_FUNCTIONS.has(program) && exportsFunctionsOrNamerefs(program, argValues)) {
+      out.push(plain(false, { opaque: true, opaqueReason: `${program} ${argValues.join(' ')} makes a nameref or passes functions to child shells, where changeguard's check does not follow`, opaqueKind: 'structure' }));
+      return;
+    }
+    for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?=/g)) {
+      if (this.flagNames([match[1] as string], text, out)) return;
+    }
+    if (PROGRAM_TEXT_TAKERS.has(program) && programTextComputed(program, args)) {
+      out.push(plain(false, { opaque: true, opaqueReason: `the ${program} program is computed when it runs`, opaqueKind: 'structure' }));
       return;
     }
     const pathReason = opaquePathReason(head.value);
@@ -550,7 +597,7 @@ function computedName(program: string, args: readonly Word[]): boolean {
 function installsProgram(program: string, args: readonly Word[], redirs: readonly string[]): string | undefined {
   const targets: string[] = [];
   for (const r of redirs) {
-    const m = /^\d*(?:>|>>|>\||&>|&>>)(.+)$/.exec(r);
+    const m = /^\d*(?:&>>|>>|&>|>\||>)(.+)$/.exec(r);
     if (m !== null) targets.push(m[1] as string);
   }
   if (COPIERS.has(program)) {
@@ -563,8 +610,18 @@ function installsProgram(program: string, args: readonly Word[], redirs: readonl
     else if (program === 'tee') targets.push(...operands);
     else if (operands.length > 1) targets.push(operands[operands.length - 1] as string);
   }
+  if (program === 'sed' || program === 'perl') {
+    // `sed -i ... FILE`: edited in place.
+    const values = args.map((a) => a.value);
+    if (values.some((v) => /^-[A-Za-z]*i/.test(v) || v.startsWith('--in-place'))) targets.push(...values.filter((v) => !v.startsWith('-')).slice(1));
+  }
   const hit = targets.find((t) => isProgramDirectory(t));
-  return hit === undefined ? undefined : `it writes into ${hit}, where a program could be installed under another name`;
+  if (hit !== undefined) return `it writes into ${hit}, where a program could be installed under another name`;
+  for (const target of targets) {
+    const reason = startupFileReason(target.trim());
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
 }
 
 /** Appends a redirection's normalised text to `redirs`; returns true when it feeds stdin. */
@@ -658,4 +715,82 @@ function opensConstruct(text: string): boolean {
   if (quote !== null) return true;
   if (/<<-?\s*['"]?\w+/.test(text)) return true;
   return /(^|[\s;&|(])(\{|case|while|until|for|select|if|function|do|then|else)(\s|$)/.test(text) || /(\(|\$\(|\$\{|\[\[)\s*[^)}\]]*$/.test(text);
+}
+
+/** Builtins that can declare namerefs or export functions. */
+const DECLARERS_OF_FUNCTIONS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
+
+/** `declare -n`, `local -n` (a nameref sets another variable under a new name), `export -f`, `declare -fx`. */
+function exportsFunctionsOrNamerefs(program: string, args: readonly string[]): boolean {
+  const flags = args.filter((a) => /^-[A-Za-z]+$/.test(a)).join('');
+  if (flags.includes('n') && program !== 'export') return true;
+  return flags.includes('f') && (program === 'export' || flags.includes('x'));
+}
+
+/** The variable names a builtin assigns or unsets: read NAME..., printf -v NAME, mapfile NAME, getopts s NAME, unset NAME. */
+function namesAssignedBy(program: string, args: readonly string[]): string[] {
+  const operands = (valueFlags: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] as string;
+      if (a === '--') {
+        out.push(...args.slice(i + 1));
+        break;
+      }
+      if (a.startsWith('-') && a.length > 1) {
+        const last = a[a.length - 1] as string;
+        // `read -a NAME` names the array; other value flags take the next word as their value.
+        if (program === 'read' && a.includes('a')) {
+          if (last === 'a' && args[i + 1] !== undefined) out.push(args[++i] as string);
+          continue;
+        }
+        if (valueFlags.includes(last)) i++;
+        continue;
+      }
+      out.push(a);
+    }
+    return out;
+  };
+  switch (program) {
+    case 'read':
+      return operands('dinNptu');
+    case 'printf': {
+      const index = args.indexOf('-v');
+      return index >= 0 && args[index + 1] !== undefined ? [args[index + 1] as string] : [];
+    }
+    case 'mapfile':
+    case 'readarray':
+      return operands('dnOsuCc').slice(-1);
+    case 'getopts':
+      return operands('').slice(1, 2);
+    case 'unset':
+      return args.includes('-f') ? [] : operands('');
+    default:
+      return [];
+  }
+}
+
+/** Programs whose first operand (or `-e` values) is a program of their own language. */
+const PROGRAM_TEXT_TAKERS = new Set(['awk', 'mawk', 'nawk', 'gawk', 'sed']);
+
+/** True when the awk or sed program text holds an expansion: its code is only known when it runs. */
+function programTextComputed(program: string, args: readonly Word[]): boolean {
+  const valueFlags = program === 'sed' ? 'efl' : 'fvFW';
+  let sawScriptOption = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as Word;
+    if (a.value === '--') return args[i + 1]?.literal === false && !sawScriptOption;
+    if (program === 'sed' && (a.value === '-e' || a.value === '--expression')) {
+      sawScriptOption = true;
+      if (args[i + 1]?.literal === false) return true;
+      i++;
+      continue;
+    }
+    if (a.value.startsWith('-') && a.value.length > 1) {
+      if (valueFlags.includes(a.value[a.value.length - 1] as string) && a.value.length === 2) i++;
+      continue;
+    }
+    return !sawScriptOption && !a.literal;
+  }
+  return false;
 }

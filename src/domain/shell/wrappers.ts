@@ -31,12 +31,22 @@ export { SHELLS };
  */
 export function unwrap(program: string, args: readonly Word[]): Unwrap | undefined {
   if (SHELLS.has(program)) return shell(args);
+  if (DYNAMIC_LOADER.test(program)) return dynamicLoader(args);
   return HANDLERS.get(program)?.(args);
 }
 
 /** Programs this module knows how to unwrap (wrappers and shells). */
 export function isKnownWrapper(program: string): boolean {
-  return SHELLS.has(program) || HANDLERS.has(program);
+  return SHELLS.has(program) || HANDLERS.has(program) || DYNAMIC_LOADER.test(program);
+}
+
+/** The dynamic loader run as a program (`ld.so`, `/lib64/ld-linux-x86-64.so.2`) runs the program it is given. */
+const DYNAMIC_LOADER = /^ld(-linux[-\w.]*)?\.so(\.\d+)*$|^ld-musl-[\w]+\.so\.\d+$/;
+
+function dynamicLoader(args: readonly Word[]): Unwrap {
+  const o = parseOptions(args, { longArg: ['library-path', 'inhibit-rpath', 'audit', 'preload', 'argv0'] });
+  if (hasAny(o.flags, ['list', 'verify', 'help', 'version', 'list-tunables', 'list-diagnostics'])) return NONE;
+  return execFrom(args, o.next);
 }
 
 interface OptSpec {
@@ -243,6 +253,16 @@ const HANDLERS: ReadonlyMap<string, (args: readonly Word[]) => Unwrap> = new Map
         optional: 'eil',
         longArg: ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
       });
+      // -I{} puts each input line into the command: in a program name or in what a wrapper or
+      // shell runs (`sh -c '{}'`) it is code from the input.
+      const replace = o.values.get('I') ?? o.values.get('i') ?? (o.flags.has('i') ? '{}' : undefined);
+      const command = args.slice(o.next);
+      if (replace !== undefined && replace !== '' && command.length > 0) {
+        const program = (command[0] as Word).value;
+        const inProgram = program.includes(replace);
+        const wrapped = isKnownWrapper(program.replace(/^.*\//, '')) && command.slice(1).some((a) => a.value.includes(replace));
+        if (inProgram || wrapped) return opaque(`xargs -I puts its input into the command ${inProgram ? 'name' : 'that ' + program + ' runs'}`);
+      }
       // Without a command xargs runs `echo`: nothing worth reporting.
       return o.next < args.length ? { kind: 'exec', argvs: [args.slice(o.next)], appendsArgs: true } : NONE;
     },
@@ -285,7 +305,10 @@ const HANDLERS: ReadonlyMap<string, (args: readonly Word[]) => Unwrap> = new Map
     (args) => {
       const rest = args[0]?.value === '--' ? args.slice(1) : args;
       if (rest.length < 2 || rest[0]?.value.startsWith('-')) return NONE;
-      return codeArgument(rest[0], 'the trap action');
+      // bash does not run the DEBUG trap inside another trap's action: like a nested shell,
+      // it runs where changeguard's run-time check does not follow.
+      const action = codeArgument(rest[0], 'the trap action');
+      return action.kind === 'line' ? { ...action, nestedShell: true } : action;
     },
   ],
   ['mapfile', callbackCode],
@@ -308,7 +331,17 @@ const HANDLERS: ReadonlyMap<string, (args: readonly Word[]) => Unwrap> = new Map
       const o = parseOptions(args, { arg: 'wEc', longArg: ['timeout', 'conflict-exit-code', 'command'], permute: false });
       const command = o.values.get('c') ?? o.values.get('command');
       if (command !== undefined) return { kind: 'line', lines: [command], nestedShell: true };
-      return o.next + 1 < args.length ? execFrom(args, o.next + 1) : NONE;
+      // `flock FILE -c 'command'`: options may also follow the lock file.
+      const after = o.next + 1;
+      const next = args[after]?.value;
+      if (next === '-c' || next === '--command') {
+        const script = args[after + 1];
+        if (script === undefined) return NONE;
+        return script.literal ? { kind: 'line', lines: [script.value], nestedShell: true } : opaque('the command given to flock -c is computed when it runs');
+      }
+      if (next !== undefined && /^--command=/.test(next)) return { kind: 'line', lines: [next.slice(10)], nestedShell: true };
+      if (next !== undefined && next.startsWith('-')) return opaque('flock options after the lock file cannot be read with certainty');
+      return after < args.length ? execFrom(args, after) : NONE;
     },
   ],
   [
@@ -320,6 +353,30 @@ const HANDLERS: ReadonlyMap<string, (args: readonly Word[]) => Unwrap> = new Map
     },
   ],
   ['unbuffer', optionsThenCommand({})],
+  // setarch ARCH [options] [program]: with no program it starts a shell.
+  ['setarch', (args) => {
+    const o = parseOptions(args, { longArg: ['uname-2.6'] }, 1);
+    if (args.length === 0 || hasAny(o.flags, ['list', 'help', 'version', 'h', 'V'])) return NONE;
+    return o.next < args.length ? execFrom(args, o.next) : INTERACTIVE_SHELL;
+  }],
+  ...['linux32', 'linux64', 'i386', 'x86_64', 'uname26'].map((name): [string, (args: readonly Word[]) => Unwrap] => [
+    name,
+    (args) => {
+      const o = parseOptions(args, { longArg: ['uname-2.6'] });
+      return o.next < args.length ? execFrom(args, o.next) : INTERACTIVE_SHELL;
+    },
+  ]),
+  ['ssh-agent', (args) => {
+    const o = parseOptions(args, { arg: 'aEOPt' });
+    return hasAny(o.flags, ['k', 'D', 'd']) ? NONE : execFrom(args, o.next);
+  }],
+  // An alias's value is code: judged as a line, although the device's shell does not expand aliases.
+  ['alias', (args) => {
+    const values = args.filter((a) => !a.value.startsWith('-') && a.value.includes('='));
+    if (values.length === 0) return NONE;
+    if (values.some((a) => !a.literal)) return opaque('the alias value is computed when it runs');
+    return { kind: 'line', lines: values.map((a) => a.value.slice(a.value.indexOf('=') + 1)) };
+  }],
   [
     'runuser',
     (args) => {
@@ -367,6 +424,9 @@ const HANDLERS: ReadonlyMap<string, (args: readonly Word[]) => Unwrap> = new Map
   ['faketime', optionsThenOperandsThenCommand({ arg: 'mp' }, 1)],
   ['strace', (args) => {
     const o = parseOptions(args, { arg: 'abeEIOopPsSuUXX', longArg: ['output', 'trace', 'signal', 'status', 'string-limit', 'user', 'env'] });
+    // `-o '|command'` / `-o '!command'` pipes the trace into a shell command.
+    const output = o.values.get('o') ?? o.values.get('output');
+    if (output !== undefined && /^\s*[|!]/.test(output)) return opaque('strace -o |command runs a shell command');
     return o.flags.has('p') ? NONE : execFrom(args, o.next);
   }],
   ['ltrace', (args) => {

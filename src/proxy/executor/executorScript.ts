@@ -121,7 +121,10 @@ export function interactiveExecutorScript(options: ExecutorOptions): string {
     ...trapPieces(report),
     'while :; do',
     '  __cg_tty=$(command -p stty -g 2>/dev/null; command -p stty -echo 2>/dev/null)',
-    '  if [[ -n ${SRANDOM-} ]]; then __cg_ch=$SRANDOM$SRANDOM$SRANDOM$SRANDOM; else __cg_ch=$(command -p od -An -N16 -tx1 /dev/urandom); __cg_ch=${__cg_ch//[!0-9a-f]/}; fi',
+    // SRANDOM is only trusted while it is bash's own (two reads differ); a value the user
+    // assigned would make the challenge predictable, so the kernel's random source is read instead.
+    '  __cg_ch=${SRANDOM-}; __cg_ch2=${SRANDOM-}',
+    '  if [[ -n $__cg_ch && $__cg_ch != "$__cg_ch2" ]]; then __cg_ch=$__cg_ch$__cg_ch2$SRANDOM$SRANDOM; else __cg_ch=$(command -p od -An -N16 -tx1 /dev/urandom); __cg_ch=${__cg_ch//[!0-9a-f]/}; fi',
     '  builtin printf -v __cg_pwd %q "$PWD"',
     `  builtin printf '\\033]${MARKER_OSC};%s;ready;%s;%s;%s;%s\\007' "$__cg_n" "$__cg_ch" "$__cg_status" "$EUID" "$__cg_pwd" >/dev/tty`,
     '  __cg_payload=',

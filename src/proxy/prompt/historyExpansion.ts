@@ -4,8 +4,10 @@
  * shown to the user before it runs, as bash does. The device's shell never expands history.
  *
  * Supported: `!!`, `!n`, `!-n`, `!prefix`, `!?text?`, word designators (`:0`, `:n`, `:^`, `:$`,
- * `:*`, `:n-m`, `:n*`, `:n-`) and the shorthands `!$`, `!^`, `!*`, and `^old^new^` at the start
- * of a line. Not inside single quotes, not after a backslash, and not for `!` followed by a
+ * `:*`, `:n-m`, `:n*`, `:n-`, also without an event: `!:1-2` is `!!:1-2`), the modifiers
+ * `:s/old/new/`, `:gs/old/new/`, `:&`, `:h`, `:t`, `:r`, `:e`, `:q`, the shorthands `!$`, `!^`,
+ * `!*`, and `^old^new^` at the start of a line. `:p` (print, do not run) and `:x` are refused
+ * with a message rather than guessed. Not inside single quotes, not after a backslash, and not for `!` followed by a
  * blank, `=`, `(` or the end of the line (bash's rules).
  */
 export type Expansion = { readonly ok: true; readonly line: string; readonly expanded: boolean } | { readonly ok: false; readonly error: string };
@@ -40,7 +42,9 @@ export function expandHistory(line: string, history: readonly string[]): Expansi
     }
     if (c === '"') quote = quote === '"' ? null : '"';
     const next = line[i + 1];
-    if (c !== '!' || next === undefined || /[\s=(]/.test(next) || (quote === '"' && next === '"')) {
+    // `${!name}` is indirect expansion, never history (bash skips `!` right after `${`).
+    const indirect = line[i - 1] === '{' && line[i - 2] === '$';
+    if (c !== '!' || next === undefined || indirect || /[\s=(]/.test(next) || (quote === '"' && next === '"')) {
       out += c;
       continue;
     }
@@ -61,10 +65,11 @@ function parseDesignator(line: string, start: number, history: readonly string[]
   const missing = (what: string): Designated => ({ ok: false, error: `${what}: event not found` });
   const c = line[i] as string;
   let defaultWords: ((words: string[]) => string) | undefined;
-  if (c === '!') {
+  if (c === '!' || c === ':') {
+    // `!!`, and `!:` where a word designator follows with no event: the previous line.
     event = history.at(-1);
-    i++;
-    if (event === undefined) return missing('!!');
+    if (c === '!') i++;
+    if (event === undefined) return missing(c === '!' ? '!!' : '!:');
   } else if (c === '$' || c === '^' || c === '*') {
     // `!$` is `!!:$`: the shorthand word designators name words of the previous line.
     event = history.at(-1);
@@ -91,6 +96,73 @@ function parseDesignator(line: string, start: number, history: readonly string[]
     i += m[0].length;
     if (event === undefined) return missing(`!${m[0]}`);
   }
+  const selected = selectWords(line, i, event, defaultWords);
+  if (!selected.ok) return selected;
+  return applyModifiers(line, selected.end, selected.text);
+}
+
+/** The modifiers after an event and its words: each `:s/old/new/`, `:gs`, `:&`, `:h`, `:t`, `:r`, `:e`, `:q`. */
+function applyModifiers(line: string, start: number, text: string): Designated {
+  let i = start;
+  let result = text;
+  let lastSubstitution: { from: string; to: string } | undefined;
+  while (line[i] === ':') {
+    const m = /^:(g|a)?(s|&|h|t|r|e|q|p|x)/.exec(line.slice(i));
+    if (m === null) return { ok: true, text: result, end: i };
+    const global = m[1] !== undefined;
+    const modifier = m[2] as string;
+    i += m[0].length;
+    if (modifier === 'p' || modifier === 'x') return { ok: false, error: `:${modifier}: this history modifier is not supported by changeguard; type the command` };
+    if (modifier === 's' || modifier === '&') {
+      let from: string;
+      let to: string;
+      if (modifier === 's') {
+        const delimiter = line[i];
+        if (delimiter === undefined) return { ok: false, error: ':s: missing delimiter' };
+        const parts: string[] = [];
+        let j = i + 1;
+        let current = '';
+        while (j < line.length && parts.length < 2) {
+          const ch = line[j] as string;
+          if (ch === '\\' && line[j + 1] === delimiter) {
+            current += delimiter;
+            j += 2;
+            continue;
+          }
+          if (ch === delimiter) {
+            parts.push(current);
+            current = '';
+            j++;
+            continue;
+          }
+          current += ch;
+          j++;
+        }
+        if (parts.length < 2) parts.push(current);
+        [from = '', to = ''] = parts;
+        i = j;
+      } else {
+        if (lastSubstitution === undefined) return { ok: false, error: ':&: no previous substitution' };
+        ({ from, to } = lastSubstitution);
+      }
+      lastSubstitution = { from, to };
+      if (from === '' || !result.includes(from)) return { ok: false, error: `:s${from}: substitution failed` };
+      const replacement = to.replace(/&/g, from);
+      result = global ? result.split(from).join(replacement) : result.replace(from, () => replacement);
+      continue;
+    }
+    if (modifier === 'h') result = result.includes('/') ? result.slice(0, result.lastIndexOf('/')) : result;
+    else if (modifier === 't') result = result.slice(result.lastIndexOf('/') + 1);
+    else if (modifier === 'r') result = /\.[^./]*$/.test(result) ? result.replace(/\.[^./]*$/, '') : result;
+    else if (modifier === 'e') result = /\.[^./]*$/.exec(result)?.[0] ?? '';
+    else if (modifier === 'q') result = `'${result.replace(/'/g, "'\\''")}'`;
+  }
+  return { ok: true, text: result, end: i };
+}
+
+/** The words of `event` a designator after `start` names (the whole line when there is none). */
+function selectWords(line: string, start: number, event: string, defaultWords: ((words: string[]) => string) | undefined): Designated {
+  let i = start;
   const words = shellWords(event);
   if (defaultWords !== undefined) return { ok: true, text: defaultWords(words), end: i };
   if (line[i] !== ':') return { ok: true, text: event, end: i };

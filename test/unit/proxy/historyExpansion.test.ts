@@ -17,11 +17,17 @@ describe('history expansion, on changeguard\'s own history', () => {
     ['echo !grep:1-2', "echo 'a b' /etc/hosts"],
     ['echo !!:0', 'echo touch'],
     ['^two^three', 'touch /tmp/one /tmp/three'],
+    ['!:1-2', '/tmp/one /tmp/two'],
+    ['echo !:0', 'echo touch'],
+    ['!!:s/touch/ls/', 'ls /tmp/one /tmp/two'],
+    ['!!:gs/one/uno/:s/two/dos', 'touch /tmp/uno /tmp/dos'],
+    ['echo !$:h', 'echo /tmp'],
+    ['echo !$:t', 'echo two'],
   ])('%s is %s', (line, expected) => {
     expect(expandHistory(line, history)).toEqual({ ok: true, line: expected, expanded: true });
   });
 
-  it.each(["echo 'no !! here'", 'echo \\!!', 'echo ! x', 'a != b', 'echo hi!', '[[ ! -f x ]]', 'echo "x!"'])('leaves %s alone', (line) => {
+  it.each(["echo 'no !! here'", 'echo \\!!', 'echo ! x', 'a != b', 'echo hi!', '[[ ! -f x ]]', 'echo "x!"', 'echo ${!x}', 'echo ${!prefix*}'])('leaves %s alone', (line) => {
     expect(expandHistory(line, history)).toEqual({ ok: true, line, expanded: false });
   });
 
@@ -29,5 +35,7 @@ describe('history expansion, on changeguard\'s own history', () => {
     expect(expandHistory('!nope', history)).toEqual({ ok: false, error: '!nope: event not found' });
     expect(expandHistory('!!', [])).toMatchObject({ ok: false });
     expect(expandHistory('echo !ls:9', history)).toMatchObject({ ok: false, error: '9: bad word specifier' });
+    expect(expandHistory('!!:s/absent/x/', history)).toMatchObject({ ok: false, error: ':sabsent: substitution failed' });
+    expect(expandHistory('!!:p', history)).toMatchObject({ ok: false });
   });
 });
