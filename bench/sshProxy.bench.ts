@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,9 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
   const proxies: { name: string; process: ProxyProcess }[] = [];
   try {
     proxies.push({ name: 'changeguard', process: await startProxyProcess(join(dir, 'one'), target, alice.public) });
+    // BENCH_PROXY_WORKERS (default: one per core, at least 2): the same proxy as PROXY_WORKERS processes.
+    const workers = Number(process.env.BENCH_PROXY_WORKERS ?? Math.max(2, availableParallelism()));
+    if (workers > 1) proxies.push({ name: `changeguard, ${workers} workers`, process: await startProxyProcess(join(dir, 'workers'), target, alice.public, workers) });
     const variants = buildVariants(target, jump, proxies, alice.private);
     const runs: Runs = new Map();
     const record = (metric: string, variant: VariantName, value: number) => {
