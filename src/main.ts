@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
@@ -149,6 +149,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
         ? // Created above before forking, so the workers read one host key rather than racing to make one.
           await ProxyWorkerPool.start(
             config.proxy.workers,
+            // The worker's own composition root, beside this file (.ts from the sources, .js built).
+            new URL(`./proxyWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
             { mongodbUri: config.mongodbUri, sqliteFile: config.sqliteFile, dataDir: config.dataDir, logLevel: config.logLevel, proxy: config.proxy },
             logger.child({ component: 'proxy' }),
           )

@@ -79,6 +79,7 @@ const proxy =
   workers > 1
     ? await ProxyWorkerPool.start(
         workers,
+        new URL('../../src/proxyWorker.ts', import.meta.url),
         {
           mongodbUri: undefined,
           sqliteFile: join(setup.dir, 'changeguard.db'),

@@ -1,5 +1,4 @@
 import cluster, { type Worker } from 'node:cluster';
-import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../logger.js';
 import type { PrimaryToWorker, ProxyWorkerSettings, WorkerToPrimary } from './proxyWorkerMessages.js';
@@ -12,7 +11,7 @@ const RESTART_DELAY_MS = 1000;
 /**
  * PROXY_WORKERS > 1: that many proxy worker processes (node:cluster) share the proxy's
  * listening port; the primary accepts connections and hands them out in turn, so sessions
- * spread over the cores. Each worker is `proxyWorkerProcess.ts`; it owns its sessions under
+ * spread over the cores. Each worker runs src/proxyWorker.ts; it owns its sessions under
  * `<host>:<port>#<index>`, stable across its restarts.
  */
 export class ProxyWorkerPool {
@@ -25,8 +24,9 @@ export class ProxyWorkerPool {
     readonly port: number,
   ) {}
 
-  static async start(count: number, settings: Omit<ProxyWorkerSettings, 'index'>, logger: Logger): Promise<ProxyWorkerPool> {
-    const entry = fileURLToPath(new URL(`./proxyWorkerProcess${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  /** `entry`: the worker's module (src/proxyWorker.ts, a composition root like main.ts), as a URL. */
+  static async start(count: number, entryUrl: URL, settings: Omit<ProxyWorkerSettings, 'index'>, logger: Logger): Promise<ProxyWorkerPool> {
+    const entry = fileURLToPath(entryUrl);
     // Running from the TypeScript sources (tests, the bench): the worker needs the same loader.
     cluster.setupPrimary({ exec: entry, execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : process.execArgv });
     // The primary binds the port once and shares it with every worker asking for the same

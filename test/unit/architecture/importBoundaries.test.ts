@@ -19,7 +19,7 @@ export function layerOf(path: string): Layer {
   const [top, ...rest] = path.split('/');
   // The roots, what only they call: the factories that choose a store implementation, and
   // the start-up summary (which reads every part's configuration).
-  if (['main.ts', 'cli.ts', 'startupSummary.ts', 'store/openStore.ts', 'store/openRecordingStore.ts'].includes(path)) return 'composition';
+  if (['main.ts', 'cli.ts', 'proxyWorker.ts', 'startupSummary.ts', 'store/openStore.ts', 'store/openRecordingStore.ts'].includes(path)) return 'composition';
   if (path === 'config.ts' || path === 'logger.ts' || top === 'secrets') return 'infra';
   if (top === 'domain' || top === 'services') return top;
   if (top === 'store') return rest.length === 1 ? 'store-ports' : `store-${rest[0]}`;

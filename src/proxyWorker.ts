@@ -1,22 +1,22 @@
 /**
- * A proxy worker (PROXY_WORKERS > 1): the SSH proxy alone, in a process forked by
- * `ProxyWorkerPool` with node:cluster, listening on the shared PROXY_PORT. It opens its own
+ * A proxy worker (PROXY_WORKERS > 1), the composition root of a proxy-only process: the SSH
+ * proxy alone, in a process forked by `ProxyWorkerPool` (proxy/workers/) with node:cluster, listening on the shared PROXY_PORT. It opens its own
  * connection to the store: sessions, commands, alerts (through the outbox) and supervision
  * (Terminate, lock, revoke, window end: `reviewLiveSessions` reads the store every second) all
  * go through the store, as with several product processes. Web, Slack, jobs and notification
  * delivery stay in the primary.
  */
-import { systemClock } from '../../domain/clock.js';
-import { ShellParser } from '../../domain/shell/shellParser.js';
-import { createLogger } from '../../logger.js';
-import { InProcessEventBus } from '../../services/domainEvents.js';
-import { OutboxNotifier } from '../../services/notifications/outboxNotifier.js';
-import { createServiceDeps } from '../../services/serviceDeps.js';
-import { openRecordingStore } from '../../store/openRecordingStore.js';
-import { openStore } from '../../store/openStore.js';
-import { loadOrCreateHostKey } from '../hostKey.js';
-import { SshProxy } from '../sshProxy.js';
-import type { PrimaryToWorker, ProxyWorkerSettings, WorkerToPrimary } from './proxyWorkerMessages.js';
+import { systemClock } from './domain/clock.js';
+import { ShellParser } from './domain/shell/shellParser.js';
+import { createLogger } from './logger.js';
+import { InProcessEventBus } from './services/domainEvents.js';
+import { OutboxNotifier } from './services/notifications/outboxNotifier.js';
+import { createServiceDeps } from './services/serviceDeps.js';
+import { openRecordingStore } from './store/openRecordingStore.js';
+import { openStore } from './store/openStore.js';
+import { loadOrCreateHostKey } from './proxy/hostKey.js';
+import { SshProxy } from './proxy/sshProxy.js';
+import type { PrimaryToWorker, ProxyWorkerSettings, WorkerToPrimary } from './proxy/workers/proxyWorkerMessages.js';
 
 function send(message: WorkerToPrimary): void {
   process.send?.(message);
