@@ -1,10 +1,15 @@
 import type { AccountLock, AccountRepository, RegisteredKey } from '../accountRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, fromStored, isDuplicateKey, requireString, toStored } from './mongoDocument.js';
+import { eq, fromStored, isDuplicateKey, requireDate, requireString, toStored } from './mongoDocument.js';
 import type { AccountLockDoc, MongoModels, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
+import { RevisionedCollection } from './revisionedCollection.js';
 
 export class MongoAccountRepository implements AccountRepository {
-  constructor(private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys' | 'webSignouts'>) {}
+  private readonly signouts: RevisionedCollection<WebSignoutDoc & Record<string, unknown>>;
+
+  constructor(private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys' | 'webSignouts' | 'revisions'>) {
+    this.signouts = new RevisionedCollection(models.revisions, models.webSignouts as never, 'web-signout', 'user');
+  }
 
   async lock(lock: AccountLock): Promise<boolean> {
     try {
@@ -65,18 +70,15 @@ export class MongoAccountRepository implements AccountRepository {
   }
 
   async endWebSessions(user: string, at: Date): Promise<void> {
-    try {
-      // $max: a later sign-out is never undone by an earlier one arriving late.
-      await this.models.webSignouts.collection.updateOne({ user: requireString(user) }, { $max: { at } }, { upsert: true });
-    } catch (error) {
-      // Two first sign-outs at once: the unique index lets one insert; the other applies its $max.
-      if (!isDuplicateKey(error)) throw error;
-      await this.models.webSignouts.collection.updateOne({ user: requireString(user) }, { $max: { at } });
-    }
+    requireString(user);
+    requireDate(at);
+    // Only forward: a later sign-out is never undone by an earlier one arriving late. (Not
+    // `$max`: on FerretDB that is a read and a write, and two sign-outs could cross.)
+    await this.signouts.write(user, (current) => (current === null || at.getTime() > current.at.getTime() ? { user, at } : undefined));
   }
 
   async webSessionsEndedAt(user: string): Promise<Date | null> {
-    const doc = await this.models.webSignouts.findOne({ user: eq(user) }).lean<WebSignoutDoc>();
+    const { doc } = await this.signouts.current(requireString(user));
     return doc ? doc.at : null;
   }
 }

@@ -2,26 +2,29 @@ import type { QueryFilter } from 'mongoose';
 import type { Change } from '../../domain/change/change.js';
 import type { ChangePatch, ChangeQuery, ChangeRepository } from '../changeRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, fromStored, isDuplicateKey, page, patchUpdate, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
-import type { ChangeDoc, MongoModels } from './mongoModels.js';
+import { applyPatch, eq, fromStored, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
+import type { ChangeDoc, CounterDoc, MongoModels } from './mongoModels.js';
+import { RevisionedCollection } from './revisionedCollection.js';
 
 export class MongoChangeRepository implements ChangeRepository {
-  constructor(private readonly models: Pick<MongoModels, 'changes' | 'sequences'>) {}
+  private readonly changes: RevisionedCollection<ChangeDoc & Record<string, unknown>>;
+  private readonly sequences: RevisionedCollection<CounterDoc & Record<string, unknown>>;
+
+  constructor(private readonly models: Pick<MongoModels, 'changes' | 'sequences' | 'revisions'>) {
+    this.changes = new RevisionedCollection(models.revisions, models.changes as never, 'change', 'code');
+    this.sequences = new RevisionedCollection(models.revisions, models.sequences as never, 'sequence', '_id');
+  }
 
   async create(change: Change): Promise<void> {
-    try {
-      await this.models.changes.collection.insertOne(toStored({ ...change }));
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new DuplicateKeyError('change', change.code);
-      throw error;
-    }
+    if (!(await this.changes.insert(requireString(change.code), toStored({ ...change })))) throw new DuplicateKeyError('change', change.code);
   }
 
   async findByCode(code: string): Promise<Change | null> {
-    const doc = await this.models.changes.findOne({ code: eq(code) }).lean<ChangeDoc>();
-    return doc ? fromStored(doc) : null;
+    const { doc } = await this.changes.current(requireString(code));
+    return doc ? fromStored<Change>(doc) : null;
   }
 
+  /** From the listing copies, which may lag a write in progress by a moment (revisionedCollection.ts). */
   async list(query: ChangeQuery): Promise<Change[]> {
     const filter: QueryFilter<ChangeDoc> = {};
     if (query.requester !== undefined) filter.requester = eq(query.requester);
@@ -41,33 +44,20 @@ export class MongoChangeRepository implements ChangeRepository {
   }
 
   async update(code: string, expectedVersion: number, patch: ChangePatch): Promise<Change | null> {
-    // One conditional write: the version precondition and the change are applied together by
-    // the server, so two writers holding the same version cannot both succeed.
-    const doc = await this.models.changes
-      .findOneAndUpdate(
-        { code: eq(code), version: { $eq: requireNumber(expectedVersion) } },
-        { ...patchUpdate(patch, ['code', 'version']), $inc: { version: 1 } },
-        { returnDocument: 'after' },
-      )
-      .lean<ChangeDoc>();
-    return doc ? fromStored(doc) : null;
+    requireNumber(expectedVersion);
+    // The next revision decides between writers holding the same version: one wins, the
+    // others re-read, find another version and get null.
+    const outcome = await this.changes.write(requireString(code), (current) =>
+      current !== null && current.version === expectedVersion
+        ? applyPatch({ ...current, version: current.version + 1 }, patch, ['code', 'version'])
+        : undefined,
+    );
+    return outcome.written && outcome.doc ? fromStored<Change>(outcome.doc) : null;
   }
 
   async nextSequence(name: string): Promise<number> {
-    const increment = () =>
-      this.models.sequences
-        .findOneAndUpdate({ _id: requireString(name) }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' })
-        .lean<{ value: number }>();
-    let doc: { value: number } | null;
-    try {
-      doc = await increment();
-    } catch (error) {
-      // Two first-ever upserts of one name can race on the _id index; the loser's retry
-      // finds the document and increments it.
-      if (!isDuplicateKey(error)) throw error;
-      doc = await increment();
-    }
-    if (!doc) throw new Error(`sequence "${name}" was not returned by its upsert`);
-    return doc.value;
+    const outcome = await this.sequences.write(requireString(name), (current) => ({ _id: name, value: (current?.value ?? 0) + 1 }));
+    if (!outcome.written || !outcome.doc) throw new Error(`sequence "${name}" was not advanced`);
+    return outcome.doc.value;
   }
 }

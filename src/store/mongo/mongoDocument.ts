@@ -26,9 +26,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A document as read with `.lean()`, less the bookkeeping fields the domain does not know. */
-export function fromStored<T extends object>(doc: T & { _id?: unknown }): T {
-  const { _id, ...rest } = doc;
+/** A document as read with `.lean()`, less the bookkeeping fields the domain does not know (`_id`, and `_rev`: revisionedCollection.ts). */
+export function fromStored<T extends object>(doc: T & { _id?: unknown; _rev?: unknown }): T {
+  const { _id, _rev, ...rest } = doc;
   return rest as T;
 }
 
@@ -75,24 +75,18 @@ export function page(limit: number | undefined, offset: number | undefined): { s
 }
 
 /**
- * A patch as a `$set`/`$unset` update. A field the patch sets to `undefined` is removed, as
- * the SQLite store's `{ ...stored, ...patch }` followed by JSON does. Field names are checked
- * so a patch can never address a nested path or carry an operator.
+ * The document a patch makes of `current`: fields the patch sets to `undefined` are removed
+ * (as the SQLite store's `{ ...stored, ...patch }` followed by JSON does), protected fields
+ * keep their stored value, and field names are checked so a patch can never address a nested
+ * path or carry an operator.
  */
-export function patchUpdate(
-  patch: object,
-  protectedFields: readonly string[],
-): { $set?: Record<string, unknown>; $unset?: Record<string, ''> } {
-  const set: Record<string, unknown> = {};
-  const unset: Record<string, ''> = {};
+export function applyPatch<T extends object>(current: T, patch: object, protectedFields: readonly string[]): T {
+  const next: Record<string, unknown> = { ...(current as Record<string, unknown>) };
   for (const [key, value] of Object.entries(patch)) {
     if (key === '_id' || protectedFields.includes(key)) continue;
     if (key.startsWith('$') || key.includes('.')) throw new TypeError(`invalid field name in a store patch: ${key}`);
-    if (value === undefined) unset[key] = '';
-    else set[key] = strip(value);
+    if (value === undefined) delete next[key];
+    else next[key] = value;
   }
-  return {
-    ...(Object.keys(set).length > 0 ? { $set: set } : {}),
-    ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
-  };
+  return strip(next) as T;
 }

@@ -1,11 +1,13 @@
 import { Schema, type Connection, type Model, type SchemaOptions } from 'mongoose';
 import type { AuditRecord } from '../../domain/audit/auditRecord.js';
+import type { Policy } from '../../domain/policy/policy.js';
 import type { Change } from '../../domain/change/change.js';
 import type { ReportSchedule } from '../../domain/reports/reportSchedule.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { Session } from '../../domain/session/session.js';
 import type { AccountLock, RegisteredKey } from '../accountRepository.js';
 import type { PolicyCollection } from '../policyRepository.js';
+import type { RevisionDoc } from './revisionedCollection.js';
 
 /*
  * The schemas declare only the fields that queries filter, sort or index on; every document
@@ -18,7 +20,7 @@ import type { PolicyCollection } from '../policyRepository.js';
 
 export type ChangeDoc = Change;
 export type SessionDoc = Session;
-/** `pos`: allocation order from a counter, the order commands were judged in. */
+/** `pos`: the order commands were judged in (mongoCommandRepository.ts). */
 export type CommandDoc = CommandRecord & { readonly pos: number };
 export type AuditRecordDoc = AuditRecord;
 /** The single `{ _id: 'audit' }` document: the chain head, moved after each append. */
@@ -31,14 +33,16 @@ export interface CounterDoc {
   readonly _id: string;
   readonly value: number;
 }
-/** One policy item; `item` is the domain object, `position` its place in the policy file. */
+/** The whole policy, `_id` 'current' (mongoPolicyRepository.ts). */
+export type PolicyDoc = Policy & { readonly _id: string };
+/** Before policies were one document: one policy item; `item` is the domain object, `position` its place in the policy file. Read only. */
 export interface PolicyItemDoc {
   readonly kind: PolicyCollection;
   readonly id: string;
   readonly position: number;
   readonly item: unknown;
 }
-/** `channels` and `settings`, keyed by name. */
+/** Before policies were one document: `channels` and `settings`, keyed by name. Read only. */
 export interface PolicySingletonDoc {
   readonly _id: string;
   readonly value: unknown;
@@ -48,15 +52,16 @@ export type SshKeyDoc = RegisteredKey;
 export type ReportScheduleDoc = ReportSchedule;
 
 export interface MongoModels {
+  /** Every revision of every revisioned entity (revisionedCollection.ts): what conditional writes insert. */
+  readonly revisions: Model<RevisionDoc>;
   readonly changes: Model<ChangeDoc>;
   /** `changes.nextSequence` counters, `_id` = the sequence name. */
   readonly sequences: Model<CounterDoc>;
   readonly sessions: Model<SessionDoc>;
   readonly commands: Model<CommandDoc>;
-  /** Internal counters (command positions), apart from the caller-named sequences. */
-  readonly counters: Model<CounterDoc>;
   readonly auditRecords: Model<AuditRecordDoc>;
   readonly auditHeads: Model<AuditHeadDoc>;
+  readonly policies: Model<PolicyDoc>;
   readonly policyItems: Model<PolicyItemDoc>;
   readonly policySingletons: Model<PolicySingletonDoc>;
   readonly accountLocks: Model<AccountLockDoc>;
@@ -74,6 +79,21 @@ const OPTIONS = {
   // Indexes are built once, awaited, by MongoStore.connect.
   autoIndex: false,
 } satisfies SchemaOptions;
+
+function revisionSchema() {
+  const schema = new Schema<RevisionDoc>(
+    {
+      _id: { type: String, required: true },
+      kind: { type: String, required: true },
+      key: { type: String, required: true },
+      rev: { type: Number, required: true },
+      at: { type: Date, required: true },
+    },
+    OPTIONS,
+  );
+  // Read by `_id` only (`<kind>/<key>#<rev>`): no other index to keep up.
+  return schema;
+}
 
 function changeSchema() {
   const schema = new Schema<ChangeDoc>(
@@ -237,13 +257,14 @@ function reportScheduleSchema() {
 /** Compiles the models on `connection` only: the global mongoose registry is never touched. */
 export function defineModels(connection: Connection): MongoModels {
   return {
+    revisions: connection.model<RevisionDoc>('Revision', revisionSchema(), 'revisions'),
     changes: connection.model<ChangeDoc>('Change', changeSchema(), 'changes'),
     sequences: connection.model<CounterDoc>('Sequence', counterSchema(), 'sequences'),
     sessions: connection.model<SessionDoc>('Session', sessionSchema(), 'sessions'),
     commands: connection.model<CommandDoc>('Command', commandSchema(), 'commands'),
-    counters: connection.model<CounterDoc>('Counter', counterSchema(), 'counters'),
     auditRecords: connection.model<AuditRecordDoc>('AuditRecord', auditRecordSchema(), 'audit_records'),
     auditHeads: connection.model<AuditHeadDoc>('AuditHead', auditHeadSchema(), 'audit_heads'),
+    policies: connection.model<PolicyDoc>('Policy', new Schema<PolicyDoc>({ _id: { type: String, required: true } }, OPTIONS), 'policies'),
     policyItems: connection.model<PolicyItemDoc>('PolicyItem', policyItemSchema(), 'policy_items'),
     policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
     accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),

@@ -1,22 +1,56 @@
-import type { ClientSession, Connection } from 'mongoose';
 import { DEFAULT_SETTINGS, type Policy, type PolicyChannels, type PolicySettings } from '../../domain/policy/policy.js';
 import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite } from '../policyRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { requireString, toStored } from './mongoDocument.js';
-import type { MongoModels, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
+import { fromStored, toStored } from './mongoDocument.js';
+import type { MongoModels, PolicyDoc, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
+import { RevisionedCollection } from './revisionedCollection.js';
 
 const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
+const POLICY_KEY = 'current';
 
+/**
+ * The whole policy is one document, and an import writes its next revision: one insert, so
+ * the import lands all together or not at all, whatever happens to the process, and readers
+ * see the old policy or the new one, never a mix. No multi-document transaction is needed
+ * (FerretDB 1.x has none; on MongoDB they need a replica set). A policy is small beside
+ * MongoDB's 16 MiB document limit: its file is capped at 1 MiB.
+ *
+ * Databases written before this kept one document per item (`policy_items`) and the
+ * channels and settings apart (`policy_singletons`): read until the first import here.
+ */
 export class MongoPolicyRepository implements PolicyRepository {
-  /** Learnt from the first apply: a standalone server refuses transactions. */
-  private transactions: 'unknown' | 'supported' | 'unsupported' = 'unknown';
+  private readonly policies: RevisionedCollection<PolicyDoc & Record<string, unknown>>;
 
-  constructor(
-    private readonly connection: Connection,
-    private readonly models: Pick<MongoModels, 'policyItems' | 'policySingletons'>,
-  ) {}
+  constructor(private readonly models: Pick<MongoModels, 'policies' | 'policyItems' | 'policySingletons' | 'revisions'>) {
+    this.policies = new RevisionedCollection(models.revisions, models.policies as never, 'policy', '_id');
+  }
 
   async load(): Promise<Policy> {
+    const { doc } = await this.policies.current(POLICY_KEY);
+    return doc ? toPolicy(doc) : this.loadItemised();
+  }
+
+  async apply(write: PolicyWrite): Promise<void> {
+    refuseDuplicateIds(write);
+    const { doc } = await this.policies.current(POLICY_KEY);
+    const before = doc ? null : await this.loadItemised();
+    // Sections the file has replace the stored ones; the others stay as they are. When
+    // another import landed first, this one is applied again on top of it.
+    await this.policies.write(POLICY_KEY, (current) => {
+      const base = current ? toPolicy(current) : (before ?? emptyPolicy());
+      const next: Policy = {
+        users: write.replace.users ?? base.users,
+        groups: write.replace.groups ?? base.groups,
+        devices: write.replace.devices ?? base.devices,
+        rules: write.replace.rules ?? base.rules,
+        channels: write.channels ?? base.channels,
+        settings: write.settings ?? base.settings,
+      };
+      return toStored({ _id: POLICY_KEY, ...next }) as PolicyDoc & Record<string, unknown>;
+    });
+  }
+
+  private async loadItemised(): Promise<Policy> {
     const [items, singletons] = await Promise.all([
       this.models.policyItems.find({}).sort({ kind: 1, position: 1 }).lean<PolicyItemDoc[]>(),
       this.models.policySingletons.find({ _id: { $in: ['channels', 'settings'] } }).lean<PolicySingletonDoc[]>(),
@@ -33,61 +67,15 @@ export class MongoPolicyRepository implements PolicyRepository {
       settings: (single('settings') as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
     };
   }
+}
 
-  /**
-   * All together in a transaction where the server has them (a replica set or mongos, which
-   * production uses: see DESIGN.md "Scale-out"). A standalone server answers the first write of
-   * a transaction with code 20 (IllegalOperation, "Transaction numbers are only allowed on a
-   * replica set member or mongos") before anything is written; the same writes then run in
-   * order without one. They are ordered so that a reader in between never sees a section
-   * emptied (new items are upserted first, items no longer listed removed after), but it may
-   * see old and new items side by side, and a crash midway leaves that mix until the next
-   * import. Duplicate ids are refused before any write.
-   */
-  async apply(write: PolicyWrite): Promise<void> {
-    refuseDuplicateIds(write);
-    if (this.transactions !== 'unsupported') {
-      const session = await this.connection.startSession();
-      try {
-        await session.withTransaction(() => this.write(write, session));
-        this.transactions = 'supported';
-        return;
-      } catch (error) {
-        if (this.transactions === 'supported' || !isTransactionUnsupported(error)) throw error;
-        this.transactions = 'unsupported';
-      } finally {
-        await session.endSession();
-      }
-    }
-    await this.write(write, undefined);
-  }
+function toPolicy(doc: PolicyDoc): Policy {
+  const { users, groups, devices, rules, channels, settings } = fromStored(doc);
+  return { users, groups, devices, rules, channels, settings };
+}
 
-  /** Replaying it is harmless, as `withTransaction` may do after a transient error. */
-  private async write(write: PolicyWrite, session: ClientSession | undefined): Promise<void> {
-    const items = this.models.policyItems.collection;
-    const singletons = this.models.policySingletons;
-    for (const kind of COLLECTIONS) {
-      const replacement = write.replace[kind];
-      if (!replacement) continue;
-      const ids = replacement.map((item) => requireString(item.id));
-      if (replacement.length > 0) {
-        await items.bulkWrite(
-          replacement.map((item, position) => {
-            const doc: PolicyItemDoc = { kind, id: requireString(item.id), position, item: toStored({ ...item }) };
-            return { replaceOne: { filter: { kind, id: doc.id }, replacement: doc, upsert: true } };
-          }),
-          { session, ordered: true },
-        );
-      }
-      await items.deleteMany({ kind: { $eq: kind }, id: { $nin: ids } }, { session });
-    }
-    if (write.channels) {
-      await singletons.updateOne({ _id: 'channels' }, { $set: { value: toStored({ ...write.channels }) } }, { upsert: true, session });
-    }
-    if (write.settings) {
-      await singletons.updateOne({ _id: 'settings' }, { $set: { value: toStored({ ...write.settings }) } }, { upsert: true, session });
-    }
-  }
+function emptyPolicy(): Policy {
+  return { users: [], groups: [], devices: [], rules: [], channels: {}, settings: DEFAULT_SETTINGS };
 }
 
 function refuseDuplicateIds(write: PolicyWrite): void {
@@ -98,18 +86,4 @@ function refuseDuplicateIds(write: PolicyWrite): void {
       seen.add(item.id);
     }
   }
-}
-
-/**
- * Code 20, IllegalOperation. The driver (7.x) rewraps code 20 on a write into an error about
- * retryable writes that keeps the server's answer only as `originalError`, so that is looked
- * at too.
- */
-function isTransactionUnsupported(error: unknown): boolean {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const { code, codeName, originalError } = current as { code?: unknown; codeName?: unknown; originalError?: unknown };
-    if (code === 20 || codeName === 'IllegalOperation') return true;
-    current = originalError ?? (current as { cause?: unknown }).cause;
-  }
-  return false;
 }

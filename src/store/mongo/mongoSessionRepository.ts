@@ -1,24 +1,24 @@
 import type { Session, SessionState } from '../../domain/session/session.js';
 import type { SessionPatch, SessionRepository } from '../sessionRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, fromStored, isDuplicateKey, patchUpdate, toStored } from './mongoDocument.js';
+import { applyPatch, eq, fromStored, requireString, toStored } from './mongoDocument.js';
 import type { MongoModels, SessionDoc } from './mongoModels.js';
+import { RevisionedCollection } from './revisionedCollection.js';
 
 export class MongoSessionRepository implements SessionRepository {
-  constructor(private readonly models: Pick<MongoModels, 'sessions'>) {}
+  private readonly sessions: RevisionedCollection<SessionDoc & Record<string, unknown>>;
+
+  constructor(private readonly models: Pick<MongoModels, 'sessions' | 'revisions'>) {
+    this.sessions = new RevisionedCollection(models.revisions, models.sessions as never, 'session', 'id');
+  }
 
   async create(session: Session): Promise<void> {
-    try {
-      await this.models.sessions.collection.insertOne(toStored({ ...session }));
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new DuplicateKeyError('session', session.id);
-      throw error;
-    }
+    if (!(await this.sessions.insert(requireString(session.id), toStored({ ...session })))) throw new DuplicateKeyError('session', session.id);
   }
 
   async findById(id: string): Promise<Session | null> {
-    const doc = await this.models.sessions.findOne({ id: eq(id) }).lean<SessionDoc>();
-    return doc ? fromStored(doc) : null;
+    const { doc } = await this.sessions.current(requireString(id));
+    return doc ? fromStored<Session>(doc) : null;
   }
 
   async listByChange(changeCode: string): Promise<Session[]> {
@@ -34,13 +34,14 @@ export class MongoSessionRepository implements SessionRepository {
   }
 
   async update(id: string, expectedState: SessionState, patch: SessionPatch): Promise<Session | null> {
-    const filter = { id: eq(id), state: eq(expectedState) };
-    const update = patchUpdate(patch, ['id']);
-    // Nothing to write: still answer whether the session is in the expected state.
-    const doc =
-      update.$set === undefined && update.$unset === undefined
-        ? await this.models.sessions.findOne(filter).lean<SessionDoc>()
-        : await this.models.sessions.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<SessionDoc>();
-    return doc ? fromStored(doc) : null;
+    requireString(expectedState);
+    const empty = Object.keys(patch).length === 0;
+    const outcome = await this.sessions.write(requireString(id), (current) => {
+      if (current === null || current.state !== expectedState) return undefined;
+      // Nothing to write: still answer whether the session is in the expected state.
+      return empty ? undefined : applyPatch(current, patch, ['id']);
+    });
+    if (outcome.written) return outcome.doc ? fromStored<Session>(outcome.doc) : null;
+    return empty && outcome.current?.state === expectedState ? fromStored<Session>(outcome.current) : null;
   }
 }

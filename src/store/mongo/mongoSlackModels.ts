@@ -7,7 +7,8 @@ import type { SlackMessageCopy } from '../slackMessageRepository.js';
  * filtered, sorted or indexed on. The payload is kept as JSON text, exactly as the SQLite
  * store keeps it: notification data may carry any key, and is read back untouched.
  */
-export type OutboxDoc = Omit<OutboxMessage, 'payload'> & { readonly payload: string };
+/** `dedupe`: see mongoOutboxRepository.ts (the dedupe key, or the id when there is none). */
+export type OutboxDoc = Omit<OutboxMessage, 'payload'> & { readonly payload: string; readonly dedupe: string };
 export type SlackMessageDoc = SlackMessageCopy;
 
 export type SlackModels = {
@@ -21,7 +22,7 @@ function outboxSchema() {
   const schema = new Schema<OutboxDoc>(
     {
       id: { type: String, required: true },
-      dedupeKey: { type: String },
+      dedupe: { type: String, required: true },
       audience: { type: String, required: true },
       status: { type: String, required: true },
       nextAttemptAt: { type: Date, required: true },
@@ -31,8 +32,9 @@ function outboxSchema() {
     OPTIONS,
   );
   schema.index({ id: 1 }, { unique: true });
-  // Unique only among messages that have a key; most have one, some (ad hoc alerts) do not.
-  schema.index({ dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $type: 'string' } } });
+  // Always set (the key, or the id of a message without one): a plain unique index, where a
+  // partial one on dedupeKey is refused by FerretDB ("partialFilterExpression is not implemented").
+  schema.index({ dedupe: 1 }, { unique: true });
   schema.index({ status: 1, nextAttemptAt: 1 });
   schema.index({ status: 1, claimedUntil: 1 });
   schema.index({ createdAt: -1 });

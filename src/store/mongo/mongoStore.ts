@@ -13,6 +13,7 @@ import { MongoPolicyRepository } from './mongoPolicyRepository.js';
 import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
 import { MongoSlackMessageRepository } from './mongoSlackMessageRepository.js';
+import { backfillOutboxDedupe } from './mongoUpgrades.js';
 import { defineSlackModels, type SlackModels } from './mongoSlackModels.js';
 
 export interface MongoStoreOptions {
@@ -49,9 +50,9 @@ export class MongoStore implements Store {
     this.sessions = new MongoSessionRepository(models);
     this.commands = new MongoCommandRepository(models);
     this.audit = new MongoAuditRepository(models);
-    this.policy = new MongoPolicyRepository(connection, models);
+    this.policy = new MongoPolicyRepository(models);
     this.accounts = new MongoAccountRepository(models);
-    this.outbox = new MongoOutboxRepository(slackModels);
+    this.outbox = new MongoOutboxRepository(slackModels, models.revisions);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
     this.reportSchedules = new MongoReportScheduleRepository(models);
@@ -78,6 +79,7 @@ export class MongoStore implements Store {
       const models = defineModels(connection);
       await ensureIndexes(models);
       const slackModels = defineSlackModels(connection);
+      await backfillOutboxDedupe(slackModels);
       await ensureIndexes(slackModels);
       const webModels = defineWebModels(connection);
       await ensureIndexes(webModels);

@@ -1,0 +1,191 @@
+import type { Model } from 'mongoose';
+import { isDuplicateKey } from './mongoDocument.js';
+
+/**
+ * One revision of one entity. `_id` is `<kind>/<key>#<rev>`, so exactly one writer can make
+ * revision N of an entity: the unique `_id` decides, whatever the server does about
+ * concurrent updates. `doc` is the entity as stored after that write (null: deleted).
+ */
+export interface RevisionDoc {
+  readonly _id: string;
+  readonly kind: string;
+  readonly key: string;
+  readonly rev: number;
+  readonly doc: Record<string, unknown> | null;
+  readonly at: Date;
+}
+
+/** The listing copy's revision. */
+export const REVISION_FIELD = '_rev';
+/** Marks the listing copy of a deleted entity (kept, so the next revision number is known). */
+export const DELETED_FIELD = '_deleted';
+
+/** What `decide` answers: the entity's next state, `null` to delete it, `undefined` to leave it. */
+export type Decision<D> = D | null | undefined;
+
+export type WriteOutcome<D> =
+  | { readonly written: true; readonly doc: D | null }
+  /** `decide` left it as it was (`current` is what it saw, null: it does not exist). */
+  | { readonly written: false; readonly current: D | null };
+
+const MAX_ATTEMPTS = 50;
+
+/**
+ * Conditional writes that hold on any MongoDB-wire server, including FerretDB 1.x, whose
+ * `findAndModify` and `update` read the document and then write it back by `_id` with no
+ * check in between: two `findOneAndUpdate({ version: 3 }, ...)` racing there both succeed
+ * (measured: 194 double wins in 200 races). The only writes such a server makes atomic are
+ * inserts against a unique index. So every conditional write here is the insert of the
+ * entity's next revision (see RevisionDoc): the writer that inserts revision N + 1 won, the
+ * others get a duplicate key, re-read and decide again.
+ *
+ * Each entity also has one "listing copy" in its own collection (with its revision in
+ * `_rev`): what queries filter, sort and page. It is brought up to the latest revision after
+ * each write, never moved backwards, and repaired by the next reader or writer when a process
+ * died between the two writes. Point reads (`current`) start from the listing copy and look
+ * for later revisions by `_id` (usually one lookup that finds nothing), so they always see
+ * the latest revision; lists may lag a write by that moment, never lose it.
+ *
+ * Revisions are kept: they are the entity's history. Pruning them while writers run would
+ * let a stale writer reuse a number, so it is left to the operator, for entities that no
+ * longer change (docs/OPERATIONS.md).
+ *
+ * One revision document is also the unit a use case can make atomic on its own: whatever it
+ * holds is written all at once or not at all.
+ */
+export class RevisionedCollection<D extends Record<string, unknown>> {
+  constructor(
+    private readonly revisions: Model<RevisionDoc>,
+    private readonly listing: Model<D>,
+    /** Names the entity type in revision ids: `change`, `session`, ... */
+    private readonly kind: string,
+    /** The listing copy's unique key field (`code`, `id`, `_id`, ...). */
+    private readonly keyField: string,
+  ) {}
+
+  /** The entity as its latest revision has it (null: it does not exist, or was deleted). */
+  async current(key: string): Promise<{ readonly rev: number; readonly doc: D | null }> {
+    const listed = await this.listing.collection.findOne({ [this.keyField]: { $eq: key } });
+    let rev = listed && typeof listed[REVISION_FIELD] === 'number' ? (listed[REVISION_FIELD] as number) : 0;
+    // A listing copy without a revision was written before revisions were kept: it is revision 0.
+    let doc = listed && listed[DELETED_FIELD] !== true ? (this.entityOf(listed) as D) : null;
+    for (;;) {
+      const next = await this.revisions.collection.findOne({ _id: this.revisionId(key, rev + 1) } as never);
+      if (!next) return { rev, doc };
+      rev = next.rev;
+      doc = next.doc as D | null;
+    }
+  }
+
+  /**
+   * Inserts a new entity; false when the key, or another unique field of the listing (an
+   * outbox message's dedupe key), is taken. The listing copy goes first: its unique indexes
+   * are what refuses a duplicate. A deleted entity's key may be used again.
+   */
+  async insert(key: string, doc: D): Promise<boolean> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        await this.listing.collection.insertOne({ ...this.entityOf(doc), [REVISION_FIELD]: 1 } as never);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        const now = await this.current(key);
+        // Taken by a live entity, or refused by another unique field (no entity has this key).
+        if (now.doc !== null || now.rev === 0) return false;
+        // A deleted entity's key: the new one is its next revision.
+        if (await this.commit(key, now.rev + 1, doc)) return true;
+        continue;
+      }
+      try {
+        await this.insertRevision(key, 1, doc);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        throw new Error(`${this.kind} ${key}: revision 1 exists although the key had no listing copy; the listing was altered outside changeguard`);
+      }
+      return true;
+    }
+    throw new Error(`${this.kind} ${key}: could not be inserted after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Reads the entity, asks `decide` what it becomes, and writes that as its next revision.
+   * When another writer got there first, re-reads and decides again on what it wrote.
+   * `decide` sees null when the entity does not exist; answering a document then creates it.
+   */
+  async write(key: string, decide: (current: D | null) => Decision<D>): Promise<WriteOutcome<D>> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const { rev, doc } = await this.current(key);
+      const next = decide(doc);
+      if (next === undefined || (next === null && doc === null)) return { written: false, current: doc };
+      if (await this.commit(key, rev + 1, next)) return { written: true, doc: next };
+    }
+    throw new Error(`${this.kind} ${key}: gave up after ${MAX_ATTEMPTS} conflicting writes`);
+  }
+
+  /** Makes `doc` revision `rev` if nobody has; false (after bringing the listing up to date) when someone has. */
+  private async commit(key: string, rev: number, doc: D | null): Promise<boolean> {
+    try {
+      await this.insertRevision(key, rev, doc);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // The winner may have died before updating the listing: do it for it.
+      await this.project(key, rev, null, { onlyIfNewer: true });
+      return false;
+    }
+    await this.project(key, rev, doc);
+    return true;
+  }
+
+  private async insertRevision(key: string, rev: number, doc: D | null): Promise<void> {
+    const revision: RevisionDoc = { _id: this.revisionId(key, rev), kind: this.kind, key, rev, doc: doc === null ? null : this.entityOf(doc), at: new Date() };
+    await this.revisions.collection.insertOne(revision as never);
+  }
+
+  /**
+   * Puts revision `rev` (then any later one) in the listing unless a later one is there
+   * already. A later one is looked for after each write, because on FerretDB a replace is a
+   * read then a write and two writers' projections can cross: the listing ends at the latest.
+   * `onlyIfNewer`: `doc` is not known, read revision `rev` (a winner's) first.
+   */
+  private async project(key: string, rev: number, doc: D | null, options: { onlyIfNewer?: boolean } = {}): Promise<void> {
+    let known = !options.onlyIfNewer;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (!known) {
+        const revision = await this.revisions.collection.findOne({ _id: this.revisionId(key, rev) } as never);
+        if (!revision) return;
+        doc = revision.doc as D | null;
+        known = true;
+      }
+      const listed = await this.listing.collection.findOne({ [this.keyField]: { $eq: key } }, { projection: { [REVISION_FIELD]: 1 } });
+      const body = doc === null ? { [this.keyField]: key, [DELETED_FIELD]: true } : this.entityOf(doc);
+      if (!listed) {
+        try {
+          await this.listing.collection.insertOne({ ...body, [REVISION_FIELD]: rev } as never);
+        } catch (error) {
+          // Listed meanwhile, by the writer of this or a later revision.
+          if (!isDuplicateKey(error)) throw error;
+        }
+      } else if (typeof listed[REVISION_FIELD] !== 'number' || (listed[REVISION_FIELD] as number) < rev) {
+        const older = { _id: listed._id, $or: [{ [REVISION_FIELD]: { $lt: rev } }, { [REVISION_FIELD]: { $exists: false } }] };
+        await this.listing.collection.replaceOne(older as never, { ...body, [REVISION_FIELD]: rev } as never);
+      }
+      const later = await this.revisions.collection.findOne({ _id: this.revisionId(key, rev + 1) } as never);
+      if (!later) return;
+      rev = later.rev;
+      doc = later.doc as D | null;
+    }
+  }
+
+  private revisionId(key: string, rev: number): string {
+    return `${this.kind}/${key}#${rev}`;
+  }
+
+  /** The entity without the store's bookkeeping: `_rev`, `_deleted`, and the listing's `_id` unless it is the key. */
+  private entityOf(doc: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(doc)) {
+      if (field === REVISION_FIELD || field === DELETED_FIELD || (field === '_id' && this.keyField !== '_id')) continue;
+      out[field] = value;
+    }
+    return out;
+  }
+}
