@@ -2,14 +2,13 @@ import type { AccountLock, AccountRepository, RegisteredKey } from '../accountRe
 import { DuplicateKeyError } from '../storeErrors.js';
 import { eq, fromStored, isDuplicateKey, requireDate, requireString, toStored } from './mongoDocument.js';
 import type { AccountLockDoc, MongoModels, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
-import { RevisionedCollection } from './revisionedCollection.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 
 export class MongoAccountRepository implements AccountRepository {
-  private readonly signouts: RevisionedCollection<WebSignoutDoc & Record<string, unknown>>;
-
-  constructor(private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys' | 'webSignouts' | 'revisions'>) {
-    this.signouts = new RevisionedCollection(models.revisions, models.webSignouts as never, 'web-signout', 'user');
-  }
+  constructor(
+    private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys'>,
+    private readonly signouts: MongoRevisioned['webSignouts'],
+  ) {}
 
   async lock(lock: AccountLock): Promise<boolean> {
     try {

@@ -3,16 +3,19 @@ import type { Change } from '../../domain/change/change.js';
 import type { ChangePatch, ChangeQuery, ChangeRepository } from '../changeRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { applyPatch, eq, fromStored, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
-import type { ChangeDoc, CounterDoc, MongoModels } from './mongoModels.js';
-import { RevisionedCollection } from './revisionedCollection.js';
+import type { ChangeDoc, MongoModels } from './mongoModels.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 
 export class MongoChangeRepository implements ChangeRepository {
-  private readonly changes: RevisionedCollection<ChangeDoc & Record<string, unknown>>;
-  private readonly sequences: RevisionedCollection<CounterDoc & Record<string, unknown>>;
+  private readonly changes: MongoRevisioned['changes'];
+  private readonly sequences: MongoRevisioned['sequences'];
 
-  constructor(private readonly models: Pick<MongoModels, 'changes' | 'sequences' | 'revisions'>) {
-    this.changes = new RevisionedCollection(models.revisions, models.changes as never, 'change', 'code');
-    this.sequences = new RevisionedCollection(models.revisions, models.sequences as never, 'sequence', '_id');
+  constructor(
+    private readonly models: Pick<MongoModels, 'changes'>,
+    revisioned: Pick<MongoRevisioned, 'changes' | 'sequences'>,
+  ) {
+    this.changes = revisioned.changes;
+    this.sequences = revisioned.sequences;
   }
 
   async create(change: Change): Promise<void> {

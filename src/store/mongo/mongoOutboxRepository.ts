@@ -1,26 +1,21 @@
 import type { QueryFilter } from 'mongoose';
 import type { ClaimRequest, OutboxMessage, OutboxQuery, OutboxRepository } from '../outboxRepository.js';
 import { eq, fromStored, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
-import type { MongoModels } from './mongoModels.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 import type { OutboxDoc, SlackModels } from './mongoSlackModels.js';
-import { RevisionedCollection } from './revisionedCollection.js';
 
 /** How many due messages one query looks at, beyond the number asked for (others may win some). */
 const CANDIDATE_SLACK = 10;
 
 export class MongoOutboxRepository implements OutboxRepository {
-  private readonly messages: RevisionedCollection<OutboxDoc & Record<string, unknown>>;
-
   constructor(
     private readonly models: Pick<SlackModels, 'outbox'>,
-    revisions: MongoModels['revisions'],
-  ) {
-    this.messages = new RevisionedCollection(revisions, models.outbox as never, 'outbox', 'id');
-  }
+    private readonly messages: MongoRevisioned['outbox'],
+  ) {}
 
   async enqueue(message: OutboxMessage): Promise<boolean> {
     // False when the id or the dedupe key is taken: someone enqueued this notification already.
-    return this.messages.insert(requireString(message.id), toDoc(message));
+    return this.messages.insert(requireString(message.id), toOutboxDoc(message));
   }
 
   async claimDue(request: ClaimRequest): Promise<OutboxMessage[]> {
@@ -119,7 +114,7 @@ function isDue(doc: OutboxDoc, now: Date): boolean {
  * without one its id, so the field is always set and one plain unique index serves (FerretDB
  * has no partial indexes).
  */
-function toDoc(message: OutboxMessage): OutboxDoc {
+export function toOutboxDoc(message: OutboxMessage): OutboxDoc {
   return toStored({ ...message, payload: JSON.stringify(message.payload), dedupe: message.dedupeKey !== undefined ? `key:${message.dedupeKey}` : `id:${message.id}` });
 }
 

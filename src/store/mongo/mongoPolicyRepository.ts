@@ -3,7 +3,7 @@ import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite
 import { DuplicateKeyError } from '../storeErrors.js';
 import { fromStored, toStored } from './mongoDocument.js';
 import type { MongoModels, PolicyDoc, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
-import { RevisionedCollection } from './revisionedCollection.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 
 const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
 const POLICY_KEY = 'current';
@@ -19,11 +19,10 @@ const POLICY_KEY = 'current';
  * channels and settings apart (`policy_singletons`): read until the first import here.
  */
 export class MongoPolicyRepository implements PolicyRepository {
-  private readonly policies: RevisionedCollection<PolicyDoc & Record<string, unknown>>;
-
-  constructor(private readonly models: Pick<MongoModels, 'policies' | 'policyItems' | 'policySingletons' | 'revisions'>) {
-    this.policies = new RevisionedCollection(models.revisions, models.policies as never, 'policy', '_id');
-  }
+  constructor(
+    private readonly models: Pick<MongoModels, 'policyItems' | 'policySingletons'>,
+    private readonly policies: MongoRevisioned['policies'],
+  ) {}
 
   async load(): Promise<Policy> {
     const { doc } = await this.policies.current(POLICY_KEY);

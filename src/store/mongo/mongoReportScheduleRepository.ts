@@ -3,14 +3,14 @@ import type { ReportSchedulePatch, ReportScheduleRepository } from '../reportSch
 import { DuplicateKeyError } from '../storeErrors.js';
 import { applyPatch, fromStored, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { MongoModels, ReportScheduleDoc } from './mongoModels.js';
-import { DELETED_FIELD, RevisionedCollection } from './revisionedCollection.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
+import { DELETED_FIELD } from './revisionedCollection.js';
 
 export class MongoReportScheduleRepository implements ReportScheduleRepository {
-  private readonly schedules: RevisionedCollection<ReportScheduleDoc & Record<string, unknown>>;
-
-  constructor(private readonly models: Pick<MongoModels, 'reportSchedules' | 'revisions'>) {
-    this.schedules = new RevisionedCollection(models.revisions, models.reportSchedules as never, 'report-schedule', 'id');
-  }
+  constructor(
+    private readonly models: Pick<MongoModels, 'reportSchedules'>,
+    private readonly schedules: MongoRevisioned['reportSchedules'],
+  ) {}
 
   async create(schedule: ReportSchedule): Promise<void> {
     if (!(await this.schedules.insert(requireString(schedule.id), toStored({ ...schedule })))) throw new DuplicateKeyError('report schedule', schedule.id);

@@ -3,14 +3,13 @@ import type { SessionPatch, SessionRepository } from '../sessionRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { applyPatch, eq, fromStored, requireString, toStored } from './mongoDocument.js';
 import type { MongoModels, SessionDoc } from './mongoModels.js';
-import { RevisionedCollection } from './revisionedCollection.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 
 export class MongoSessionRepository implements SessionRepository {
-  private readonly sessions: RevisionedCollection<SessionDoc & Record<string, unknown>>;
-
-  constructor(private readonly models: Pick<MongoModels, 'sessions' | 'revisions'>) {
-    this.sessions = new RevisionedCollection(models.revisions, models.sessions as never, 'session', 'id');
-  }
+  constructor(
+    private readonly models: Pick<MongoModels, 'sessions'>,
+    private readonly sessions: MongoRevisioned['sessions'],
+  ) {}
 
   async create(session: Session): Promise<void> {
     if (!(await this.sessions.insert(requireString(session.id), toStored({ ...session })))) throw new DuplicateKeyError('session', session.id);

@@ -9,6 +9,7 @@ import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
 import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
+import { defineRevisioned, type MongoRevisioned } from './mongoRevisioned.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
 import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
@@ -37,6 +38,8 @@ export class MongoStore implements Store {
   readonly slackMessages: MongoSlackMessageRepository;
   readonly linkNonces: MongoLinkNonceRepository;
   readonly reportSchedules: MongoReportScheduleRepository;
+  /** The conditionally written entities, each with its revisions (also what `store migrate` writes through). */
+  readonly revisioned: MongoRevisioned;
   private closed = false;
 
   private constructor(
@@ -46,16 +49,17 @@ export class MongoStore implements Store {
     readonly slackModels: SlackModels,
     readonly webModels: WebModels,
   ) {
-    this.changes = new MongoChangeRepository(models);
-    this.sessions = new MongoSessionRepository(models);
+    this.revisioned = defineRevisioned(models, slackModels);
+    this.changes = new MongoChangeRepository(models, this.revisioned);
+    this.sessions = new MongoSessionRepository(models, this.revisioned.sessions);
     this.commands = new MongoCommandRepository(models);
     this.audit = new MongoAuditRepository(models);
-    this.policy = new MongoPolicyRepository(models);
-    this.accounts = new MongoAccountRepository(models);
-    this.outbox = new MongoOutboxRepository(slackModels, models.revisions);
+    this.policy = new MongoPolicyRepository(models, this.revisioned.policies);
+    this.accounts = new MongoAccountRepository(models, this.revisioned.webSignouts);
+    this.outbox = new MongoOutboxRepository(slackModels, this.revisioned.outbox);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
-    this.reportSchedules = new MongoReportScheduleRepository(models);
+    this.reportSchedules = new MongoReportScheduleRepository(models, this.revisioned.reportSchedules);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
