@@ -24,7 +24,7 @@ import { formatTable, type BenchRow } from '../lib/benchRow.js';
 import { NEW_CHANGE_CALLBACK_ID, newChangeFormMetadata, newChangeFormValues, type NewChangeForm } from '../lib/newChangeForm.js';
 import { percentiles } from '../lib/percentiles.js';
 import { LOAD_SLACK_USERS, loadPolicyYaml } from './loadPolicy.js';
-import { startProductProcess } from './productProcess.js';
+import { startProductProcess } from '../../test/support/productProcess.js';
 import { runProxyTraffic } from './proxyTraffic.js';
 import { runSlackTraffic } from './slackTraffic.js';
 
