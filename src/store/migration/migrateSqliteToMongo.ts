@@ -317,7 +317,7 @@ async function copyCommands(source: SqliteStore, target: MongoStore, counted: Co
     const batch = rows.slice(start, start + 500).map((row) => ({ record: fromDocument<CommandRecord>(row.doc), pos: row.pos }));
     const present = new Set((await commands.find({ id: { $in: batch.map((b) => b.record.id) } }, { projection: { id: 1 } }).toArray()).map((doc) => doc.id as string));
     // Positions as the source ordered them: small numbers, before any the MongoDB store hands out (microseconds).
-    const missing = batch.filter((b) => !present.has(b.record.id)).map((b) => ({ ...toStored({ ...b.record }), pos: b.pos }));
+    const missing = batch.filter((b) => !present.has(b.record.id)).map((b) => ({ _id: b.record.id, ...toStored({ ...b.record }), pos: b.pos }));
     if (missing.length > 0) await commands.insertMany(missing as never[], { ordered: true });
     counted.copied += missing.length;
     counted.unchanged += batch.length - missing.length;

@@ -1,32 +1,27 @@
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { CommandRepository } from '../commandRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, isDuplicateKey, requireNumber, toStored } from './mongoDocument.js';
+import { eq, isDuplicateKey, nextPosition, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { CommandDoc, MongoModels } from './mongoModels.js';
 
 /**
  * Positions order the commands as they were judged. A session lives in one process, so what
  * must be ordered exactly is what one process appends, in call order; across processes (a
- * change's sessions on several nodes) time order is what a reader expects. So a position is
- * this process's clock in microseconds, forced past the last one it handed out: no shared
- * counter, which on FerretDB would need a round of revisions per command (its `$inc` is a
- * read and a write, measured handing one value to many callers), and on MongoDB one
- * more round trip per command. Positions from an older version (a counter from 1) sort
- * before these. Ties between processes fall back to `_id`.
+ * change's sessions on several nodes) time order is what a reader expects: `nextPosition`
+ * (mongoDocument.ts). No shared counter, which on FerretDB would need a round of revisions per
+ * command (its `$inc` is a read and a write, measured handing one value to many callers), and
+ * on MongoDB one more round trip per command. Positions from an older version (a counter from
+ * 1) sort before these. Ties between processes fall back to `_id` (the command id).
  */
-let lastPosition = 0;
-function nextPosition(): number {
-  lastPosition = Math.max(Date.now() * 1000, lastPosition + 1);
-  return lastPosition;
-}
-
 export class MongoCommandRepository implements CommandRepository {
   constructor(private readonly models: Pick<MongoModels, 'commands'>) {}
 
   async append(record: CommandRecord): Promise<void> {
     const pos = nextPosition();
     try {
-      await this.models.commands.collection.insertOne({ ...toStored({ ...record }), pos });
+      // `_id` is the command's id: setting its exit status is then an `_id` lookup, the one
+      // FerretDB answers without scanning the collection.
+      await this.models.commands.collection.insertOne({ _id: requireString(record.id), ...toStored({ ...record }), pos } as never);
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateKeyError('command', record.id);
       throw error;
@@ -49,7 +44,10 @@ export class MongoCommandRepository implements CommandRepository {
   }
 
   async setExitStatus(id: string, exitStatus: number): Promise<void> {
-    await this.models.commands.updateOne({ id: eq(id) }, { $set: { exitStatus: requireNumber(exitStatus) } });
+    const update = { $set: { exitStatus: requireNumber(exitStatus) } };
+    const byId = await this.models.commands.collection.updateOne({ _id: requireString(id) } as never, update);
+    // A command stored by an earlier version has an ObjectId `_id`.
+    if (byId.matchedCount === 0) await this.models.commands.updateOne({ id: eq(id) }, update);
   }
 }
 

@@ -90,3 +90,15 @@ export function applyPatch<T extends object>(current: T, patch: object, protecte
   }
   return strip(next) as T;
 }
+
+let lastPosition = 0;
+
+/**
+ * An insertion order without a shared counter: this process's clock in microseconds, forced
+ * past the last value it handed out. Strictly increasing within a process (what a session, or
+ * a burst of notifications raised together, needs), time-ordered across processes.
+ */
+export function nextPosition(): number {
+  lastPosition = Math.max(Date.now() * 1000, lastPosition + 1);
+  return lastPosition;
+}

@@ -1,6 +1,6 @@
 import type { QueryFilter } from 'mongoose';
 import type { ClaimRequest, OutboxMessage, OutboxQuery, OutboxRepository } from '../outboxRepository.js';
-import { eq, fromStored, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
+import { eq, fromStored, nextPosition, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { MongoRevisioned } from './mongoRevisioned.js';
 import type { OutboxDoc, SlackModels } from './mongoSlackModels.js';
 
@@ -30,7 +30,7 @@ export class MongoOutboxRepository implements OutboxRepository {
       // revision, so a message another worker claimed a moment earlier is no longer due.
       const candidates = await this.models.outbox
         .find({ ...dueFilter(now), id: { $nin: tried } })
-        .sort({ nextAttemptAt: 1, _id: 1 })
+        .sort({ nextAttemptAt: 1, pos: 1 })
         .limit(limit - claimed.length + CANDIDATE_SLACK)
         .select({ id: 1 })
         .lean<{ id: string }[]>();
@@ -80,7 +80,7 @@ export class MongoOutboxRepository implements OutboxRepository {
     if (query.audience !== undefined) filter.audience = eq(query.audience);
     const rows = page(query.limit, query.offset);
     if (rows === 'none') return [];
-    const docs = await this.models.outbox.find(filter).sort({ createdAt: -1, _id: -1 }).skip(rows.skip).limit(rows.limit).lean<OutboxDoc[]>();
+    const docs = await this.models.outbox.find(filter).sort({ createdAt: -1, pos: -1 }).skip(rows.skip).limit(rows.limit).lean<OutboxDoc[]>();
     return docs.map(fromDoc);
   }
 
@@ -115,10 +115,17 @@ function isDue(doc: OutboxDoc, now: Date): boolean {
  * has no partial indexes).
  */
 export function toOutboxDoc(message: OutboxMessage): OutboxDoc {
-  return toStored({ ...message, payload: JSON.stringify(message.payload), dedupe: message.dedupeKey !== undefined ? `key:${message.dedupeKey}` : `id:${message.id}` });
+  return toStored({
+    ...message,
+    payload: JSON.stringify(message.payload),
+    dedupe: message.dedupeKey !== undefined ? `key:${message.dedupeKey}` : `id:${message.id}`,
+    // Ties of createdAt (a burst raised in one millisecond) listed in the order enqueued, as
+    // SQLite's rowid lists them; `_id` is the message id, which orders nothing.
+    pos: nextPosition(),
+  });
 }
 
 function fromDoc(doc: OutboxDoc): OutboxMessage {
-  const { dedupe: _dedupe, ...stored } = fromStored(doc);
+  const { dedupe: _dedupe, pos: _pos, ...stored } = fromStored(doc);
   return { ...stored, payload: JSON.parse(stored.payload) as Record<string, unknown> };
 }

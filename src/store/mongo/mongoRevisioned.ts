@@ -18,14 +18,17 @@ export interface MongoRevisioned {
 }
 
 export function defineRevisioned(models: MongoModels, slackModels: SlackModels): MongoRevisioned {
-  const over = <T>(listing: unknown, kind: string, keyField: string) =>
-    new RevisionedCollection<Doc<T>>(models.revisions, listing as never, kind, keyField);
+  const over = <T>(listing: unknown, kind: string, keyField: string, options: { idIsKey?: boolean } = {}) =>
+    new RevisionedCollection<Doc<T>>(models.revisions, listing as never, kind, keyField, options);
   return {
-    changes: over<ChangeDoc>(models.changes, 'change', 'code'),
+    // Read on every Slack interaction about a change and each second per supervised change: by `_id`.
+    changes: over<ChangeDoc>(models.changes, 'change', 'code', { idIsKey: true }),
     sequences: over<CounterDoc>(models.sequences, 'sequence', '_id'),
-    sessions: over<SessionDoc>(models.sessions, 'session', 'id'),
+    // Read every second for each live session (supervision): found by `_id`.
+    sessions: over<SessionDoc>(models.sessions, 'session', 'id', { idIsKey: true }),
     reportSchedules: over<ReportScheduleDoc>(models.reportSchedules, 'report-schedule', 'id'),
-    outbox: over<OutboxDoc>(slackModels.outbox, 'outbox', 'id'),
+    // Written several times per notification (enqueued, claimed, settled): found by `_id`.
+    outbox: over<OutboxDoc>(slackModels.outbox, 'outbox', 'id', { idIsKey: true }),
     policies: over<PolicyDoc>(models.policies, 'policy', '_id'),
     webSignouts: over<WebSignoutDoc>(models.webSignouts, 'web-signout', 'user'),
   };

