@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { readLines } from './cli/readLines.js';
 import { runRulesTest } from './cli/rulesTestCommand.js';
 import { runStoreMigrate } from './cli/storeMigrateCommand.js';
 import { loadConfig } from './config.js';
@@ -13,7 +15,10 @@ import { exportAuditTrail } from './services/audit/auditExport.js';
 import { checkPolicy, importPolicy, PolicyValidationError } from './services/policy/policyImport.js';
 import { createServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
+import { hashPassword, passwordProblem } from './services/access/passwords.js';
 import { openStore } from './store/openStore.js';
+import { StoreUnavailableError } from './store/storeErrors.js';
+import { missingStore } from './store/storeExists.js';
 import type { Store } from './store/store.js';
 
 /** Exit codes: 0 done, 1 the check found a problem (tampering), 2 bad input or configuration. */
@@ -29,8 +34,16 @@ class CliFailure extends Error {
   }
 }
 
-async function withStore<T>(use: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the configured store. `existing`: the command only reads, so a store that does not
+ * exist yet is an error (a mistyped DATA_DIR), never a new empty database.
+ */
+async function withStore<T>(use: (store: Store) => Promise<T>, options: { existing?: boolean } = {}): Promise<T> {
   const config = loadConfig();
+  if (options.existing) {
+    const missing = await missingStore(config);
+    if (missing) throw new CliFailure(missing, EXIT_USAGE);
+  }
   const store = await openStore(config);
   try {
     return await use(store);
@@ -50,9 +63,16 @@ function parseDate(value: string, flag: string): Date {
   return date;
 }
 
+/** package.json's version, beside src/ and dist/ alike. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('changeguard')
     .description('Controlled changes on critical servers: policy, rules and audit trail tools.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError();
 
@@ -60,14 +80,32 @@ export function buildProgram(): Command {
   rules
     .command('test')
     .description('read command lines from stdin and print the verdict for each')
-    .requiredOption('--policy <file>', 'policy YAML file')
+    .addOption(new Option('--policy <file>', 'judge under this policy YAML file').conflicts('stored'))
+    .addOption(new Option('--stored', 'judge under the policy in the store (DATA_DIR or MONGODB_URI), as the proxy does'))
     .option('--user <id>', 'judge as this user (scoped rules)')
     .option('--group <id>', 'judge within this access group (scoped rules)')
     .option('--device <id>', 'judge on this device (scoped rules)')
     .option('--json', 'one JSON object per line')
-    .action(async (options: { policy: string; user?: string; group?: string; device?: string; json?: boolean }) => {
+    .action(async (options: { policy?: string; stored?: boolean; user?: string; group?: string; device?: string; json?: boolean }) => {
+      if (!options.policy && !options.stored) throw new CliFailure('rules test: give --policy FILE, or --stored for the policy in the store', EXIT_USAGE);
       const parser = await ShellParser.load();
-      await runRulesTest(parser, options, { stdin: process.stdin, stdout: process.stdout });
+      const io = { stdin: process.stdin, stdout: process.stdout };
+      if (options.policy) {
+        const file = options.policy;
+        await runRulesTest(parser, checkPolicy(await readPolicyFile(file), basename(file)), options, io);
+        return;
+      }
+      await withStore(
+        async (store) => {
+          const deps = createServiceDeps({ store, clock: systemClock, parser });
+          const { policy } = await deps.policies.current();
+          if (policy.users.length === 0 && policy.rules.length === 0) {
+            throw new CliFailure('the store holds no policy yet: import one with `changeguard policy import FILE`', EXIT_USAGE);
+          }
+          await runRulesTest(parser, policy, options, io);
+        },
+        { existing: true },
+      );
     });
 
   const audit = program.command('audit').description('the tamper-evident audit trail');
@@ -85,7 +123,7 @@ export function buildProgram(): Command {
           throw new CliFailure(`audit trail broken at record ${result.firstBad} (${result.problem}): ${result.message}`, EXIT_PROBLEM);
         }
         if (!options.json) process.stdout.write(`audit trail intact: ${result.count} records${result.head ? `, head ${result.head.hash}` : ''}\n`);
-      });
+      }, { existing: true });
     });
   audit
     .command('export')
@@ -98,7 +136,7 @@ export function buildProgram(): Command {
       await withStore(async (store) => {
         const query = { since, change: options.change?.toUpperCase() };
         await pipeline(Readable.from(exportAuditTrail(store.audit, options.format, query)), process.stdout, { end: false });
-      });
+      }, { existing: true });
     });
 
   const policy = program.command('policy').description('the policy file (users, groups, devices, rules)');
@@ -141,7 +179,57 @@ export function buildProgram(): Command {
       for (const line of outcome.lines) process.stdout.write(`${line}\n`);
       if (outcome.error) throw new CliFailure(outcome.error, outcome.exitCode === 1 ? EXIT_PROBLEM : EXIT_USAGE);
     });
+  const password = program.command('password').description('web sign-in passwords (the policy holds only their hashes)');
+  password
+    .command('hash')
+    .description('read a password (asked twice on a terminal, else the first line of stdin) and print its hash for users[].passwordHash')
+    .action(async () => {
+      const secret = await readPassword();
+      const problem = passwordProblem(secret);
+      if (problem) throw new CliFailure(problem, EXIT_USAGE);
+      process.stdout.write(`${await hashPassword(secret)}\n`);
+      if (process.stdout.isTTY) process.stderr.write('Put it in the policy, quoted: passwordHash: "$scrypt$..."\n');
+    });
   return program;
+}
+
+/** A password from the terminal (not echoed, typed twice) or from the first line of stdin. */
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    for await (const line of readLines(process.stdin)) return line;
+    throw new CliFailure('password hash: no password on stdin', EXIT_USAGE);
+  }
+  const first = await askHidden('Password: ');
+  const second = await askHidden('Again: ');
+  if (first !== second) throw new CliFailure('password hash: the two passwords differ', EXIT_USAGE);
+  return first;
+}
+
+function askHidden(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let typed = '';
+    const done = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(typed);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new CliFailure('password hash: interrupted', EXIT_USAGE));
+        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
+        else typed += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 /** The bytes, not text: the policy parser refuses a file that is not UTF-8 instead of guessing. */
@@ -153,11 +241,28 @@ async function readPolicyFile(file: string): Promise<Buffer> {
   }
 }
 
+/** `changeguard audit export | head`: a reader that stops early ends the command quietly. */
+function isClosedPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
+let quietOnClosedPipe = false;
+function exitQuietlyOnClosedPipe(): void {
+  if (quietOnClosedPipe) return;
+  quietOnClosedPipe = true;
+  process.stdout.on('error', (error) => {
+    if (isClosedPipe(error)) process.exit(0);
+    throw error;
+  });
+}
+
 export async function runCli(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
+    if (isClosedPipe(error)) return 0;
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     if (error instanceof CliFailure) {
       process.stderr.write(`changeguard: ${error.message}\n`);
@@ -167,7 +272,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       for (const problem of error.problems) process.stderr.write(`${problem}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof ServiceError || (error instanceof Error && error.name === 'ConfigError')) {
+    if (error instanceof ServiceError || error instanceof StoreUnavailableError || (error instanceof Error && error.name === 'ConfigError')) {
       process.stderr.write(`changeguard: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -58,6 +58,9 @@ const envSchema = z.object({
   PROXY_PORT: port('PROXY_PORT', 2222),
   PROXY_BIND: z.string().min(1).default('127.0.0.1'),
   PROXY_HOST_KEY_FILE: optionalText,
+  PROXY_PUBLIC_ADDRESS: optionalText.refine((v) => v === undefined || parsePublicAddress(v) !== undefined, {
+    message: 'PROXY_PUBLIC_ADDRESS: expected the host users reach the SSH proxy at, optionally with a port, such as changeguard.example.com:2222',
+  }),
   PROXY_ON_STORE_OUTAGE: z
     .enum(['block', 'allow'], { message: 'PROXY_ON_STORE_OUTAGE: expected block or allow' })
     .default('block'),
@@ -101,6 +104,15 @@ export function parseTrustProxy(text: string): number | string[] | string {
   return items;
 }
 
+/** `host`, `host:port`, `[v6]` or `[v6]:port`: where users point ssh at the proxy. */
+export function parsePublicAddress(text: string): { host: string; port: number | undefined } | undefined {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(text);
+  if (!match) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  return { host: match[1]!, port };
+}
+
 export interface Config {
   readonly port: number;
   readonly bind: string;
@@ -125,6 +137,9 @@ export interface Config {
     readonly port: number;
     readonly bind: string;
     readonly hostKeyFile: string;
+    /** Where users reach the proxy (PROXY_PUBLIC_ADDRESS; default: PUBLIC_URL's host and PROXY_PORT), for the `ssh` lines shown on change pages. */
+    readonly publicHost: string;
+    readonly publicPort: number;
     /** block: commands in live sessions are refused while the store is unreachable; allow: judged on the last policy read, unrecorded. */
     readonly onStoreOutage: 'block' | 'allow';
   };
@@ -177,10 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
     );
   }
   const dataDir = resolve(v.DATA_DIR);
+  const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
+  const proxyAddress = v.PROXY_PUBLIC_ADDRESS === undefined ? undefined : parsePublicAddress(v.PROXY_PUBLIC_ADDRESS);
   return {
     port: v.PORT,
     bind: v.BIND,
-    publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     dataDir,
     sqliteFile: join(dataDir, 'changeguard.db'),
     mongodbUri: v.MONGODB_URI,
@@ -194,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       port: v.PROXY_PORT,
       bind: v.PROXY_BIND,
       hostKeyFile: v.PROXY_HOST_KEY_FILE ?? join(dataDir, 'proxy_host_ed25519'),
+      publicHost: proxyAddress?.host ?? new URL(publicUrl).hostname,
+      publicPort: proxyAddress?.port ?? v.PROXY_PORT,
       onStoreOutage: v.PROXY_ON_STORE_OUTAGE,
     },
     scheduler: {

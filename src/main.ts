@@ -11,6 +11,7 @@ import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Notifier } from './notify/notification.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
+import { PeriodReportRenderer } from './notify/periodReportRenderer.js';
 import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
@@ -23,6 +24,7 @@ import { createSlackAdapter, type SlackAdapter } from './slack/slackAdapter.js';
 import { openRecordingStore } from './store/openRecordingStore.js';
 import { openStore } from './store/openStore.js';
 import type { RecordingStore } from './store/recordingStore.js';
+import { describeStartup, listenFailure } from './startupSummary.js';
 import { createWebApp } from './web/webApp.js';
 
 export interface RunningChangeguard {
@@ -58,6 +60,16 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // must hold the same one (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
   const secret = await loadSharedSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
   const approvalLinks = new ApprovalLinks(secret, config.publicUrl);
+  // Started before the web app, whose actions ("finish now") raise notifications too.
+  const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
+  // The proxy starts later; with PROXY_PORT=0 its port is known only then.
+  let proxyPort: number | undefined;
+  const sshProxyAddress = {
+    host: config.proxy.publicHost,
+    get port(): number {
+      return config.proxy.publicPort === 0 ? (proxyPort ?? 0) : config.proxy.publicPort;
+    },
+  };
   const app = createWebApp({
     deps,
     logger,
@@ -69,12 +81,14 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     slackConfigured: config.slack !== undefined,
     slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
     recordings,
+    notifier: notifications.notifier,
+    sshProxy: sshProxyAddress,
+    reportFormatter: PeriodReportRenderer.load(),
     readinessChecks: { scheduler: () => scheduler?.running ?? false },
   });
   // --- end web portal -------------------------------------------------------------------------
 
   // --- Slack adapter and notification delivery (issue #3) -----------------------------------
-  const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
   // After the notifiers subscribe: what an import changed reaches the audit and approvals channels.
   if (config.policyFile) {
     const text = await readFile(config.policyFile).catch((error: Error) => {
@@ -121,20 +135,31 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     });
   } catch (error) {
     await scheduler.stop();
+    await notifications.stop();
     throw error;
   }
+  proxyPort = proxy.port;
   // --- end SSH proxy --------------------------------------------------------------------------
 
   const http = await new Promise<Server>((resolvePromise, reject) => {
-    const server = app.listen(config.port, config.bind, () => resolvePromise(server));
-    server.once('error', reject);
+    // Express 5 calls back with the listen error too (EADDRINUSE): only a clean listen resolves.
+    const server = app.listen(config.port, config.bind, (error?: Error) => (error ? reject(error) : resolvePromise(server)));
   }).catch(async (error: unknown) => {
     await proxy.stop();
     await scheduler.stop();
+    await notifications.stop();
     throw error;
   });
-  const address = http.address();
-  logger.info({ address, store: store.kind }, 'changeguard started');
+  const summary = describeStartup({
+    config,
+    httpAddress: http.address(),
+    store,
+    slackMode: slack?.mode,
+    proxyPort: proxy.port,
+    policy: (await deps.policies.current()).policy,
+  });
+  logger.info(summary.fields, summary.message);
+  if (summary.warning) logger.warn(summary.warning);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -177,6 +202,11 @@ async function runFromCommandLine(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ServiceError) {
       process.stderr.write(`changeguard: ${error.message}\n`);
+      process.exit(2);
+    }
+    const listening = listenFailure(error, config);
+    if (listening) {
+      process.stderr.write(`changeguard: ${listening}\n`);
       process.exit(2);
     }
     logger.fatal({ err: error }, 'start-up failed');

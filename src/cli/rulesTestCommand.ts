@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { Policy } from '../domain/policy/policy.js';
 import { evaluateLine } from '../domain/rules/evaluateLine.js';
 import { RuleSet } from '../domain/rules/ruleSet.js';
 import type { ShellParser } from '../domain/shell/shellParser.js';
-import { checkPolicy } from '../services/policy/policyImport.js';
 import { readLines } from './readLines.js';
 
 export interface RulesTestOptions {
-  readonly policy: string;
   readonly user?: string | undefined;
   readonly group?: string | undefined;
   readonly device?: string | undefined;
@@ -17,15 +14,15 @@ export interface RulesTestOptions {
 
 /**
  * `changeguard rules test`: one verdict per input line, as the proxy would judge it for that
- * user, group and device. Needs only the policy file, no store.
+ * user, group and device, under a policy file (`--policy`) or the policy the store holds
+ * (`--stored`, what the proxy uses).
  */
 export async function runRulesTest(
   parser: ShellParser,
+  policy: Pick<Policy, 'rules' | 'settings'>,
   options: RulesTestOptions,
   io: { stdin: Readable; stdout: Writable },
 ): Promise<void> {
-  const text = await readFile(options.policy);
-  const policy = checkPolicy(text, basename(options.policy));
   const rules = RuleSet.compile(policy.rules).forContext({ user: options.user, group: options.group, device: options.device });
   for await (const line of readLines(io.stdin)) {
     const parsed = parser.parse(line);

@@ -113,6 +113,7 @@ export class Scheduler {
         case 'change.created':
         case 'change.approved':
         case 'change.rescheduled':
+        case 'change.edited':
         case 'change.rejected':
         case 'change.revoked':
         case 'change.cancelled':

@@ -79,9 +79,19 @@ async function route(deps: ServiceDeps, notifier: OutboxNotifier, event: DomainE
       return;
     }
     case 'change.started':
-    // Rescheduled: every copy shows the new window and the request pending again.
-    case 'change.rescheduled':
       await updateCopies(deps, notifier, change, null, base);
+      return;
+    // Rescheduled or edited: every copy shows the change as it now is, pending again, and the
+    // approvers (and the group's channel) get a fresh request: earlier approvals no longer count.
+    case 'change.rescheduled':
+    case 'change.edited':
+      await updateCopies(deps, notifier, change, null, base);
+      await notifier.notify({
+        type: 'access.request_created',
+        audience: (await requestAudience(deps, change)).filter((a) => !('user' in a && a.user === change.requester)),
+        data: { ...base, actor: change.requester, details: { resubmitted: event.type === 'change.edited' ? 'edited' : 'rescheduled' } },
+        dedupeKey: `request:${change.code}:v${change.version}`,
+      });
       return;
     case 'change.closed':
       await updateCopies(deps, notifier, change, 'window.closed', {

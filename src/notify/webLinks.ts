@@ -9,6 +9,11 @@ export class WebLinks {
     return `${this.publicUrl}/changes/${encodeURIComponent(code)}`;
   }
 
+  /** The web form for filing a change (scripts longer than a Slack form takes). */
+  newChange(): string {
+    return `${this.publicUrl}/changes/new`;
+  }
+
   changeAudit(code: string): string {
     return `${this.publicUrl}/changes/${encodeURIComponent(code)}/audit`;
   }

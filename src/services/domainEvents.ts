@@ -19,6 +19,8 @@ export type DomainEvent =
   | { readonly type: 'change.closed'; readonly change: Change; readonly audit: ScriptAudit }
   /** The window moved; the change waits for approval again (`previous` is how it was). */
   | { readonly type: 'change.rescheduled'; readonly change: Change; readonly previous: Change }
+  /** Title, description, servers or script changed; approvals withdrawn, approval needed again. */
+  | { readonly type: 'change.edited'; readonly change: Change; readonly previous: Change }
   | { readonly type: 'report_schedule.created'; readonly schedule: ReportSchedule }
   | { readonly type: 'report_schedule.updated'; readonly schedule: ReportSchedule; readonly previous: ReportSchedule }
   | { readonly type: 'report_schedule.deleted'; readonly schedule: ReportSchedule }

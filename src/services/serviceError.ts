@@ -15,3 +15,11 @@ export class ServiceError extends Error {
     this.name = 'ServiceError';
   }
 }
+
+/** A form refused field by field: the message lists every field's problem, `fields` maps each. */
+export function invalidFields(fields: Readonly<Record<string, string>>): ServiceError {
+  const message = Object.entries(fields)
+    .map(([field, problem]) => `${field}: ${problem}`)
+    .join('; ');
+  return new ServiceError('invalid', message, fields);
+}

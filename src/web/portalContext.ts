@@ -1,7 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
+import type { Notifier } from '../notify/notification.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
+import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
 import type { RecordingSource } from '../services/sessions/recordingSource.js';
 import type { SlackOpenIdClient } from './auth/slackOpenId.js';
 import type { portalCsrf } from './http/csrfProtection.js';
@@ -21,11 +23,25 @@ export interface PortalContext {
   readonly https: boolean;
   readonly signIn: {
     readonly slack: SlackOpenIdClient | undefined;
-    /** Local sign-in for the policy's users: only without Slack and bound to loopback. */
+    /**
+     * The loopback picker (pick a policy user, no password) is possible: no Slack, bound to
+     * loopback. It is offered only while no policy user has a password (signInMethods.ts).
+     */
     readonly local: { readonly bind: string } | undefined;
   };
   readonly recordings: RecordingSource | undefined;
+  /** Where notifications raised by web actions go (the outbox); "finish now" posts the close summary. */
+  readonly notifier: Notifier | undefined;
+  /** The SSH proxy as users reach it, for the change page's `ssh` lines (PROXY_PUBLIC_ADDRESS). */
+  readonly sshProxy: { readonly host: string; readonly port: number } | undefined;
+  /** Renders the printable period report (templates/reports/periodReport.html.hbs). */
+  readonly reports: PeriodReportFormatter | undefined;
   /** Slack is configured: the outbox page then shows delivery, not the only copy. */
   readonly slackConfigured: boolean;
-  readonly limit: { readonly signIn: RequestHandler; readonly decisions: RequestHandler };
+  readonly limit: {
+    readonly signIn: RequestHandler;
+    readonly decisions: RequestHandler;
+    /** Failed password sign-ins per account (whatever the address they come from). */
+    readonly passwordFailures: RequestHandler;
+  };
 }

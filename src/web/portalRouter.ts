@@ -7,6 +7,7 @@ import { formBodiesOnly } from './http/formBodies.js';
 import { loopbackHostOnly } from './http/loopbackHost.js';
 import { onlyPortalPaths } from './http/portalPaths.js';
 import { securityHeaders } from './http/securityHeaders.js';
+import { sessionStillOffered } from './http/signInMethods.js';
 import type { PortalContext } from './portalContext.js';
 import * as approvalLink from './routes/approvalLink.js';
 import * as approvals from './routes/approvals.js';
@@ -14,11 +15,14 @@ import * as assets from './routes/assets.js';
 import * as auditTrail from './routes/auditTrail.js';
 import * as changeAudit from './routes/changeAudit.js';
 import * as changeDetail from './routes/changeDetail.js';
+import * as changeEdit from './routes/changeEdit.js';
 import * as changes from './routes/changes.js';
 import * as home from './routes/home.js';
 import * as locks from './routes/locks.js';
+import * as newChange from './routes/newChange.js';
 import * as outbox from './routes/outbox.js';
 import * as policy from './routes/policy.js';
+import * as reports from './routes/reports.js';
 import * as sessionDetail from './routes/sessionDetail.js';
 import * as sessions from './routes/sessions.js';
 import * as signIn from './routes/signIn.js';
@@ -38,16 +42,27 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   if (ctx.signIn.local) router.use(loopbackHostOnly);
   // `extended: false`: flat string fields only, never nested objects built from field names.
   router.use(formBodiesOnly);
+  // The change form carries a script of up to 64 KiB, which URL-encoding may triple.
+  router.use(['/changes/new', '/changes/:code/edit'], express.urlencoded({ extended: false, limit: '320kb', parameterLimit: 150 }));
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
-  router.use(ctx.sessions.resolveViewer(ctx.deps.policies, (userId, issuedAt) => isWebSessionCurrent(ctx.deps, userId, issuedAt)));
+  router.use(
+    ctx.sessions.resolveViewer(
+      ctx.deps.policies,
+      (userId, issuedAt) => isWebSessionCurrent(ctx.deps, userId, issuedAt),
+      (method, policy, user) => sessionStillOffered(ctx, method, policy, user),
+    ),
+  );
   router.use(ctx.csrf.protect);
 
-  home.register(router);
+  home.register(router, ctx);
   signIn.register(router, ctx);
   slackSignIn.register(router, ctx, keys.signInState);
   approvals.register(router, ctx);
   changes.register(router, ctx);
+  // Before the change page: `/changes/new` is not a change code.
+  newChange.register(router, ctx);
   changeDetail.register(router, ctx);
+  changeEdit.register(router, ctx);
   changeAudit.register(router, ctx);
   sessions.register(router, ctx);
   sessionDetail.register(router, ctx);
@@ -55,6 +70,7 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   auditTrail.register(router, ctx);
   policy.register(router, ctx);
   outbox.register(router, ctx);
+  reports.register(router, ctx);
   approvalLink.register(router, ctx);
 
   router.use(portalNotFound(ctx));

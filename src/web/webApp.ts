@@ -1,14 +1,16 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../logger.js';
+import type { Notifier } from '../notify/notification.js';
 import { deriveKey } from '../secrets/deriveKey.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
+import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { RecordingSource } from '../services/sessions/recordingSource.js';
 import { SlackOpenIdClient, type SlackOpenIdSettings } from './auth/slackOpenId.js';
 import { portalCsrf } from './http/csrfProtection.js';
 import { isLoopbackAddress } from './http/loopbackHost.js';
 import { PortalSessions } from './http/portalSessions.js';
-import { DEFAULT_RATE_LIMITS, rateLimiter, type PortalRateLimits } from './http/rateLimits.js';
+import { DEFAULT_RATE_LIMITS, passwordFailureLimiter, rateLimiter, type PortalRateLimits } from './http/rateLimits.js';
 import { healthRoutes } from './healthRoutes.js';
 import type { PortalContext } from './portalContext.js';
 import { portalRouter } from './portalRouter.js';
@@ -31,6 +33,12 @@ export interface WebAppOptions {
   readonly slackSignIn?: SlackOpenIdSettings | undefined;
   /** Session recordings for replay (the proxy's recording store). */
   readonly recordings?: RecordingSource | undefined;
+  /** Where web actions raise notifications ("finish now" posts the close summary). */
+  readonly notifier?: Notifier | undefined;
+  /** The SSH proxy's public host and port, for the `ssh` lines on change pages. */
+  readonly sshProxy?: { readonly host: string; readonly port: number } | undefined;
+  /** The printable period report's renderer (the scheduler's, from templates/reports/). */
+  readonly reportFormatter?: PeriodReportFormatter | undefined;
   /** Extra `/readyz` checks, such as the scheduler running. */
   readonly readinessChecks?: Readonly<Record<string, () => boolean>> | undefined;
   readonly rateLimits?: Partial<PortalRateLimits> | undefined;
@@ -66,16 +74,16 @@ export function createWebApp(options: WebAppOptions): Express {
       local: !options.slackConfigured && isLoopbackAddress(options.bind) ? { bind: options.bind } : undefined,
     },
     recordings: options.recordings,
+    reports: options.reportFormatter,
+    notifier: options.notifier,
+    sshProxy: options.sshProxy,
     slackConfigured: options.slackConfigured,
-    limit: { signIn: rateLimiter(limits.signIn, 'sign-in attempts'), decisions: rateLimiter(limits.decisions, 'decisions') },
+    limit: {
+      signIn: rateLimiter(limits.signIn, 'sign-in attempts'),
+      decisions: rateLimiter(limits.decisions, 'decisions'),
+      passwordFailures: passwordFailureLimiter(limits.passwordFailures),
+    },
   };
-  if (!ctx.signIn.slack && !ctx.signIn.local) {
-    options.logger.warn(
-      options.slackConfigured
-        ? 'web sign-in is off: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for Sign in with Slack'
-        : `web sign-in is off: local sign-in needs BIND on a loopback address (BIND is ${options.bind}); or configure Slack`,
-    );
-  }
   app.use(portalRouter(ctx, { signInState: deriveKey(options.secret, 'web sign-in state') }));
   return app;
 }

@@ -77,6 +77,24 @@ interface HostileRequest {
   readonly form?: { readonly formPage: () => string; readonly fields: Record<string, string> };
   readonly status: number;
   readonly says: string | RegExp;
+  /** Refusals the service itself audits (status D records). */
+  readonly auditedRefusals?: number;
+}
+
+/** A valid new-change form (then spoiled field by field). */
+function newChange(overrides: Record<string, string> = {}): Record<string, string> {
+  const at = (hours: number) => new Date(Date.now() + hours * 3600_000).toISOString().slice(0, 16);
+  return {
+    title: 'Restart nginx',
+    description: '',
+    windowStart: at(2),
+    windowEnd: at(4),
+    group: 'web-ops',
+    devices: 'web01',
+    script: 'systemctl restart nginx',
+    intent: 'check',
+    ...overrides,
+  };
 }
 
 const hostileRequests: HostileRequest[] = [
@@ -123,6 +141,124 @@ const hostileRequests: HostileRequest[] = [
     status: 400,
     says: /^ ?That request is not valid form field reason: keep the reason under 1000 characters/,
   },
+  // The change form (New change, Edit, Reschedule, Finish), reports and password sign-in.
+  { name: 'an operator in a report date', user: 'erin', path: () => '/reports?from[$gt]=2020-01-01', status: 400, says: 'unknown query parameter "from[$gt]"' },
+  { name: 'a NUL byte in a report date', user: 'erin', path: () => '/reports?from=2026-01-01%00', status: 400, says: /query parameter from: expected a date as YYYY-MM-DD/ },
+  { name: 'an impossible report date', user: 'erin', path: () => '/reports?to=2026-02-31', status: 400, says: 'query parameter to: 2026-02-31 is not a real date' },
+  { name: 'a query on the new-change page', user: 'alice', path: () => '/changes/new?title=x', status: 400, says: 'unknown query parameter "title"' },
+  {
+    name: 'a __proto__ field in the change form',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: { ...newChange(), __proto__x: '1', 'constructor[prototype]': '1' } },
+    status: 400,
+    says: 'unknown form fields "__proto__x", "constructor[prototype]"',
+  },
+  {
+    name: 'servers as an object in the change form',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: { ...newChange(), 'devices[$ne]': 'web01' } },
+    status: 400,
+    says: 'unknown form field "devices[$ne]"',
+  },
+  {
+    name: 'a NUL byte in a change title',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ title: 'Restart\u0000nginx' }) },
+    status: 400,
+    says: 'title: contains an invisible control character (U+0000 NUL) at character 8',
+  },
+  {
+    name: 'a right-to-left override in a script',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ script: 'echo safe\n\u202erm -rf / #' }) },
+    status: 400,
+    says: /script: contains .*U\+202E/,
+  },
+  {
+    name: 'an impossible window start',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ windowStart: '2026-02-30T10:00' }) },
+    status: 400,
+    says: 'windowStart: is not a date',
+  },
+  {
+    name: 'a script over 64 KiB',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ script: `echo ${'é'.repeat(33_000)}` }) },
+    status: 400,
+    says: 'script: is larger than 64 KiB',
+  },
+  {
+    name: 'a change form body over 320 KiB',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ script: 'ééé'.repeat(40_000) }) },
+    status: 413,
+    says: 'the form sent too much data',
+  },
+  {
+    name: 'an unknown intent',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ intent: 'file-and-approve' }) },
+    status: 400,
+    says: /form field intent/,
+  },
+  {
+    name: 'a forged preflight fingerprint',
+    user: 'alice',
+    path: () => '/changes/new',
+    form: { formPage: () => '/changes/new', fields: newChange({ intent: 'file', checked: '../../etc/passwd' }) },
+    status: 400,
+    says: 'form field checked: expected the fingerprint of the checked form',
+  },
+  {
+    name: 'an edit of a change by someone who did not file it',
+    user: 'bob',
+    path: () => `/changes/${pendingCode}/edit`,
+    form: { formPage: () => `/changes/${pendingCode}`, fields: { title: 'mine now', devices: 'web01', script: 'id', intent: 'check' } },
+    status: 403,
+    says: /only alice, who filed CHG-\d+, can edit it/,
+    auditedRefusals: 1,
+  },
+  {
+    name: 'a reschedule with a NUL byte in its reason',
+    user: 'alice',
+    path: () => `/changes/${pendingCode}/reschedule`,
+    form: { formPage: () => `/changes/${pendingCode}/edit`, fields: { windowStart: '2030-01-01T10:00', windowEnd: '2030-01-01T12:00', reason: 'later\u0000' } },
+    status: 400,
+    says: 'reason: contains an invisible control character (U+0000 NUL) at character 6',
+  },
+  {
+    name: 'a field added to Finish now',
+    user: 'alice',
+    path: () => `/changes/${ranCode}/finish`,
+    form: { formPage: () => `/changes/${ranCode}`, fields: { status: 'completed' } },
+    status: 400,
+    says: 'unknown form field "status"',
+  },
+  {
+    name: 'a password sign-in with an operator for the user',
+    user: 'erin',
+    path: () => '/signin/password',
+    form: { formPage: () => '/', fields: { 'user[$ne]': 'x', password: 'whatever at all' } },
+    status: 400,
+    says: 'unknown form field "user[$ne]"',
+  },
+  {
+    name: 'a password of 2000 characters',
+    user: 'erin',
+    path: () => '/signin/password',
+    form: { formPage: () => '/', fields: { user: 'erin', password: 'p'.repeat(2000) } },
+    status: 400,
+    says: 'form field password: a password has at most 1024 characters',
+  },
   {
     name: 'an injection object in a hidden field',
     user: 'bob',
@@ -149,7 +285,7 @@ describe('hostile parameters and bodies', () => {
       const message = messageOf(await response.text());
       if (typeof kase.says === 'string') expect(message).toContain(kase.says);
       else expect(message).toMatch(kase.says);
-      await expectIntact(h.store, before);
+      await expectIntact(h.store, before, { auditedRefusals: kase.auditedRefusals });
     });
   }
 
@@ -193,6 +329,10 @@ describe('hostile text in every field the portal shows', () => {
     ['erin', () => '/policy'],
     ['bob', () => '/approvals'],
     ['sam', () => `/sessions/${SESSION_ID}`],
+    ['alice', () => '/'],
+    ['alice', () => '/changes/new'],
+    ['alice', () => `/changes/${pendingCode}/edit`],
+    ['erin', () => '/reports'],
   ])('%s sees %s with every value escaped', async (user, path) => {
     const client = await signedIn(user);
     const { status, html } = await client.page(path());
@@ -200,6 +340,30 @@ describe('hostile text in every field the portal shows', () => {
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>alert');
     expect(html).not.toMatch(/onerror=alert\(1\)>/);
+    expect(html).toContain(XSS_ESCAPED);
+  });
+
+  it('escapes hostile text in the preflight of the change form, and files nothing', async () => {
+    const alice = await signedIn('alice');
+    await alice.page('/changes/new');
+    const before = await takeSnapshot(h.store);
+    const response = await alice.post('/changes/new', newChange({ code: 'CHG-XSS', title: `T ${XSS}`, description: XSS, script: `echo '${XSS}'\nrm -rf '/tmp/${XSS}'` }));
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('id="preflight"');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain(XSS_ESCAPED);
+    await expectIntact(h.store, before);
+  });
+
+  it('keeps the printable report free of markup from the data, under a CSP with no script', async () => {
+    const erin = await signedIn('erin');
+    const response = await erin.get('/reports/period');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).not.toMatch(/script-src|unsafe-inline/);
+    const html = await response.text();
+    expect(html).not.toContain('<img src=x');
     expect(html).toContain(XSS_ESCAPED);
   });
 

@@ -18,7 +18,9 @@ import type { RecordingSource } from '../../src/services/sessions/recordingSourc
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { createWebApp, type WebAppOptions } from '../../src/web/webApp.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
+import { PeriodReportRenderer } from '../../src/notify/periodReportRenderer.js';
 import { buildGroup, buildPolicy, buildRule, buildUser } from './factories.js';
+import { RecordingNotifier } from './recordingNotifier.js';
 import { freePort } from './freePort.js';
 import { serviceHarness } from './serviceHarness.js';
 import { TestClock } from './testClock.js';
@@ -64,6 +66,8 @@ export interface PortalHarness {
   readonly clock: TestClock;
   readonly links: ApprovalLinks;
   readonly baseUrl: string;
+  /** What web actions raised (the "finish now" close summary). */
+  readonly notifier: RecordingNotifier;
   fileChange(input?: Partial<Parameters<typeof registerChange>[1]>, actor?: Actor): ReturnType<typeof registerChange>;
   close(): Promise<void>;
 }
@@ -85,6 +89,7 @@ export async function startPortal(
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const links = new ApprovalLinks(secret, baseUrl);
+  const notifier = new RecordingNotifier();
   const app = createWebApp({
     deps,
     logger: createLogger(process.env.WEB_TEST_LOG ?? 'silent'),
@@ -94,12 +99,15 @@ export async function startPortal(
     approvalLinks: links,
     slackConfigured: false,
     recordings: directoryRecordings(FIXTURES_DIR),
+    notifier,
+    sshProxy: { host: 'changeguard.test', port: 2222 },
+    reportFormatter: PeriodReportRenderer.load(),
     rateLimits: { signIn: { limit: 1000, windowMs: 60_000 }, decisions: { limit: 1000, windowMs: 60_000 } },
     ...options.web,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
+    // Express 5 calls back with a listen error too: only a clean listen resolves.
+    const s = app.listen(port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
   });
 
   return {
@@ -109,6 +117,7 @@ export async function startPortal(
     clock,
     links,
     baseUrl,
+    notifier,
     fileChange(input = {}, actor = { userId: 'alice', terminal: 'slack' }) {
       const now = clock.now().getTime();
       return registerChange(

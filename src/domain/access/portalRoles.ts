@@ -42,6 +42,12 @@ export interface ChangeRights {
   readonly reject: boolean;
   readonly revoke: boolean;
   readonly cancel: boolean;
+  /** The requester changes what the change does (before its window; approvals start over). */
+  readonly edit: boolean;
+  /** The requester moves the window (before work starts; approvals start over). */
+  readonly reschedule: boolean;
+  /** The requester ends a change in progress before its window does ("finish now"). */
+  readonly finish: boolean;
 }
 
 /**
@@ -62,6 +68,9 @@ export function changeRightsOf(user: PolicyUser, change: Change, group: PolicyGr
     reject: reviewer,
     revoke: isApprover && canTransition(change.status, 'revoke'),
     cancel: isRequester && canTransition(change.status, 'cancel'),
+    edit: isRequester && canTransition(change.status, 'edit'),
+    reschedule: isRequester && canTransition(change.status, 'reschedule'),
+    finish: isRequester && change.status === 'in_progress',
   };
 }
 

@@ -16,6 +16,8 @@ export const LIFECYCLE = {
   markIncomplete: { from: ['in_progress'], to: 'incomplete' },
   // A new window must be approved again (four-eyes on the time too), so approvals are dropped.
   reschedule: { from: ['pending_approval', 'approved'], to: 'pending_approval' },
+  // Likewise an edited title, description, server list or script: approvals never carry over.
+  edit: { from: ['pending_approval', 'approved'], to: 'pending_approval' },
   // Not approved before the window's start, or approved but no session ever opened.
   expire: { from: ['pending_approval', 'approved'], to: 'expired' },
 } as const satisfies Record<string, { from: readonly ChangeStatus[]; to: ChangeStatus }>;

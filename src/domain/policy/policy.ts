@@ -9,6 +9,11 @@ export interface PolicyUser {
   readonly name: string;
   readonly roles: readonly Role[];
   readonly sshKeys: readonly string[];
+  /**
+   * Web sign-in with a password (scrypt PHC string from `changeguard password hash`). Only the
+   * hash is stored; users without one sign in with Slack (or the loopback picker).
+   */
+  readonly passwordHash?: string | undefined;
 }
 
 export interface PolicyGroup {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePasswordHash } from './passwordHashFormat.js';
 import { DEFAULT_SETTINGS, RISKS, ROLES, RULE_ACTIONS } from './policy.js';
 
 const id = z
@@ -29,6 +30,14 @@ const user = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   roles: z.array(z.enum(ROLES)).default(['requester']),
   sshKeys: z.array(sshPublicKey).default([]),
+  passwordHash: z
+    .string()
+    .max(300, 'is too long for a password hash')
+    .superRefine((text, ctx) => {
+      const parsed = parsePasswordHash(text);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    })
+    .optional(),
 });
 
 const group = z.strictObject({

@@ -2,7 +2,8 @@ import type { ChangeStatus } from '../../domain/change/changeStatus.js';
 import { FINAL_STATUSES } from '../../domain/change/changeStatus.js';
 import type { ScriptAudit } from '../../domain/scriptAudit/scriptAudit.js';
 import { summariseChange, type Notifier } from '../../notify/notification.js';
-import { SYSTEM_ACTOR } from '../actor.js';
+import type { Change } from '../../domain/change/change.js';
+import { SYSTEM_ACTOR, type Actor } from '../actor.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { terminateSession } from '../sessions/sessionControl.js';
@@ -30,12 +31,27 @@ export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, c
     return skipped(`${current.code} is ${current.status}`);
   }
   if (deps.clock() < current.windowEnd) return skipped(`the window of ${current.code} ends at ${current.windowEnd.toISOString()}`);
+  const ended = await endChangeNow(deps, notifier, current.code, SYSTEM_ACTOR, WINDOW_CLOSED_REASON);
+  return ended.summarised ? DONE : skipped(`${ended.change.code} is ${ended.change.status}`);
+}
 
-  const active = (await deps.store.sessions.listByChange(current.code)).filter((s) => s.state === 'active');
+/**
+ * Ends a change now: cuts its live sessions (with `reason`), closes it (script audit,
+ * completed / incomplete, or expired when nothing ran), and posts the close summary to the
+ * audit channel. Used at the window's end and when the requester finishes early.
+ */
+export async function endChangeNow(
+  deps: ServiceDeps,
+  notifier: Notifier,
+  code: string,
+  actor: Actor,
+  reason: string,
+): Promise<{ change: Change; summarised: boolean }> {
+  const active = (await deps.store.sessions.listByChange(code)).filter((s) => s.state === 'active');
   let terminated = 0;
   for (const session of active) {
     try {
-      await terminateSession(deps, session.id, SYSTEM_ACTOR, WINDOW_CLOSED_REASON);
+      await terminateSession(deps, session.id, actor, reason);
       terminated++;
     } catch (error) {
       // Ended on its own meanwhile: nothing left to cut.
@@ -43,9 +59,9 @@ export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, c
     }
   }
 
-  const closed = await closeChange(deps, current.code, SYSTEM_ACTOR);
+  const closed = await closeChange(deps, code, actor);
   const change = closed.change;
-  if (!closed.closedNow && !CLOSED_BY_WINDOW.includes(change.status)) return skipped(`${change.code} is ${change.status}`);
+  if (!closed.closedNow && !CLOSED_BY_WINDOW.includes(change.status)) return { change, summarised: false };
   const audit: ScriptAudit | null =
     closed.audit ?? (CLOSED_BY_WINDOW.includes(change.status) ? (await computeChangeAudit(deps, change.code)).audit : null);
 
@@ -69,5 +85,5 @@ export async function closeChangeWindow(deps: ServiceDeps, notifier: Notifier, c
     },
     dedupeKey: `window.closed:${change.code}`,
   });
-  return DONE;
+  return { change, summarised: true };
 }

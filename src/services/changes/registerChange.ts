@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Change } from '../../domain/change/change.js';
 import { suggestChangeCode } from '../../domain/change/changeCode.js';
 import { windowProblems } from '../../domain/change/changeWindowRules.js';
@@ -5,22 +6,26 @@ import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
 import type { Actor } from '../actor.js';
-import { ServiceError } from '../serviceError.js';
+import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
 
-/** Files a planned change; it waits for approval by the group's approvers. */
-export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
+export type CheckedChangeInput = z.output<typeof changeInputSchema>;
+
+/**
+ * The filing rules, without filing: field by field, what is wrong (a ServiceError 'invalid'
+ * whose `fields` name the form fields), else the input as it would be filed. The web form's
+ * preflight asks this before it offers to file.
+ */
+export async function checkChangeInput(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<CheckedChangeInput> {
   const parsed = changeInputSchema.safeParse(input);
   if (!parsed.success) {
     const fields: Record<string, string> = {};
     for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
-    throw invalid(fields);
+    throw invalidFields(fields);
   }
   const value = parsed.data;
-  const now = deps.clock();
-  const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, now);
-
+  const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, deps.clock());
   const group = await deps.policies.group(value.group);
   if (!group) fields.group = `unknown access group "${value.group}"`;
   else {
@@ -28,7 +33,14 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     const outside = value.devices.filter((d) => !group.devices.includes(d));
     if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
   }
-  if (Object.keys(fields).length > 0) throw invalid(fields);
+  if (Object.keys(fields).length > 0) throw invalidFields(fields);
+  return value;
+}
+
+/** Files a planned change; it waits for approval by the group's approvers. */
+export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
+  const value = await checkChangeInput(deps, input, actor);
+  const now = deps.clock();
 
   const base = {
     title: value.title,
@@ -68,7 +80,7 @@ async function createWithCode(deps: ServiceDeps, base: Omit<Change, 'code'>, cod
       await deps.store.changes.create(change);
       return change;
     } catch (error) {
-      if (error instanceof DuplicateKeyError) throw invalid({ code: `${code} is already taken` });
+      if (error instanceof DuplicateKeyError) throw invalidFields({ code: `${code} is already taken` });
       throw error;
     }
   }
@@ -90,11 +102,4 @@ export async function suggestNextCode(deps: ServiceDeps): Promise<string> {
     const code = suggestChangeCode(await deps.store.changes.nextSequence('change'));
     if (!(await deps.store.changes.findByCode(code))) return code;
   }
-}
-
-function invalid(fields: Record<string, string>): ServiceError {
-  const message = Object.entries(fields)
-    .map(([field, problem]) => `${field}: ${problem}`)
-    .join('; ');
-  return new ServiceError('invalid', message, fields);
 }

@@ -3,8 +3,9 @@ import type { Change } from '../../domain/change/change.js';
 import { windowProblems } from '../../domain/change/changeWindowRules.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
+import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
-import { ServiceError } from '../serviceError.js';
+import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { auditRefusals, writeChange } from './changeWriter.js';
 
@@ -12,7 +13,16 @@ import { auditRefusals, writeChange } from './changeWriter.js';
 export const rescheduleInputSchema = z.object({
   windowStart: z.coerce.date({ message: 'is not a date' }),
   windowEnd: z.coerce.date({ message: 'is not a date' }),
-  reason: z.string().trim().max(500, 'must be at most 500 characters').default(''),
+  reason: z
+    .string()
+    .trim()
+    .max(500, 'must be at most 500 characters')
+    // Shown to approvers and kept in the audit trail: readable text only (see unsafeText).
+    .superRefine((text, ctx) => {
+      const problem = unsafeTextProblem(text, { multiline: true });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(''),
 });
 
 export type RescheduleInput = z.input<typeof rescheduleInputSchema>;
@@ -28,7 +38,7 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
   if (!parsed.success) {
     const fields: Record<string, string> = {};
     for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
-    throw invalid(fields);
+    throw invalidFields(fields);
   }
   const { windowStart, windowEnd, reason } = parsed.data;
   return auditRefusals(deps, actor, { eventType: 'RESCHEDULE', object: code.trim().toUpperCase(), reason: reason || undefined }, async () => {
@@ -40,9 +50,9 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
       const moved = transition(current.status, 'reschedule');
       if (!moved.ok) throw new ServiceError('conflict', moved.message);
       const problems = windowProblems(windowStart, windowEnd, now);
-      if (Object.keys(problems).length > 0) throw invalid(problems);
+      if (Object.keys(problems).length > 0) throw invalidFields(problems);
       if (windowStart.getTime() === current.windowStart.getTime() && windowEnd.getTime() === current.windowEnd.getTime()) {
-        throw invalid({ windowStart: 'is the current window: nothing to reschedule' });
+        throw invalidFields({ windowStart: 'is the current window: nothing to reschedule' });
       }
       return {
         patch: { windowStart, windowEnd, status: moved.to, approvals: [], approvalRound: { startedAt: now, reminders: 0 } },
@@ -67,11 +77,4 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
     await deps.events.publish({ type: 'change.rescheduled', change: after, previous: before });
     return after;
   });
-}
-
-function invalid(fields: Record<string, string>): ServiceError {
-  const message = Object.entries(fields)
-    .map(([field, problem]) => `${field}: ${problem}`)
-    .join('; ');
-  return new ServiceError('invalid', message, fields);
 }

@@ -5,7 +5,10 @@ import type { Verdict } from '../../domain/rules/verdict.js';
 import { plannedScriptLines } from '../../domain/scriptAudit/scriptAudit.js';
 import type { Actor } from '../actor.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import type { ChangeInput } from './changeInput.js';
+import { checkChangeInput } from './registerChange.js';
 import { viewChange } from './viewChange.js';
+import { webApprovalRequirement, type WebApprovalRequirement } from './webApprovalRequirement.js';
 
 export interface ValidationFinding {
   readonly lineNo: number;
@@ -34,6 +37,39 @@ export interface ChangeValidation {
  */
 export async function validateChange(deps: ServiceDeps, code: string, actor: Actor): Promise<ChangeValidation> {
   const change = await viewChange(deps, code, actor);
+  return { change, ...(await judgePlannedScript(deps, change)) };
+}
+
+/** What the preflight of a change not filed yet finds: the same checks, plus the filing rules. */
+export interface DraftValidation {
+  readonly linesChecked: number;
+  readonly findings: readonly ValidationFinding[];
+  /** The highest risk among the rules the script matches, and whether only a web approval will do. */
+  readonly webApproval: WebApprovalRequirement;
+  /** The change code is free now (it may still be taken by the time the change is filed). */
+  readonly codeTaken: boolean;
+}
+
+/**
+ * The web form's preflight: refuses what filing would refuse (field by field), then judges the
+ * script as validateChange judges a filed one. Writes nothing.
+ */
+export async function validateChangeDraft(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<DraftValidation> {
+  const value = await checkChangeInput(deps, input, actor);
+  const plan = { script: value.script, requester: actor.userId, group: value.group, devices: [...new Set(value.devices)] };
+  const [judged, webApproval, taken] = await Promise.all([
+    judgePlannedScript(deps, plan),
+    webApprovalRequirement(deps, plan),
+    value.code === undefined ? Promise.resolve(null) : deps.store.changes.findByCode(value.code),
+  ]);
+  return { ...judged, webApproval, codeTaken: taken !== null };
+}
+
+/** The planned script through the rules of each server, as the requester's sessions will meet them. */
+async function judgePlannedScript(
+  deps: ServiceDeps,
+  change: Pick<Change, 'script' | 'requester' | 'group' | 'devices'>,
+): Promise<{ linesChecked: number; findings: ValidationFinding[] }> {
   const snapshot = await deps.policies.current();
   const lines = plannedScriptLines(change.script);
   const findings: ValidationFinding[] = [];
@@ -65,5 +101,5 @@ export async function validateChange(deps: ServiceDeps, code: string, actor: Act
     }
     findings.push(...byOutcome.values());
   }
-  return { change, linesChecked: lines.length, findings };
+  return { linesChecked: lines.length, findings };
 }

@@ -15,7 +15,10 @@ export interface WebApprovalRequirement extends ChangeRiskAssessment {
  * `requireWebApproval`). Adapters ask it to offer the web link instead of a button; the
  * approval service enforces it whatever the adapter shows.
  */
-export async function webApprovalRequirement(deps: Pick<ServiceDeps, 'policies' | 'parser'>, change: Change): Promise<WebApprovalRequirement> {
+export async function webApprovalRequirement(
+  deps: Pick<ServiceDeps, 'policies' | 'parser'>,
+  change: Pick<Change, 'script' | 'requester' | 'group' | 'devices'>,
+): Promise<WebApprovalRequirement> {
   const snapshot = await deps.policies.current();
   const assessment = assessChangeRisk(change, snapshot.rules, deps.parser, { opaque: snapshot.policy.settings.opaque });
   const threshold = snapshot.policy.settings.requireWebApproval;

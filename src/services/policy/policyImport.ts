@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../domain/audit/canonicalJson.js';
 import { approverChanges } from '../../domain/policy/approverChanges.js';
 import { checkReferences, parsePolicy } from '../../domain/policy/parsePolicy.js';
@@ -81,7 +82,7 @@ export async function importPolicy(
         class: change.class,
         object: change.object,
         details: `policy import from ${source}`,
-        images: { before: change.before, after: change.after },
+        images: { before: auditImage(change.before), after: auditImage(change.after) },
       });
     }
     deps.policies.invalidate();
@@ -104,6 +105,17 @@ export async function importPolicy(
     });
   }
   return summary;
+}
+
+/**
+ * An entry as the audit trail keeps it. A user's password hash is replaced by a short
+ * fingerprint of it: the trail is exported and read widely, and even a slow hash should not
+ * travel with it; the fingerprint still shows that, and when, a password was set or changed.
+ */
+function auditImage(item: unknown): unknown {
+  const hash = (item as { passwordHash?: unknown } | null)?.passwordHash;
+  if (typeof hash !== 'string') return item;
+  return { ...(item as object), passwordHash: `set (sha256:${createHash('sha256').update(hash).digest('hex').slice(0, 12)})` };
 }
 
 function emptyPolicy(): Policy {

@@ -12,6 +12,8 @@ export interface PolicyView {
     readonly slack: string | undefined;
     readonly roles: readonly string[];
     readonly sshKeyFingerprints: readonly string[];
+    /** Whether the user has a web password (never the hash). */
+    readonly hasPassword: boolean;
     readonly lock: AccountLock | undefined;
   }[];
   readonly groups: Policy['groups'];
@@ -49,6 +51,7 @@ export async function viewPolicy(deps: ServiceDeps, user: PolicyUser): Promise<P
       slack: u.slack,
       roles: u.roles,
       sshKeyFingerprints: u.sshKeys.map(sshFingerprint),
+      hasPassword: u.passwordHash !== undefined,
       lock: locks.get(u.id),
     })),
     groups: policy.groups,

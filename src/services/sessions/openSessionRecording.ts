@@ -1,12 +1,16 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import type { PolicyUser } from '../../domain/policy/policy.js';
 import type { Actor } from '../actor.js';
 import { loadSessionFor } from '../access/changeAccess.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import type { RecordingSource } from './recordingSource.js';
+import { withTerminalNewlines } from './terminalNewlines.js';
 
-/** Opens a session's recording for replay; watching it is itself audited (VIEW, class SESSION). */
+/**
+ * Opens a session's recording for replay; watching it is itself audited (VIEW, class SESSION).
+ * An exec session's output gets the CR a terminal would have added before each LF.
+ */
 export async function openSessionRecording(
   deps: ServiceDeps,
   recordings: RecordingSource | undefined,
@@ -32,5 +36,6 @@ export async function openSessionRecording(
     stream.destroy();
     throw error;
   }
-  return stream;
+  // Exec sessions ran without a terminal: show their output as a terminal would have.
+  return session.kind === 'exec' ? pipeline(stream, withTerminalNewlines(), () => undefined) : stream;
 }

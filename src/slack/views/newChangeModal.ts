@@ -36,6 +36,8 @@ export interface NewChangeModalInput {
   readonly selectedGroup: PolicyGroup;
   readonly start: Date;
   readonly end: Date;
+  /** The web form, named in the script's hint for scripts longer than Slack takes. */
+  readonly webFormUrl: string;
 }
 
 /** `/change new`: code, title, description, window, group, servers of that group, script. */
@@ -104,7 +106,7 @@ export function newChangeModal(input: NewChangeModalInput): types.ModalView {
       type: 'input',
       block_id: NEW_CHANGE_BLOCKS.script,
       label: plain('Script'),
-      hint: plain(`The exact commands, one per line (# comments allowed). Up to ${SLACK_TEXT_INPUT_MAX} characters here; longer scripts (up to ${MAX_SCRIPT_BYTES / 1024} KiB) on the web.`),
+      hint: plain(`The exact commands, one per line (# comments allowed). Up to ${SLACK_TEXT_INPUT_MAX} characters here; longer scripts (up to ${MAX_SCRIPT_BYTES / 1024} KiB) at ${input.webFormUrl}`),
       element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: SLACK_TEXT_INPUT_MAX },
     },
   ];

@@ -4,7 +4,8 @@ import type { PolicyService } from '../../services/policy/policyService.js';
 import { ServiceError } from '../../services/serviceError.js';
 import { BASE_COOKIE_OPTIONS, COOKIE } from './cookieNames.js';
 import { safeLocalPath } from './localPath.js';
-import { setViewer, viewerOf, type Viewer } from './portalLocals.js';
+import type { Policy, PolicyUser } from '../../domain/policy/policy.js';
+import { setViewer, SIGN_IN_METHODS, viewerOf, type SignInMethod, type Viewer } from './portalLocals.js';
 import { SignedToken } from './signedToken.js';
 
 export const DEFAULT_SESSION_TTL_MS = 12 * 3600 * 1000;
@@ -12,7 +13,7 @@ export const DEFAULT_SESSION_TTL_MS = 12 * 3600 * 1000;
 interface SessionPayload {
   /** Policy user id. */
   readonly u: string;
-  readonly m: 'slack' | 'local';
+  readonly m: SignInMethod;
   /** Issued and expires, ms since the epoch. */
   readonly i: number;
   readonly e: number;
@@ -21,7 +22,7 @@ interface SessionPayload {
 function isSessionPayload(value: unknown): value is SessionPayload {
   const v = value as Partial<SessionPayload> | null;
   return (
-    typeof v === 'object' && v !== null && typeof v.u === 'string' && (v.m === 'slack' || v.m === 'local') &&
+    typeof v === 'object' && v !== null && typeof v.u === 'string' && SIGN_IN_METHODS.includes(v.m as SignInMethod) &&
     typeof v.i === 'number' && typeof v.e === 'number'
   );
 }
@@ -42,7 +43,7 @@ export class PortalSessions {
     this.tokens = new SignedToken(key, isSessionPayload);
   }
 
-  issue(res: Response, userId: string, method: 'slack' | 'local'): void {
+  issue(res: Response, userId: string, method: SignInMethod): void {
     const now = this.clock().getTime();
     res.cookie(COOKIE.session, this.tokens.sign({ u: userId, m: method, i: now, e: now + this.ttlMs }), {
       ...BASE_COOKIE_OPTIONS,
@@ -54,7 +55,7 @@ export class PortalSessions {
     res.clearCookie(COOKIE.session, BASE_COOKIE_OPTIONS);
   }
 
-  read(req: Request): { userId: string; method: 'slack' | 'local'; issuedAt: Date } | null {
+  read(req: Request): { userId: string; method: SignInMethod; issuedAt: Date } | null {
     const payload = this.tokens.verify((req.cookies as Record<string, string> | undefined)?.[COOKIE.session]);
     if (!payload || payload.e <= this.clock().getTime()) return null;
     return { userId: payload.u, method: payload.m, issuedAt: new Date(payload.i) };
@@ -62,13 +63,19 @@ export class PortalSessions {
 
   /**
    * Middleware: puts the signed-in user, if any, in `res.locals`. `isCurrent` says whether a
-   * session issued then has not been ended since (sign-out, lock).
+   * session issued then has not been ended since (sign-out, lock); `stillOffered` whether its
+   * sign-in method is still offered (a picker session ends once the policy sets passwords).
    */
-  resolveViewer(policies: PolicyService, isCurrent: (userId: string, issuedAt: Date) => Promise<boolean>) {
+  resolveViewer(
+    policies: PolicyService,
+    isCurrent: (userId: string, issuedAt: Date) => Promise<boolean>,
+    stillOffered: (method: SignInMethod, policy: Policy, user: PolicyUser) => boolean,
+  ) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       const read = this.read(req);
       const session = read && (await isCurrent(read.userId, read.issuedAt)) ? read : null;
-      const user = session ? await policies.user(session.userId) : undefined;
+      const found = session ? await policies.user(session.userId) : undefined;
+      const user = found && session && stillOffered(session.method, (await policies.current()).policy, found) ? found : undefined;
       setViewer(res, user && session ? { user, method: session.method } : undefined);
       next();
     };

@@ -1,7 +1,9 @@
 import type { Request, Response } from 'express';
 import { capabilitiesOf } from '../../domain/access/portalRoles.js';
+import { mayReadReports } from '../../services/reports/readPeriodReport.js';
 import type { PortalContext } from '../portalContext.js';
 import { viewerOf } from './portalLocals.js';
+import { offeredSignIn } from './signInMethods.js';
 
 interface NavItem {
   readonly href: string;
@@ -18,6 +20,7 @@ function navFor(res: Response): NavItem[] {
     ...(can.has('viewAllChanges') ? [{ href: '/sessions', label: 'Live sessions' }] : []),
     ...(can.has('lockUsers') ? [{ href: '/locks', label: 'Locks' }] : []),
     ...(can.has('viewAuditTrail') ? [{ href: '/audit', label: 'Audit trail' }] : []),
+    ...(mayReadReports(viewer.user) ? [{ href: '/reports', label: 'Reports' }] : []),
     ...(can.has('viewPolicy') ? [{ href: '/policy', label: 'Policy' }] : []),
     ...(can.has('viewOutbox') ? [{ href: '/outbox', label: 'Outbox' }] : []),
   ];
@@ -37,10 +40,11 @@ export async function renderPage(
   status = 200,
 ): Promise<void> {
   const viewer = viewerOf(res);
-  const timezone = await ctx.deps.policies
+  const policy = await ctx.deps.policies
     .current()
-    .then((snapshot) => snapshot.policy.settings.timezone)
-    .catch(() => 'UTC');
+    .then((snapshot) => snapshot.policy)
+    .catch(() => undefined);
+  const timezone = policy?.settings.timezone ?? 'UTC';
   const path = req.path;
   const portal = {
     timezone,
@@ -48,7 +52,8 @@ export async function renderPage(
     nav: navFor(res).map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) })),
     // An error raised before cookies were parsed still gets a page (its forms just will not verify).
     csrfToken: req.cookies ? ctx.csrf.tokenFor(req, res) : '',
-    localSignIn: ctx.signIn.local,
+    // The banner that anyone here can act as anyone: only while the picker is offered.
+    localSignIn: policy && offeredSignIn(ctx, policy).picker ? ctx.signIn.local : undefined,
   };
   const html = ctx.renderer.render(page, { ...model, portal });
   res.status(status).type('html').set('Cache-Control', 'no-store').send(html);

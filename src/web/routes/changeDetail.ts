@@ -2,14 +2,17 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { loadChangeDetailFor } from '../../services/access/changeAccess.js';
 import { approveChange, cancelChange, rejectChange, revokeChange } from '../../services/changes/reviewChange.js';
+import { finishChange } from '../../services/changes/finishChange.js';
 import { ServiceError } from '../../services/serviceError.js';
 import { actorOf } from '../http/actorOf.js';
 import { STATUS_OF_KIND } from '../http/errorPages.js';
+import { HttpRefusal } from '../http/httpRefusal.js';
 import { parseInput } from '../http/parseInput.js';
 import { changeCodeParam } from '../http/pathParams.js';
 import { requireViewer, signedIn } from '../http/portalSessions.js';
 import { renderPage } from '../http/renderPage.js';
 import type { PortalContext } from '../portalContext.js';
+import { connectLines } from './connectLines.js';
 import { plannedScriptView } from './scriptView.js';
 
 const DONE = {
@@ -17,6 +20,10 @@ const DONE = {
   rejected: 'The change is rejected.',
   revoked: 'The change is revoked; its live sessions are being cut.',
   cancelled: 'The change is cancelled.',
+  filed: 'The change is filed: its approvers are asked to review it.',
+  edited: 'The change is saved: earlier approvals are withdrawn and the approvers are asked again.',
+  rescheduled: 'The window is moved: earlier approvals are withdrawn and the approvers are asked again.',
+  finished: 'The change is finished: its live sessions are being cut and its audit is done.',
 } as const;
 
 const detailQuery = z.strictObject({ done: z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional() });
@@ -24,8 +31,9 @@ const reason = z.string().max(1000, 'keep the reason under 1000 characters');
 const approveForm = z.strictObject({ _csrf: z.string(), seenScriptHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected the script hash shown on the page') });
 const reasonForm = z.strictObject({ _csrf: z.string(), reason });
 const cancelForm = z.strictObject({ _csrf: z.string(), reason: reason.optional() });
+const finishForm = z.strictObject({ _csrf: z.string() });
 
-type Decision = 'approve' | 'reject' | 'revoke' | 'cancel';
+type Decision = 'approve' | 'reject' | 'revoke' | 'cancel' | 'finish';
 
 /** Change detail: fields, window, status timeline, script, and the decisions the viewer may take. */
 export function register(router: Router, ctx: PortalContext): void {
@@ -45,7 +53,8 @@ export function register(router: Router, ctx: PortalContext): void {
         script: plannedScriptView(change.script, detail.webApproval.lines),
         quorum: { needed: Math.max(1, group?.approvals ?? 1), approvers: group?.approvers ?? [], approvals: currentApprovals },
         rights,
-        anyDecision: rights.approve || rights.reject || rights.revoke || rights.cancel,
+        anyDecision: rights.approve || rights.reject || rights.revoke || rights.cancel || rights.finish,
+        connect: connectLines(ctx, change, user.id),
         webApproval: detail.webApproval,
         timeline: detail.timeline,
         sessions: detail.sessions,
@@ -106,6 +115,17 @@ export function register(router: Router, ctx: PortalContext): void {
       const form = parseInput(reasonForm, req.body, 'form');
       await revokeChange(ctx.deps, code, actorOf(req, signedIn(res).user.id), form.reason);
     }, 'revoked'),
+  );
+
+  router.post(
+    '/changes/:code/finish',
+    requireViewer,
+    ctx.limit.decisions,
+    decide('finish', async (req, res, code) => {
+      parseInput(finishForm, req.body, 'form');
+      if (!ctx.notifier) throw new HttpRefusal(503, 'finishing a change is not available on this server (no notifier)');
+      await finishChange(ctx.deps, ctx.notifier, code, actorOf(req, signedIn(res).user.id));
+    }, 'finished'),
   );
 
   router.post(

@@ -26,8 +26,10 @@ export function register(router: Router, ctx: PortalContext): void {
       limit: PAGE_SIZE,
       offset: (query.page - 1) * PAGE_SIZE,
     });
+    const { policy } = await ctx.deps.policies.current();
     await renderPage(ctx, req, res, 'changes', {
       title: 'Changes',
+      canFile: policy.groups.some((g) => g.members.includes(user.id) && g.devices.length > 0),
       changes,
       statuses: CHANGE_STATUSES.map((s) => ({ value: s, selected: s === status })),
       status,

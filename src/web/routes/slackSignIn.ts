@@ -52,7 +52,8 @@ export function register(router: Router, ctx: PortalContext, stateKey: Buffer): 
     const state: SignInState = {
       state: randomBytes(16).toString('base64url'),
       nonce: randomBytes(16).toString('base64url'),
-      next: safeLocalPath(next, '/approvals'),
+      // Without a page to return to: the landing page, which shows what the user's roles ask of them.
+      next: safeLocalPath(next, '/'),
       expiresAt: ctx.deps.clock().getTime() + SIGN_IN_WINDOW_MS,
     };
     res.cookie(COOKIE.signInState, stateTokens.sign(state), { ...BASE_COOKIE_OPTIONS, maxAge: SIGN_IN_WINDOW_MS });

@@ -163,7 +163,7 @@ describe('local sign-in', () => {
     h = await startPortal({ web: { bind: '0.0.0.0' } });
     const client = new WebClient(h.baseUrl);
     const page = await client.page('/signin');
-    expect(page.html).toContain('No way to sign in is configured');
+    expect(page.html).toContain('No way to sign in is offered');
     expect(page.html).not.toContain('local-banner');
     expect((await client.post('/signin/local', { user: 'bob', _csrf: client.cookie('__Host-changeguard.csrf')! })).status).toBe(404);
   });
@@ -220,7 +220,7 @@ describe('local sign-in', () => {
     expect((await client.get('/changes?status=approved')).headers.get('location')).toBe('/signin?next=%2Fchanges%3Fstatus%3Dapproved');
     await client.page('/signin?next=//evil.example/x');
     const response = await client.post('/signin/local', { user: 'bob', next: '//evil.example/x' });
-    expect(response.headers.get('location')).toBe('/approvals');
+    expect(response.headers.get('location')).toBe('/');
   });
 });
 

@@ -22,8 +22,13 @@ const session: Session = {
 };
 
 describe('portal roles', () => {
-  it('give the requester their own change to see and cancel, never to review', () => {
-    expect(changeRightsOf(alice, buildChange(), group)).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: true });
+  it('give the requester their own change to see, cancel, edit and reschedule, never to review', () => {
+    const none = { approve: false, reject: false, revoke: false };
+    expect(changeRightsOf(alice, buildChange(), group)).toEqual({ view: true, ...none, cancel: true, edit: true, reschedule: true, finish: false });
+    expect(changeRightsOf(alice, buildChange({ status: 'approved' }), group)).toMatchObject({ cancel: true, edit: true, reschedule: true, finish: false });
+    // Work started: the plan and the window stay as approved; the requester may finish it early.
+    expect(changeRightsOf(alice, buildChange({ status: 'in_progress' }), group)).toMatchObject({ cancel: false, edit: false, reschedule: false, finish: true });
+    expect(changeRightsOf(alice, buildChange({ status: 'completed' }), group)).toMatchObject({ cancel: false, edit: false, reschedule: false, finish: false });
   });
 
   it("let a group's approver see and decide a pending change once", () => {
@@ -38,9 +43,9 @@ describe('portal roles', () => {
   it('keep everyone else out of a change; group members, auditors, security and admins read-only', () => {
     expect(changeRightsOf(mallory, buildChange(), group).view).toBe(false);
     const member = buildUser({ id: 'dora' });
-    expect(changeRightsOf(member, buildChange(), buildGroup({ members: ['alice', 'dora'], approvers: ['bob'] }))).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: false });
+    expect(changeRightsOf(member, buildChange(), buildGroup({ members: ['alice', 'dora'], approvers: ['bob'] }))).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: false, edit: false, reschedule: false, finish: false });
     for (const reader of [erin, sam, ada]) {
-      expect(changeRightsOf(reader, buildChange({ status: 'approved' }), group)).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: false });
+      expect(changeRightsOf(reader, buildChange({ status: 'approved' }), group)).toEqual({ view: true, approve: false, reject: false, revoke: false, cancel: false, edit: false, reschedule: false, finish: false });
     }
     expect(changeRightsOf(bob, buildChange(), undefined).view).toBe(false);
   });

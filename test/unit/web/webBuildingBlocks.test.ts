@@ -78,7 +78,8 @@ describe('web templates', () => {
   it('compile, render with nothing in them, and print user values escaped', () => {
     const renderer = PageRenderer.load();
     expect(renderer.pageNames.sort()).toEqual([
-      'approvalLink', 'approvals', 'auditTrail', 'changeAudit', 'changeDetail', 'changes', 'error', 'locks', 'outbox', 'policy', 'sessionDetail', 'sessions', 'signIn',
+      'approvalLink', 'approvals', 'auditTrail', 'changeAudit', 'changeDetail', 'changeForm', 'changes', 'error', 'home', 'locks', 'outbox', 'policy', 'reports',
+      'sessionDetail', 'sessions', 'signIn',
     ]);
     for (const page of renderer.pageNames) expect(renderer.render(page, { portal: { timezone: 'UTC', nav: [] } }), page).toContain('</html>');
     const html = renderer.render('error', { title: '<b>t</b>', status: 400, message: '<script>x</script>', portal: { timezone: 'UTC', nav: [] } });

@@ -30,6 +30,7 @@ export async function newChangeGroupSelected(context: SlackContext, args: Select
         selectedGroup: selected,
         start: current.windowStart ?? new Date(now + 3_600_000),
         end: current.windowEnd ?? new Date(now + 3 * 3_600_000),
+        webFormUrl: context.webLinks.newChange(),
       }),
     });
   } catch (error) {

@@ -23,6 +23,7 @@ export async function openNewChangeForm(request: CommandRequest): Promise<void> 
     selectedGroup: first,
     start,
     end: new Date(start.getTime() + 2 * HOUR),
+    webFormUrl: request.context.webLinks.newChange(),
   });
   await request.client.views.open({ trigger_id: request.triggerId, view });
 }

@@ -1,5 +1,4 @@
-import { buildPeriodReport } from '../../../services/reports/periodReport.js';
-import { requireRole } from '../../../services/policy/requireRole.js';
+import { readPeriodReport } from '../../../services/reports/readPeriodReport.js';
 import { escapeMrkdwn } from '../../../notify/slackEscape.js';
 import { periodReportBlocks } from '../../blocks/commandResultBlocks.js';
 import type { CommandRequest } from './commandRequest.js';
@@ -35,8 +34,7 @@ export async function reportPeriod(request: CommandRequest): Promise<void> {
     await request.reply({ text: since.problem });
     return;
   }
-  await requireRole(deps, request.who.actor, ['auditor', 'security', 'admin'], { eventType: 'REPORT', class: 'AUDIT' });
-  const report = await buildPeriodReport(deps, { since, until: now });
+  const report = await readPeriodReport(deps, request.who.actor, { since, until: now });
   const { policy } = await deps.policies.current();
   const nameOf = (id: string) => policy.users.find((u) => u.id === id)?.name ?? id;
   await request.reply({ text: `Report: ${report.changes.total} changes, ${report.commands.blocked} blocked commands`, blocks: periodReportBlocks(report, nameOf) });
