@@ -11,6 +11,8 @@ import { runStoreMigrate } from './cli/storeMigrateCommand.js';
 import { loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
+import type { Actor } from './services/actor.js';
+import { formatAnchor, parseAnchor } from './domain/audit/verifyChain.js';
 import { exportAuditTrail } from './services/audit/auditExport.js';
 import { checkPolicy, importPolicy, PolicyValidationError } from './services/policy/policyImport.js';
 import { createServiceDeps } from './services/serviceDeps.js';
@@ -113,16 +115,21 @@ export function buildProgram(): Command {
     .command('verify')
     .description('walk the hash chain; exit 1 naming the first bad record')
     .option('--json', 'print the verification as one JSON object (ok, count, head or firstBad, problem, message)')
-    .action(async (options: { json?: boolean }) => {
+    .option('--expect-head <SEQ:HASH>', 'a head kept outside the store (the audit channel\'s anchors, a report, an export): the trail must still hold it')
+    .action(async (options: { json?: boolean; expectHead?: string }) => {
+      const expectHead = options.expectHead === undefined ? undefined : parseAnchor(options.expectHead);
+      if (expectHead === null) throw new CliFailure(`--expect-head: expected SEQ:HASH (a record number, a colon, 64 hex digits), got "${options.expectHead}"`, EXIT_USAGE);
       await withStore(async (store) => {
         const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load() });
-        const result = await deps.audit.verify();
+        const result = await deps.audit.verify({ expectHead });
         // Monitoring reads the object; the exit code (and stderr) still say whether the chain holds.
         if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         if (!result.ok) {
           throw new CliFailure(`audit trail broken at record ${result.firstBad} (${result.problem}): ${result.message}`, EXIT_PROBLEM);
         }
-        if (!options.json) process.stdout.write(`audit trail intact: ${result.count} records${result.head ? `, head ${result.head.hash}` : ''}\n`);
+        if (!options.json) {
+          process.stdout.write(`audit trail intact: ${result.count} records${result.head ? `, head ${result.head.hash}` : ''}${expectHead ? `; holds the anchored head ${formatAnchor(expectHead)}` : ''}\n`);
+        }
       }, { existing: true });
     });
   audit
@@ -153,12 +160,15 @@ export function buildProgram(): Command {
   policy
     .command('import')
     .argument('<file>', 'policy YAML file')
+    .option('--as <user>', 'import as this policy user (needs the admin role), instead of as the operator holding the store')
     .description('validate and load a policy file into the store (audited, idempotent)')
-    .action(async (file: string) => {
+    .action(async (file: string, options: { as?: string }) => {
       const text = await readPolicyFile(file);
       await withStore(async (store) => {
         const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load() });
-        const summary = await importPolicy(deps, text, basename(file), { userId: process.env.USER ?? 'admin', terminal: 'cli' });
+        // Whoever runs the CLI holds the store itself: an operator, unless they name a policy user.
+        const actor: Actor = options.as === undefined ? { userId: process.env.USER ?? 'admin', terminal: 'cli', kind: 'operator' } : { userId: options.as, terminal: 'cli' };
+        const summary = await importPolicy(deps, text, basename(file), actor);
         for (const line of summary.lines) process.stdout.write(`${line}\n`);
         process.stdout.write(
           `${basename(file)}: ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.unchanged} unchanged\n`,

@@ -72,6 +72,7 @@ const envSchema = z.object({
     .min(0, 'APPROVAL_ESCALATE_AFTER: expected 0 or more reminders')
     .default(2),
   SCHEDULER_POLL_SECONDS: positive('SCHEDULER_POLL_SECONDS', 'seconds', 5),
+  AUDIT_ANCHOR_MINUTES: positive('AUDIT_ANCHOR_MINUTES', 'minutes', 60),
   SHUTDOWN_GRACE_SECONDS: positive('SHUTDOWN_GRACE_SECONDS', 'seconds', 30),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -150,6 +151,7 @@ export interface Config {
     readonly escalateAfter: number;
     readonly processEveryMs: number;
     readonly shutdownGraceMs: number;
+    readonly anchorEveryMs: number;
   };
   readonly logLevel: string;
 }
@@ -221,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       escalateAfter: v.APPROVAL_ESCALATE_AFTER,
       processEveryMs: Math.round(v.SCHEDULER_POLL_SECONDS * 1000),
       shutdownGraceMs: Math.round(v.SHUTDOWN_GRACE_SECONDS * 1000),
+      anchorEveryMs: Math.round(v.AUDIT_ANCHOR_MINUTES * 60_000),
     },
     trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,

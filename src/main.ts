@@ -9,12 +9,14 @@ import { DEFAULT_SCHEDULER_SETTINGS } from './jobs/schedulerSettings.js';
 import type { Scheduler } from './jobs/scheduler.js';
 import { startScheduler } from './jobs/startScheduler.js';
 import { createLogger, type Logger } from './logger.js';
-import type { Notifier } from './notify/notification.js';
+import type { Notifier } from './services/notifications/notifier.js';
 import { startNotificationSystem } from './notify/notificationSystem.js';
 import { PeriodReportRenderer } from './notify/periodReportRenderer.js';
 import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
+import { systemActor } from './services/actor.js';
+import { CommitRelayLoop } from './services/commits/commitRelayLoop.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
 import { InProcessEventBus } from './services/domainEvents.js';
@@ -46,6 +48,9 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // A failing subscriber (a notification, a job plan) never undoes the write, but is logged.
   const events = new InProcessEventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const deps = createServiceDeps({ store, clock: systemClock, parser, events });
+  // What a crash left between a write and its relay (MongoDB) reaches the trail and the outbox first.
+  const relay = new CommitRelayLoop(store, logger.child({ component: 'commits' }));
+  await relay.start();
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
@@ -60,7 +65,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // must hold the same one (CHANGEGUARD_SECRET, or $DATA_DIR/link_secret on shared storage).
   const secret = await loadSharedSecret({ hex: config.sharedSecretHex, dataDir: config.dataDir });
   const approvalLinks = new ApprovalLinks(secret, config.publicUrl);
-  // Started before the web app, whose actions ("finish now") raise notifications too.
+  // Started before the web app and the policy import: it sets how stored notifications are worded.
+  const reportFormatter = PeriodReportRenderer.load();
   const notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: config.publicUrl, logger, slack: config.slack });
   // The proxy starts later; with PROXY_PORT=0 its port is known only then.
   let proxyPort: number | undefined;
@@ -81,20 +87,19 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
     slackConfigured: config.slack !== undefined,
     slackSignIn: config.slackSignIn && { ...config.slackSignIn, apiUrl: config.slack?.apiUrl },
     recordings,
-    notifier: notifications.notifier,
     sshProxy: sshProxyAddress,
-    reportFormatter: PeriodReportRenderer.load(),
+    reportFormatter,
     readinessChecks: { scheduler: () => scheduler?.running ?? false },
   });
   // --- end web portal -------------------------------------------------------------------------
 
   // --- Slack adapter and notification delivery (issue #3) -----------------------------------
-  // After the notifiers subscribe: what an import changed reaches the audit and approvals channels.
+  // After the notification system sets how outbox rows are worded: an import announces itself.
   if (config.policyFile) {
     const text = await readFile(config.policyFile).catch((error: Error) => {
       throw new ConfigError(`POLICY_FILE: cannot read ${config.policyFile}: ${error.message}`);
     });
-    const summary = await importPolicy(deps, text, basename(config.policyFile), { userId: 'system', terminal: 'policy file' }).catch(async (error: unknown) => {
+    const summary = await importPolicy(deps, text, basename(config.policyFile), systemActor('policy file')).catch(async (error: unknown) => {
       await notifications.stop();
       throw error;
     });
@@ -102,7 +107,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   }
   let slack: SlackAdapter | undefined;
   if (config.slack) {
-    const context = { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger };
+    const context = { deps, webLinks: notifications.webLinks, templates: notifications.templates, reports: reportFormatter, approvalLinks, logger };
     // HTTP mode mounts POST /slack/events on `app` here, before it listens.
     slack = createSlackAdapter(config.slack, context, app, logger);
     await slack.start();
@@ -114,6 +119,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   scheduler = await startScheduler({
     store,
     deps,
+    formatter: reportFormatter,
     notifier: notifications.notifier,
     logger: logger.child({ component: 'scheduler' }),
     settings: { ...DEFAULT_SCHEDULER_SETTINGS, ...config.scheduler },
@@ -179,6 +185,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
         await notifications.stop();
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
+        await relay.stop();
         await store.close();
         logger.info('changeguard stopped');
       })();

@@ -11,7 +11,7 @@ import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
 import { ShellParser } from '../../src/domain/shell/shellParser.js';
 import { createLogger } from '../../src/logger.js';
-import type { Notifier } from '../../src/notify/notification.js';
+import type { Notifier } from '../../src/services/notifications/notifier.js';
 import { SshProxy } from '../../src/proxy/sshProxy.js';
 import { createServiceDeps } from '../../src/services/serviceDeps.js';
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';

@@ -2,7 +2,7 @@ import type { Agenda, Job, JobParameters } from 'agenda';
 import type { Change } from '../domain/change/change.js';
 import { changeTimeline, type ScheduledStep, type TimedStep } from '../domain/change/changeTimeline.js';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
+import type { Notifier } from '../services/notifications/notifier.js';
 import { announceWindowOpen } from '../services/changes/announceWindowOpen.js';
 import { closeChangeWindow } from '../services/changes/closeChangeWindow.js';
 import { expireUnapprovedChange } from '../services/changes/expireUnapprovedChange.js';
@@ -24,12 +24,12 @@ export interface JobContext {
 
 /** What each change job does: one service call, on the change its data names. */
 const STEPS: Readonly<Record<TimedStep, (context: JobContext, code: string) => Promise<TimedStepResult>>> = {
-  'approval-reminder': ({ deps, notifier, settings }, code) =>
-    remindApprovers(deps, notifier, code, { everyMs: settings.reminderEveryMs, escalateAfter: settings.escalateAfter }),
+  'approval-reminder': ({ deps, settings }, code) =>
+    remindApprovers(deps, code, { everyMs: settings.reminderEveryMs, escalateAfter: settings.escalateAfter }),
   'approval-expire': ({ deps }, code) => expireUnapprovedChange(deps, code),
   'window-open': ({ deps, notifier }, code) => announceWindowOpen(deps, notifier, code),
   'window-expiring': ({ deps, notifier, settings }, code) => warnWindowExpiring(deps, notifier, code, { leadMs: settings.expiringLeadMs }),
-  'window-close': ({ deps, notifier }, code) => closeChangeWindow(deps, notifier, code),
+  'window-close': ({ deps }, code) => closeChangeWindow(deps, code),
 };
 
 export function defineChangeJobs(context: JobContext): void {

@@ -1,10 +1,11 @@
 import { Agenda, type AgendaBackend, type JobParameters } from 'agenda';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
+import type { Notifier } from '../services/notifications/notifier.js';
 import type { DomainEvent } from '../services/domainEvents.js';
 import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import { defineChangeJobs, planChangeJobs, type JobContext } from './changeJobs.js';
+import { defineAnchorJob, planAnchorJob } from './anchorJob.js';
 import { cancelReportJob, defineReportJobs, planReportJob, reconcileReportJobs } from './reportJobs.js';
 import type { SchedulerSettings } from './schedulerSettings.js';
 
@@ -46,6 +47,7 @@ export class Scheduler {
     this.context = { agenda: this.agenda, deps: parts.deps, notifier: parts.notifier, settings, logger };
     defineChangeJobs(this.context);
     defineReportJobs(this.context, parts.formatter);
+    defineAnchorJob(this.context);
     this.logJobLifecycle();
   }
 
@@ -105,6 +107,7 @@ export class Scheduler {
       }
     }
     await reconcileReportJobs(this.context);
+    await planAnchorJob(this.context);
   }
 
   private async onEvent(event: DomainEvent): Promise<void> {

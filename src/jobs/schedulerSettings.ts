@@ -13,6 +13,8 @@ export interface SchedulerSettings {
   readonly lockLifetimeMs: number;
   /** Failed runs are retried after firstDelayMs, then twice as long each time, maxRetries times. */
   readonly retry: { readonly firstDelayMs: number; readonly maxRetries: number };
+  /** How often the audit chain's head is posted to the audit channel (when it moved). */
+  readonly anchorEveryMs: number;
   /** On shutdown, how long running jobs may take to finish. */
   readonly shutdownGraceMs: number;
   /** Names this process in job locks (`lastModifiedBy`). */
@@ -29,5 +31,6 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   lockLifetimeMs: 5 * MINUTE,
   retry: { firstDelayMs: 30_000, maxRetries: 5 },
   shutdownGraceMs: 30_000,
+  anchorEveryMs: 60 * MINUTE,
   instanceName: `${hostname()}:${process.pid}`,
 };

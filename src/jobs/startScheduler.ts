@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
-import { PeriodReportRenderer } from '../notify/periodReportRenderer.js';
+import type { Notifier } from '../services/notifications/notifier.js';
+import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { Store } from '../store/store.js';
 import { agendaBackendFor } from './agendaBackendFor.js';
@@ -14,7 +14,8 @@ export async function startScheduler(parts: {
   readonly notifier: Notifier;
   readonly logger: Logger;
   readonly settings: SchedulerSettings;
-  readonly reportTemplateDir?: string | undefined;
+  /** How scheduled reports are worded (the Slack adapter's templates, built by main.ts). */
+  readonly formatter: PeriodReportFormatter;
 }): Promise<Scheduler> {
   const backend = await agendaBackendFor(parts.store);
   // Connected here first so a failure (say, an index MongoDB refuses) stops start-up with its
@@ -24,7 +25,7 @@ export async function startScheduler(parts: {
     deps: parts.deps,
     notifier: parts.notifier,
     backend,
-    formatter: PeriodReportRenderer.load(parts.reportTemplateDir),
+    formatter: parts.formatter,
     logger: parts.logger,
     settings: parts.settings,
   });

@@ -2,11 +2,13 @@ import type { Change } from '../domain/change/change.js';
 import type { PolicyGroup, PolicyUser } from '../domain/policy/policy.js';
 import { webApprovalRequirement } from '../services/changes/webApprovalRequirement.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
+import type { NotificationText } from '../services/notifications/notificationText.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
-import { parseAudienceKey } from './audienceKey.js';
-import { reviewActionsBlock, securityActionsBlock } from './interactiveActions.js';
-import { summariseChange, type ChangeSummary, type NotificationData, type NotificationType } from './notification.js';
-import { NOTIFICATION_LABELS } from './notificationLabels.js';
+import { parseAudienceKey } from '../domain/notifications/audienceKey.js';
+import { slackTextToPlain } from './slackEscape.js';
+import { ACTION_IDS } from './interactiveActions.js';
+import { summariseChange, type ChangeSummary, type NotificationData, type NotificationType } from '../domain/notifications/catalogue.js';
+import { NOTIFICATION_LABELS } from '../domain/notifications/notificationLabels.js';
 import type { SlackMessageContent, SlackTemplates } from './slackTemplates.js';
 import type { WebLinks } from './webLinks.js';
 
@@ -40,7 +42,7 @@ const SECURITY_ALERTS: ReadonlySet<NotificationType> = new Set<NotificationType>
  * (names from the policy, links, the change request card from the latest stored change),
  * renders its template, and adds the buttons that belong to it.
  */
-export class NotificationRenderer {
+export class NotificationRenderer implements NotificationText {
   constructor(
     private readonly deps: Pick<ServiceDeps, 'store' | 'policies' | 'clock' | 'parser'>,
     private readonly templates: SlackTemplates,
@@ -48,7 +50,12 @@ export class NotificationRenderer {
     private readonly approvalLinks: ApprovalLinks,
   ) {}
 
-  async render(type: NotificationType, data: NotificationData, audience: string): Promise<RenderedNotification> {
+  /** The template's text as a person reads it outside Slack (outbox rows, logs): from the data alone. */
+  async plainText(type: NotificationType, data: NotificationData, audience: string): Promise<string> {
+    return slackTextToPlain((await this.render(type, data, audience, { textOnly: true })).content.text);
+  }
+
+  async render(type: NotificationType, data: NotificationData, audience: string, options: { textOnly?: boolean } = {}): Promise<RenderedNotification> {
     const { policy } = await this.deps.policies.current();
     const nameOf = (id: string) => policy.users.find((u) => u.id === id)?.name ?? id;
     const view: Record<string, unknown> = {
@@ -67,10 +74,11 @@ export class NotificationRenderer {
 
     const target = parseAudienceKey(audience);
     const recipient = target && 'user' in target ? target.user : undefined;
-    const extraBlocks: Record<string, unknown>[] = [];
+    // The buttons, placed by the templates (partials/reviewButtons.hbs, securityButtons.hbs).
+    const actions: { review?: Record<string, unknown>; security?: Record<string, unknown> } = {};
     let changeVersion: number | undefined;
 
-    if (type === 'access.request_created' && data.change) {
+    if (type === 'access.request_created' && data.change && !options.textOnly) {
       const change = await this.deps.store.changes.findByCode(data.change.code);
       if (change) {
         const group = policy.groups.find((g) => g.id === change.group);
@@ -78,24 +86,42 @@ export class NotificationRenderer {
         const card = this.card(change, group, recipient, policy.users);
         view.card = card;
         changeVersion = change.version;
-        if (change.status === 'pending_approval' && recipient !== change.requester) {
+        // Not on a copy for someone who may never review it: the requester, an executor.
+        if (change.status === 'pending_approval' && recipient !== change.requester && !(recipient !== undefined && change.executors?.includes(recipient))) {
           const webOnly = (await webApprovalRequirement(this.deps, change)).required;
           const url = card.approveLink ?? this.webLinks.change(change.code);
-          extraBlocks.push(reviewActionsBlock({ code: change.code, scriptHash: change.scriptHash }, webOnly ? { url } : undefined));
+          actions.review = {
+            value: JSON.stringify({ code: change.code, scriptHash: change.scriptHash }),
+            approveId: ACTION_IDS.approve,
+            approveOnWebId: ACTION_IDS.approveOnWeb,
+            rejectId: ACTION_IDS.reject,
+            webOnly,
+            url,
+          };
         }
       }
     }
+    const button = (id: string, value: unknown) => ({ id, value: JSON.stringify(value) });
     if (SECURITY_ALERTS.has(type) && recipient === undefined && data.session) {
-      const block = securityActionsBlock({
-        sessionId: type === 'command.block_interrupt' ? undefined : data.session.id,
-        user: data.session.user,
-      });
-      if (block) extraBlocks.push(block);
+      actions.security = {
+        // An interrupted session is over already: nothing to terminate.
+        ...(type !== 'command.block_interrupt' && { terminate: button(ACTION_IDS.terminateSession, { sessionId: data.session.id }) }),
+        lock: button(ACTION_IDS.lockUser, { user: data.session.user }),
+      };
     }
+    const lockedUser = typeof data.details?.user === 'string' ? data.details.user : undefined;
+    if (type === 'session.account_locked' && recipient === undefined && lockedUser) {
+      // The lock names its user; security may undo it, or cut the session that tipped it.
+      actions.security = {
+        ...(data.session && { terminate: button(ACTION_IDS.terminateSession, { sessionId: data.session.id }) }),
+        unlock: button(ACTION_IDS.unlockUser, { user: lockedUser }),
+      };
+    }
+    if (actions.review || actions.security) view.actions = actions;
 
     const rendered = this.templates.render(type, view);
     return {
-      content: { text: rendered.content.text, blocks: [...rendered.content.blocks, ...extraBlocks] },
+      content: rendered.content,
       problem: rendered.problem,
       changeVersion,
     };

@@ -1,11 +1,10 @@
 import type { Logger } from '../logger.js';
+import { summariseChange } from '../domain/notifications/catalogue.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
+import { OutboxNotifier } from '../services/notifications/outboxNotifier.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
-import { routeChangeNotifications } from './changeNotifications.js';
-import { summariseChange } from './notification.js';
+import type { OutboxMessage } from '../store/outboxRepository.js';
 import { NotificationRenderer } from './notificationRenderer.js';
-import { OutboxNotifier } from './outboxNotifier.js';
-import { routePolicyNotifications } from './policyNotifications.js';
 import { SlackDeliveryWorker, type DeliveryOptions } from './slackDeliveryWorker.js';
 import { createOutboxWebClient, WebApiSlackPoster, type SlackPoster } from './slackPoster.js';
 import { SlackTemplates } from './slackTemplates.js';
@@ -15,6 +14,8 @@ export interface NotificationSystem {
   /** The Notifier port other adapters raise notifications through. */
   readonly notifier: OutboxNotifier;
   readonly renderer: NotificationRenderer;
+  /** Every Slack message's Block Kit: notifications, answers, buttons (templates/slack/). */
+  readonly templates: SlackTemplates;
   readonly webLinks: WebLinks;
   /** Absent when Slack is not configured: messages then stay in the outbox, not sent. */
   readonly worker: SlackDeliveryWorker | undefined;
@@ -22,8 +23,9 @@ export interface NotificationSystem {
 }
 
 /**
- * Templates, renderer, the outbox notifier, approval routing of change events, and (with a
- * bot token) the worker that delivers the outbox to Slack. Templates that cannot be read or
+ * The Slack side of notifications: templates and renderer (which also word the outbox rows
+ * the use cases store), the notifier for alerts raised outside a use case, and (with a bot
+ * token) the worker that delivers the outbox to Slack. Templates that cannot be read or
  * parsed stop start-up here, naming the file.
  */
 export function startNotificationSystem(options: {
@@ -41,9 +43,20 @@ export function startNotificationSystem(options: {
 }): NotificationSystem {
   const { deps, logger } = options;
   const webLinks = new WebLinks(options.publicUrl);
-  const renderer = new NotificationRenderer(deps, SlackTemplates.load(options.templatesDir), webLinks, options.approvalLinks);
+  const templates = SlackTemplates.load(options.templatesDir);
+  const renderer = new NotificationRenderer(deps, templates, webLinks, options.approvalLinks);
   let worker: SlackDeliveryWorker | undefined;
-  const notifier = new OutboxNotifier(deps, renderer, { slackEnabled: options.slack !== undefined, logger, onQueued: () => worker?.wake(), heldRetryMs: options.heldRetryMs });
+  deps.outbox.use({
+    text: renderer,
+    slackEnabled: options.slack !== undefined,
+    onStored: (rows: readonly OutboxMessage[]) => {
+      for (const row of rows) {
+        if (row.status === 'not_sent') logger.info({ type: row.type, audience: row.audience, text: row.text, outbox: row.id }, `notification not sent: ${row.lastError ?? 'no destination'}`);
+      }
+      if (rows.some((row) => row.status === 'pending')) worker?.wake();
+    },
+  });
+  const notifier = new OutboxNotifier(deps, { logger, heldRetryMs: options.heldRetryMs });
   if (options.slack) {
     const apiUrl = options.slack.apiUrl?.replace(/\/?$/, '/');
     worker = new SlackDeliveryWorker(
@@ -53,21 +66,21 @@ export function startNotificationSystem(options: {
         poster: options.poster ?? new WebApiSlackPoster(createOutboxWebClient(options.slack.botToken, apiUrl)),
         clock: deps.clock,
         logger,
-        refreshStaleCopy: (copy, latest) =>
-          notifier.refreshCopy(copy, { change: summariseChange(latest) }, `refresh:${latest.code}:v${latest.version}|${copy.channel}:${copy.ts}`),
+        // Every copy not yet showing this version gets an edit (the others' keys are taken).
+        refreshStaleCopy: (_copy, latest) =>
+          notifier.notify({ type: 'access.request_created', audience: [{ requestCopies: latest.code }], data: { change: summariseChange(latest) } }),
       },
       options.delivery,
     );
     worker.start();
   }
-  const unsubscribers = [routeChangeNotifications(deps, notifier, logger), routePolicyNotifications(deps, notifier, logger)];
   return {
     notifier,
     renderer,
+    templates,
     webLinks,
     worker,
     async stop() {
-      for (const unsubscribe of unsubscribers) unsubscribe();
       await worker?.stop();
       await notifier.stop();
     },

@@ -123,9 +123,10 @@ function reportView(report: PeriodReport, presentation: ReportPresentation, limi
     },
     lockedUsers: locked.shown,
     moreLockedUsers: locked.more,
+    // The head as SEQ:HASH: a report kept outside changeguard anchors the trail (audit verify --expect-head).
     chain: report.chain.ok
-      ? { ok: true, count: report.chain.count, message: '' }
-      : { ok: false, count: report.chain.count, message: report.chain.message },
+      ? { ok: true, count: report.chain.count, message: '', anchor: report.chain.head ? `${report.chain.head.seq}:${report.chain.head.hash}` : '' }
+      : { ok: false, count: report.chain.count, message: report.chain.message, anchor: '' },
   };
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { OutboxMessage } from '../store/outboxRepository.js';
 import type { SlackMessageCopy } from '../store/slackMessageRepository.js';
-import { NOTIFICATION_TYPES, type NotificationData, type NotificationType } from './notification.js';
+import { NOTIFICATION_TYPES, type NotificationData, type NotificationType } from '../domain/notifications/catalogue.js';
 import type { NotificationRenderer } from './notificationRenderer.js';
 import { classifyDeliveryError } from './slackDeliveryError.js';
 import type { SlackPoster } from './slackPoster.js';

@@ -1,9 +1,9 @@
 import Handlebars from 'handlebars';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { NOTIFICATION_TYPES, type NotificationType } from './notification.js';
-import { NOTIFICATION_LABELS } from './notificationLabels.js';
+import { NOTIFICATION_TYPES, type NotificationType } from '../domain/notifications/catalogue.js';
+import { NOTIFICATION_LABELS } from '../domain/notifications/notificationLabels.js';
 import { escapeMrkdwn, escapeViewModel } from './slackEscape.js';
 
 /** A Slack message body: a text fallback (notifications, screen readers) and Block Kit blocks. */
@@ -37,13 +37,21 @@ const outputSchema = z.object({
  * not valid JSON (a slip while editing) falls back to built-in wording: the message is
  * still sent, and the problem logged.
  */
+/** Answers to people's requests (`/change list`, `show`, ...; the App Home), under templates/slack/answers/. */
+export const SLACK_ANSWERS = ['changeList', 'changeDetails', 'validation', 'auditSummary', 'keyList', 'appHome'] as const;
+export type SlackAnswer = (typeof SLACK_ANSWERS)[number];
+
 export class SlackTemplates {
-  private constructor(private readonly compiled: ReadonlyMap<NotificationType, Handlebars.TemplateDelegate>) {}
+  private constructor(
+    private readonly compiled: ReadonlyMap<NotificationType, Handlebars.TemplateDelegate>,
+    private readonly answers: ReadonlyMap<SlackAnswer, Handlebars.TemplateDelegate>,
+  ) {}
 
   /** Reads and compiles every type's template; a missing or unparsable file stops start-up. */
   static load(dir: string = DEFAULT_SLACK_TEMPLATE_DIR): SlackTemplates {
     const hbs = Handlebars.create();
     registerHelpers(hbs);
+    registerPartials(hbs, `${dir.replace(/\/?$/, '/')}partials/`);
     const compiled = new Map<NotificationType, Handlebars.TemplateDelegate>();
     for (const type of NOTIFICATION_TYPES) {
       const file = `${dir.replace(/\/?$/, '/')}${type}.hbs`;
@@ -60,7 +68,28 @@ export class SlackTemplates {
       }
       compiled.set(type, hbs.compile(source, { noEscape: true, strict: false }));
     }
-    return new SlackTemplates(compiled);
+    const answers = new Map<SlackAnswer, Handlebars.TemplateDelegate>();
+    for (const name of SLACK_ANSWERS) answers.set(name, compileFile(hbs, `${dir.replace(/\/?$/, '/')}answers/${name}.hbs`, `Slack answer ${name}`));
+    return new SlackTemplates(compiled, answers);
+  }
+
+  /**
+   * An answer to a person (a command's reply, the App Home), written like the notifications:
+   * a template producing `{"text", "blocks"}` from an escaped view model. A broken one answers
+   * with its text alone (and the problem), never with unescaped content.
+   */
+  renderAnswer(name: SlackAnswer, view: Readonly<Record<string, unknown>>): RenderedTemplate {
+    const template = this.answers.get(name)!;
+    const fallback = (problem: string): RenderedTemplate => ({ content: { text: `Answer ${name} could not be shown (its template is broken)`, blocks: [] }, problem });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(template(escapeViewModel(view) as Record<string, unknown>, { allowProtoPropertiesByDefault: false }));
+    } catch (error) {
+      return fallback(`answer ${name}: ${(error as Error).message}`);
+    }
+    const checked = z.object({ text: z.string().min(1), blocks: z.array(z.looseObject({ type: z.string() })).max(100) }).safeParse(parsed);
+    if (!checked.success) return fallback(`answer ${name} output: ${checked.error.issues[0]?.path.join('.') ?? ''} ${checked.error.issues[0]?.message ?? 'is invalid'}`);
+    return { content: clampContent({ text: checked.data.text, blocks: checked.data.blocks }, 100) };
   }
 
   render(type: NotificationType, view: Readonly<Record<string, unknown>>): RenderedTemplate {
@@ -88,6 +117,39 @@ export class SlackTemplates {
       };
     }
     return { content: clampContent({ text: checked.data.text, blocks: checked.data.blocks }) };
+  }
+}
+
+function compileFile(hbs: typeof Handlebars, file: string, what: string): Handlebars.TemplateDelegate {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${what} cannot be read (${file}): ${(error as Error).message}`);
+  }
+  try {
+    hbs.parse(source);
+  } catch (error) {
+    throw new Error(`Slack template ${file} is not valid handlebars: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return hbs.compile(source, { noEscape: true, strict: false });
+}
+
+/**
+ * `partials/<name>.hbs`, placed with `{{> name}}`: pieces several messages share, such as the
+ * buttons (Approve / Reject, Terminate / Lock / Unlock), so buttons are authored as the rest.
+ */
+function registerPartials(hbs: typeof Handlebars, dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.hbs'))) {
+    const path = `${dir}${file}`;
+    const source = readFileSync(path, 'utf8');
+    try {
+      hbs.parse(source);
+    } catch (error) {
+      throw new Error(`Slack template ${path} is not valid handlebars: ${(error as Error).message.split('\n')[0]}`);
+    }
+    hbs.registerPartial(file.slice(0, -'.hbs'.length), source);
   }
 }
 
@@ -144,7 +206,7 @@ function builtInContent(type: NotificationType, view: Readonly<Record<string, un
 }
 
 /** Slack refuses texts over its limits; a long value is cut rather than the message lost. */
-function clampContent(content: SlackMessageContent): SlackMessageContent {
+function clampContent(content: SlackMessageContent, maxBlocks = MAX_BLOCKS): SlackMessageContent {
   const clamp = (value: unknown, parentType: string | undefined): unknown => {
     if (Array.isArray(value)) return value.map((item) => clamp(item, parentType));
     if (value === null || typeof value !== 'object') return value;
@@ -158,5 +220,5 @@ function clampContent(content: SlackMessageContent): SlackMessageContent {
     return out;
   };
   const text = content.text.length > MAX_TEXT ? `${content.text.slice(0, MAX_TEXT - 1)}…` : content.text;
-  return { text, blocks: content.blocks.slice(0, MAX_BLOCKS).map((block) => clamp(block, undefined) as Record<string, unknown>) };
+  return { text, blocks: content.blocks.slice(0, maxBlocks).map((block) => clamp(block, undefined) as Record<string, unknown>) };
 }

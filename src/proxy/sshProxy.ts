@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import ssh2, { type Connection, type Server } from 'ssh2';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
+import type { Notifier } from '../services/notifications/notifier.js';
 import type { StoreOutageHandling } from '../services/sessions/judgeSessionLine.js';
 import { SessionAlerts } from '../services/sessions/sessionAlerts.js';
 import { recoverAbandonedSessions, reviewLiveSessions } from '../services/sessions/superviseSessions.js';

@@ -3,6 +3,7 @@ import type { ShellParser } from '../domain/shell/shellParser.js';
 import type { Store } from '../store/store.js';
 import { AuditTrail } from './audit/auditTrail.js';
 import { InProcessEventBus, type EventBus } from './domainEvents.js';
+import { OutboxSettings } from './notifications/notificationText.js';
 import { PolicyService } from './policy/policyService.js';
 
 /** What every use case may need; built once in main.ts (or a test). */
@@ -13,6 +14,8 @@ export interface ServiceDeps {
   readonly audit: AuditTrail;
   readonly events: EventBus;
   readonly parser: ShellParser;
+  /** How notifications stored by use cases are worded and delivered (set by the Slack adapter). */
+  readonly outbox: OutboxSettings;
 }
 
 /** Builds the use cases' dependencies around one store. */
@@ -30,5 +33,6 @@ export function createServiceDeps(parts: {
     policies: new PolicyService(parts.store.policy, parts.clock, parts.policyMaxAgeMs),
     audit: new AuditTrail(parts.store.audit, parts.clock),
     events: parts.events ?? new InProcessEventBus(),
+    outbox: new OutboxSettings(),
   };
 }

@@ -5,6 +5,9 @@ export type ServiceErrorKind = 'not_found' | 'forbidden' | 'conflict' | 'invalid
  * message, HTTP status, CLI exit code) and show `message` as is.
  */
 export class ServiceError extends Error {
+  /** Set once the refusal is in the audit trail (status D), so no wrapper records it twice. */
+  audited = false;
+
   constructor(
     readonly kind: ServiceErrorKind,
     message: string,

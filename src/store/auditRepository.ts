@@ -21,4 +21,9 @@ export interface AuditRepository {
   list(query: AuditQuery): Promise<{ records: AuditRecord[]; total: number }>;
   /** Every record in sequence order, streamed. */
   iterate(query?: Omit<AuditQuery, 'limit' | 'offset'>): AsyncIterable<AuditRecord>;
+  /**
+   * Every record in sequence order, each with the names of the fields the store keeps a
+   * second copy of (columns queries filter on) whose copy disagrees with the hashed record.
+   */
+  iterateStored(): AsyncIterable<{ readonly record: AuditRecord; readonly divergent: readonly string[] }>;
 }

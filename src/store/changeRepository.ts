@@ -1,5 +1,6 @@
 import type { Change } from '../domain/change/change.js';
 import type { ChangeStatus } from '../domain/change/changeStatus.js';
+import type { Commit } from './commit.js';
 
 export interface ChangeQuery {
   readonly requester?: string | undefined;
@@ -16,16 +17,17 @@ export interface ChangeQuery {
 export type ChangePatch = Partial<Omit<Change, 'code' | 'version' | 'createdAt'>>;
 
 export interface ChangeRepository {
-  /** @throws DuplicateKeyError when the code is taken. */
-  create(change: Change): Promise<void>;
+  /** @throws DuplicateKeyError when the code is taken (and writes nothing, the commit neither). */
+  create(change: Change, commit?: Commit): Promise<void>;
   findByCode(code: string): Promise<Change | null>;
   /** Newest window first. */
   list(query: ChangeQuery): Promise<Change[]>;
   /**
    * Applies `patch` only if the stored change still has `expectedVersion`; returns the new
-   * state, or null when someone else wrote first (re-read and decide again).
+   * state, or null when someone else wrote first (re-read and decide again). The commit is
+   * written with the change, or not at all.
    */
-  update(code: string, expectedVersion: number, patch: ChangePatch): Promise<Change | null>;
+  update(code: string, expectedVersion: number, patch: ChangePatch, commit?: Commit): Promise<Change | null>;
   /** Monotonic counter for suggested codes (`CHG-<n>`). */
   nextSequence(name: string): Promise<number>;
 }

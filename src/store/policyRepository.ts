@@ -1,3 +1,4 @@
+import type { Commit } from './commit.js';
 import type { Policy, PolicyChannels, PolicyDevice, PolicyGroup, PolicyRule, PolicySettings, PolicyUser } from '../domain/policy/policy.js';
 
 export interface PolicyCollections {
@@ -18,5 +19,6 @@ export interface PolicyWrite {
 
 export interface PolicyRepository {
   load(): Promise<Policy>;
-  apply(write: PolicyWrite): Promise<void>;
+  /** Applies the write and its commit together, all or nothing. */
+  apply(write: PolicyWrite, commit?: Commit): Promise<void>;
 }

@@ -23,6 +23,13 @@ export interface Store {
   readonly outbox: OutboxRepository;
   readonly slackMessages: SlackMessageRepository;
   readonly reportSchedules: ReportScheduleRepository;
+  /**
+   * Moves commits written with their state but not yet in the audit chain and the outbox
+   * there, in order, idempotently; returns how many. SQLite writes commits in place (always
+   * zero); MongoDB keeps them in the state's document until relayed. Every process runs it at
+   * start and continuously.
+   */
+  relayPendingCommits(): Promise<number>;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

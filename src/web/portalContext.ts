@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
@@ -30,8 +29,6 @@ export interface PortalContext {
     readonly local: { readonly bind: string } | undefined;
   };
   readonly recordings: RecordingSource | undefined;
-  /** Where notifications raised by web actions go (the outbox); "finish now" posts the close summary. */
-  readonly notifier: Notifier | undefined;
   /** The SSH proxy as users reach it, for the change page's `ssh` lines (PROXY_PUBLIC_ADDRESS). */
   readonly sshProxy: { readonly host: string; readonly port: number } | undefined;
   /** Renders the printable period report (templates/reports/periodReport.html.hbs). */

@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify/notification.js';
 import { deriveKey } from '../secrets/deriveKey.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
 import type { PeriodReportFormatter } from '../services/reports/periodReportFormat.js';
@@ -33,8 +32,6 @@ export interface WebAppOptions {
   readonly slackSignIn?: SlackOpenIdSettings | undefined;
   /** Session recordings for replay (the proxy's recording store). */
   readonly recordings?: RecordingSource | undefined;
-  /** Where web actions raise notifications ("finish now" posts the close summary). */
-  readonly notifier?: Notifier | undefined;
   /** The SSH proxy's public host and port, for the `ssh` lines on change pages. */
   readonly sshProxy?: { readonly host: string; readonly port: number } | undefined;
   /** The printable period report's renderer (the scheduler's, from templates/reports/). */
@@ -75,7 +72,6 @@ export function createWebApp(options: WebAppOptions): Express {
     },
     recordings: options.recordings,
     reports: options.reportFormatter,
-    notifier: options.notifier,
     sshProxy: options.sshProxy,
     slackConfigured: options.slackConfigured,
     limit: {

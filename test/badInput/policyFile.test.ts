@@ -181,14 +181,14 @@ describe('hostile policy files: policy import', () => {
   beforeEach(async () => {
     store = SqliteStore.open(':memory:');
     deps = createServiceDeps({ store, clock: new TestClock(new Date('2026-11-22T09:00:00Z')).now, parser: await sharedParser() });
-    await importPolicy(deps, EXAMPLE_POLICY_YAML, 'policy.yml', { userId: 'root', terminal: 'cli' });
+    await importPolicy(deps, EXAMPLE_POLICY_YAML, 'policy.yml', { userId: 'root', terminal: 'cli', kind: 'operator' });
   });
   afterEach(() => store.close());
 
   for (const file of hostile) {
     it(`applies nothing from ${file.name}`, async () => {
       const before = await takeSnapshot(store);
-      const error = await importPolicy(deps, file.content, 'policy.yml', { userId: 'root', terminal: 'cli' }).catch((e: unknown) => e);
+      const error = await importPolicy(deps, file.content, 'policy.yml', { userId: 'root', terminal: 'cli', kind: 'operator' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PolicyValidationError);
       expectProblems((error as PolicyValidationError).problems, file.problems);
       await expectIntact(store, before);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Commit } from '../../src/store/commit.js';
 import type { Store } from '../../src/store/store.js';
 import { DuplicateKeyError } from '../../src/store/storeErrors.js';
 import { ChainVerifier } from '../../src/domain/audit/verifyChain.js';
@@ -324,6 +325,75 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
           const unlocks = await Promise.all([store, second].map((s) => s.accounts.unlock(`u${i}`)));
           expect(unlocks.filter(Boolean)).toHaveLength(1);
         }
+      });
+    });
+
+    describe('commits (one action, one write)', () => {
+      const commit = (id: string, object: string): Commit => ({
+        id,
+        at: T0,
+        audit: [{ at: T0, status: 'S', eventType: 'APPROVE', class: 'CHANGE', actor: 'bob', object, change: object }],
+        outbox: [
+          {
+            id: `row-${id}`,
+            dedupeKey: `contract:${id}|user:alice`,
+            type: 'access.request_approved',
+            audience: 'user:alice',
+            channel: 'U01ALICE',
+            placement: { kind: 'post' },
+            payload: { change: { code: object } },
+            text: `approved ${object}`,
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: T0,
+            createdAt: T0,
+            updatedAt: T0,
+          },
+        ],
+      });
+
+      it('writes a commit with its state change, and nothing of it when the change is refused', async () => {
+        await store.changes.create(buildChange({ code: 'CHG-1' }));
+        expect(await store.changes.update('CHG-1', 0, { status: 'approved' }, commit('c1', 'CHG-1'))).toMatchObject({ version: 1 });
+        // A stale version writes neither the state nor its commit.
+        expect(await store.changes.update('CHG-1', 0, { status: 'rejected' }, commit('c2', 'CHG-1'))).toBeNull();
+        // Whatever a crash may have left with the state (MongoDB) is moved by the relay, once.
+        await store.relayPendingCommits();
+        await store.relayPendingCommits();
+        expect((await store.audit.list({})).records.map((r) => [r.eventType, r.object])).toEqual([['APPROVE', 'CHG-1']]);
+        expect((await store.outbox.list({})).map((row) => row.dedupeKey)).toEqual(['contract:c1|user:alice']);
+        expect(await store.changes.findByCode('CHG-1')).toMatchObject({ status: 'approved' });
+      });
+
+      it('writes a deletion\'s commit, and the deleted entity stays gone', async () => {
+        expect(await store.accounts.lock({ user: 'alice', at: T0, reason: 'r', by: 'sam' }, commit('l1', 'alice'))).toBe(true);
+        expect(await store.accounts.unlock('alice', commit('u1', 'alice'))).toBe(true);
+        expect(await store.accounts.unlock('alice', commit('u2', 'alice'))).toBe(false);
+        await store.relayPendingCommits();
+        expect(await store.accounts.findLock('alice')).toBeNull();
+        expect(await store.accounts.listLocks()).toEqual([]);
+        expect((await store.audit.list({})).records.map((r) => r.object)).toEqual(['alice', 'alice']);
+        // Locked again after the unlock: a new lock, with its own commit.
+        expect(await store.accounts.lock({ user: 'alice', at: T0, reason: 'again', by: 'sam' }, commit('l2', 'alice'))).toBe(true);
+        expect((await store.accounts.findLock('alice'))?.reason).toBe('again');
+        expect((await store.audit.list({})).total).toBe(3);
+      });
+
+      it('keeps the chain intact and each commit\'s records in order under concurrent writers', async () => {
+        for (let i = 0; i < 6; i++) await store.changes.create(buildChange({ code: `CHG-${i}` }));
+        const second = await opened.openSecond();
+        try {
+          await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? second : store).changes.update(`CHG-${i}`, 0, { status: 'approved' }, commit(`k${i}`, `CHG-${i}`))));
+          await Promise.all([store.relayPendingCommits(), second.relayPendingCommits()]);
+        } finally {
+          await second.close();
+        }
+        const verifier = new ChainVerifier();
+        const { records } = await store.audit.list({});
+        for (const record of records) expect(verifier.add(record)).toBe(true);
+        expect(verifier.finish(await store.audit.head())).toMatchObject({ ok: true, count: 6 });
+        expect(records.map((r) => r.object).sort()).toEqual(['CHG-0', 'CHG-1', 'CHG-2', 'CHG-3', 'CHG-4', 'CHG-5']);
+        expect((await store.outbox.list({})).length).toBe(6);
       });
     });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import type { Notification } from '../../src/notify/notification.js';
+import type { Notification } from '../../src/domain/notifications/catalogue.js';
 import { startNotificationSystem, type NotificationSystem } from '../../src/notify/notificationSystem.js';
 import type { SlackDeliveryWorker } from '../../src/notify/slackDeliveryWorker.js';
 import { registerChange } from '../../src/services/changes/registerChange.js';

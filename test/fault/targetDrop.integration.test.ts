@@ -47,8 +47,8 @@ describe('when the target server drops mid-session', () => {
     expect(session.endedAt!.getTime()).toBeGreaterThanOrEqual(session.startedAt.getTime());
     expect(harness.proxy.liveSessionIds).not.toContain(sessionId);
 
-    const ended = await waitFor('the Remote Session end notification', () =>
-      harness.notifier.sent.find((n) => n.type === 'session.terminated' && n.data.session?.id === sessionId),
+    const ended = await waitFor('the Remote Session end notification', async () =>
+      (await harness.notifications()).find((n) => n.type === 'session.terminated' && n.data.session?.id === sessionId),
     );
     expect(ended.data).toMatchObject({ reason: 'the connection to web01 was lost', details: { state: 'ended_abnormally' } });
 

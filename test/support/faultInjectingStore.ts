@@ -38,6 +38,11 @@ export class FaultInjectingStore implements Store {
     }
   }
 
+  async relayPendingCommits(): Promise<number> {
+    if (this.down) throw this.outage('relayPendingCommits');
+    return this.inner.relayPendingCommits();
+  }
+
   async ping(): Promise<void> {
     if (this.down) throw this.outage('ping');
     await this.inner.ping();
@@ -63,7 +68,7 @@ export class FaultInjectingStore implements Store {
           if (!this.down) return method.apply(object, args);
           const error = this.outage(name);
           // iterate() hands back an async iterable rather than a promise.
-          if (property === 'iterate') {
+          if (property === 'iterate' || property === 'iterateStored') {
             return (async function* () {
               yield* [];
               throw error;

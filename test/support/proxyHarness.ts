@@ -5,7 +5,8 @@ import ssh2, { type Client, type ClientChannel } from 'ssh2';
 import type { Change } from '../../src/domain/change/change.js';
 import type { Policy, PolicyRule } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
-import type { Notification, Notifier } from '../../src/notify/notification.js';
+import type { Notification } from '../../src/domain/notifications/catalogue.js';
+import type { Notifier } from '../../src/services/notifications/notifier.js';
 import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { SshProxy } from '../../src/proxy/sshProxy.js';
 import type { StoreOutageHandling } from '../../src/services/sessions/judgeSessionLine.js';
@@ -15,6 +16,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { Store } from '../../src/store/store.js';
 import { buildOpenApprovedChange, buildPolicy, buildUser } from './factories.js';
 import { sharedParser } from './sharedParser.js';
+import { storedNotifications } from './storedNotifications.js';
 import { startSshTarget, type SshTarget } from './sshTarget.js';
 
 /** Keeps every notification raised, for assertions, and passes it on to `next` when given. */
@@ -52,6 +54,11 @@ export interface ProxyHarness {
   readonly dir: string;
   /** An approved change for alice on web01 whose window is open now. */
   approvedChange(overrides?: Partial<Change>): Promise<Change>;
+  /**
+   * Every notification: those raised through the notifier (command alerts) and those written
+   * with a step's state (session start and end, locks), read from the outbox.
+   */
+  notifications(): Promise<Notification[]>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +102,7 @@ export async function startProxyHarness(
       buildUser({ id: 'bob', slack: 'U01BOB', roles: ['approver'] }),
       buildUser({ id: 'erin', roles: ['auditor'] }),
       buildUser({ id: 'mallory', roles: ['requester'] }),
+      buildUser({ id: 'sam', roles: ['security'] }),
     ],
     groups: [{ id: 'web-ops', members: ['alice'], approvers: ['bob'], approvals: 1, devices: ['web01', 'web02', 'web03'] }],
     devices: [device('web01', target.hostKey), device('web02', target.hostKey), device('web03', wrongHostKey)],
@@ -142,6 +150,11 @@ export async function startProxyHarness(
       });
       await store.changes.create(change);
       return change;
+    },
+    async notifications() {
+      const stored = await storedNotifications(store);
+      const seen = new Set(stored.map((n) => `${n.type}|${n.dedupeKey}`));
+      return [...stored, ...notifier.sent.filter((n) => !seen.has(`${n.type}|${n.dedupeKey}`))];
     },
     async stop() {
       await proxy.stop();

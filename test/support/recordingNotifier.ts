@@ -1,4 +1,5 @@
-import type { Notification, Notifier } from '../../src/notify/notification.js';
+import type { Notification } from '../../src/domain/notifications/catalogue.js';
+import type { Notifier } from '../../src/services/notifications/notifier.js';
 
 /** Keeps what was sent; can be told to fail, or to hold a delivery until released. */
 export class RecordingNotifier implements Notifier {

@@ -1,3 +1,4 @@
+import { PeriodReportRenderer } from '../../src/notify/periodReportRenderer.js';
 import type { Server } from 'node:http';
 import { systemClock } from '../../src/domain/clock.js';
 import type { Policy } from '../../src/domain/policy/policy.js';
@@ -85,7 +86,7 @@ export async function startSlackHarness(
   const web = createWebApp({ deps, logger, publicUrl: PUBLIC_URL, bind: '127.0.0.1', secret: Buffer.alloc(32, 7), approvalLinks, slackConfigured: true });
   createSlackAdapter(
     { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, appToken: undefined, apiUrl: fake.apiUrl },
-    { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger },
+    { deps, webLinks: notifications.webLinks, templates: notifications.templates, reports: PeriodReportRenderer.load(), approvalLinks, logger },
     web,
     logger,
   );

@@ -99,7 +99,6 @@ export async function startPortal(
     approvalLinks: links,
     slackConfigured: false,
     recordings: directoryRecordings(FIXTURES_DIR),
-    notifier,
     sshProxy: { host: 'changeguard.test', port: 2222 },
     reportFormatter: PeriodReportRenderer.load(),
     rateLimits: { signIn: { limit: 1000, windowMs: 60_000 }, decisions: { limit: 1000, windowMs: 60_000 } },

@@ -1,13 +1,13 @@
 import type { Change } from '../change/change.js';
 import { canTransition } from '../change/lifecycle.js';
-import type { PolicyGroup, PolicyUser, Role } from '../policy/policy.js';
+import type { PolicyGroup, PolicyUser } from '../policy/policy.js';
 import type { Session } from '../session/session.js';
+import { isAllowed, type Action } from './authorisation.js';
 
 /**
- * Who may see and do what, on the web and in Slack. Requester, member and approver rights come
- * from facts (who filed the change, whom its group lists); the other rights come from roles.
- * The services still enforce their own rules (four eyes, quorum, lifecycle): these rights
- * decide what is shown and what is refused before a service is even asked.
+ * What a person's pages and lists show, read off the authorisation table
+ * (`authorisation.ts`) and the lifecycle: a right is shown only when the table allows the
+ * action and the change's state permits it now. Services decide again when asked.
  */
 export const PORTAL_CAPABILITIES = [
   /** Every change and session, read-only. */
@@ -20,20 +20,22 @@ export const PORTAL_CAPABILITIES = [
 ] as const;
 export type PortalCapability = (typeof PORTAL_CAPABILITIES)[number];
 
-const CAPABILITIES_BY_ROLE: Readonly<Record<Role, readonly PortalCapability[]>> = {
-  requester: [],
-  approver: [],
-  auditor: ['viewAllChanges', 'viewAuditTrail', 'viewPolicy', 'viewOutbox'],
-  security: ['viewAllChanges', 'terminateSessions', 'lockUsers'],
-  admin: ['viewAllChanges', 'viewPolicy', 'viewOutbox'],
+/** The table action behind each capability (all of them role-only). */
+const CAPABILITY_ACTIONS: Readonly<Record<PortalCapability, Action>> = {
+  viewAllChanges: 'sessions.viewLive',
+  viewAuditTrail: 'audit.view',
+  viewPolicy: 'policy.view',
+  viewOutbox: 'outbox.view',
+  terminateSessions: 'session.terminate',
+  lockUsers: 'user.lock',
 };
 
 export function capabilitiesOf(user: PolicyUser): ReadonlySet<PortalCapability> {
-  return new Set(user.roles.flatMap((role) => CAPABILITIES_BY_ROLE[role]));
+  return new Set(PORTAL_CAPABILITIES.filter((capability) => hasCapability(user, capability)));
 }
 
 export function hasCapability(user: PolicyUser, capability: PortalCapability): boolean {
-  return capabilitiesOf(user).has(capability);
+  return isAllowed(CAPABILITY_ACTIONS[capability], { kind: 'user', user });
 }
 
 export interface ChangeRights {
@@ -51,30 +53,28 @@ export interface ChangeRights {
 }
 
 /**
- * A change is seen by its requester, its group's members (the group's channel shows them its
- * changes anyway) and approvers, and read-only by auditors, security and admins. `group` is
- * the change's access group as the policy has it now (undefined if it was deleted).
+ * What `user` may do to `change` now. `group` is the change's access group as the policy has
+ * it now (undefined if it was deleted: then only the roles that see every change see it).
  */
 export function changeRightsOf(user: PolicyUser, change: Change, group: PolicyGroup | undefined): ChangeRights {
-  const isRequester = change.requester === user.id;
-  const isApprover = group?.approvers.includes(user.id) ?? false;
-  const isMember = group?.members.includes(user.id) ?? false;
-  const view = isRequester || isMember || isApprover || hasCapability(user, 'viewAllChanges');
-  const reviewer = isApprover && !isRequester && change.status === 'pending_approval';
+  const asker = { kind: 'user' as const, user };
+  const subject = { change, group };
+  const may = (action: Action) => isAllowed(action, asker, subject);
+  const pending = change.status === 'pending_approval';
   const approvedAlready = change.approvals.some((a) => a.approver === user.id && a.scriptHash === change.scriptHash);
   return {
-    view,
-    approve: reviewer && !approvedAlready,
-    reject: reviewer,
-    revoke: isApprover && canTransition(change.status, 'revoke'),
-    cancel: isRequester && canTransition(change.status, 'cancel'),
-    edit: isRequester && canTransition(change.status, 'edit'),
-    reschedule: isRequester && canTransition(change.status, 'reschedule'),
-    finish: isRequester && change.status === 'in_progress',
+    view: may('change.view'),
+    approve: pending && !approvedAlready && may('change.approve'),
+    reject: pending && may('change.reject'),
+    revoke: canTransition(change.status, 'revoke') && may('change.revoke'),
+    cancel: canTransition(change.status, 'cancel') && may('change.cancel'),
+    edit: canTransition(change.status, 'edit') && may('change.edit'),
+    reschedule: canTransition(change.status, 'reschedule') && may('change.reschedule'),
+    finish: change.status === 'in_progress' && may('change.close'),
   };
 }
 
-/** Pending, in a group this user approves for, filed by someone else, not yet approved by them. */
+/** Pending, in a group this user approves for, theirs to review, not yet approved by them. */
 export function awaitsDecisionBy(user: PolicyUser, change: Change, group: PolicyGroup | undefined): boolean {
   return changeRightsOf(user, change, group).approve;
 }

@@ -2,6 +2,17 @@ import { GENESIS_HASH, hashRecord, type AuditRecord, type ChainHead } from './au
 
 export type ChainProblem = 'edited' | 'deleted' | 'reordered' | 'truncated';
 
+/** `SEQ:HASH`: a chain head as posted outside the store (the audit channel, a report, an export). */
+export function formatAnchor(head: ChainHead): string {
+  return `${head.seq}:${head.hash}`;
+}
+
+/** Reads `SEQ:HASH`; null when it is not one. */
+export function parseAnchor(text: string): ChainHead | null {
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { seq: Number(match[1]), hash: match[2]! } : null;
+}
+
 export type ChainVerification =
   | { readonly ok: true; readonly count: number; readonly head: ChainHead | null }
   | {
@@ -22,13 +33,28 @@ export class ChainVerifier {
   private count = 0;
   private failure: Extract<ChainVerification, { ok: false }> | null = null;
 
-  add(record: AuditRecord): boolean {
+  /**
+   * `anchor`: a head recorded outside the store (posted to the audit channel, printed in a
+   * report or an export). The chain must still hold that record with that hash: a tail cut
+   * together with a rewound head in the store is then caught.
+   */
+  constructor(private readonly anchor: ChainHead | null = null) {}
+
+  /**
+   * `divergent`: stored copies of the record's fields (columns queries filter on) that say
+   * something else than its hashed document. The hash covers the document only, so an edit
+   * there would change what searches and pages show without breaking the chain.
+   */
+  add(record: AuditRecord, divergent: readonly string[] = []): boolean {
     if (this.failure) return false;
     const expectedSeq = (this.previous?.seq ?? 0) + 1;
     const expectedPrev = this.previous?.hash ?? GENESIS_HASH;
     this.count++;
     if (hashRecord(record) !== record.hash) {
       return this.fail(record.seq, 'edited', `record ${record.seq} was altered: its content does not match its hash`);
+    }
+    if (divergent.length > 0) {
+      return this.fail(record.seq, 'edited', `record ${record.seq} was altered: its stored ${divergent.join(', ')} ${divergent.length === 1 ? 'differs' : 'differ'} from its hashed content`);
     }
     if (record.seq < expectedSeq) {
       return this.fail(record.seq, 'reordered', `record ${record.seq} appears after record ${expectedSeq - 1}`);
@@ -40,6 +66,9 @@ export class ChainVerifier {
       // A record that hashes correctly but links to another predecessor was moved or the
       // records before it were replaced.
       return this.fail(record.seq, 'reordered', `record ${record.seq} does not link to record ${expectedSeq - 1}`);
+    }
+    if (this.anchor && record.seq === this.anchor.seq && record.hash !== this.anchor.hash) {
+      return this.fail(record.seq, 'edited', `record ${record.seq} differs from the anchored head ${formatAnchor(this.anchor)}: the trail was rewritten from there`);
     }
     this.previous = { seq: record.seq, hash: record.hash };
     return true;
@@ -57,6 +86,14 @@ export class ChainVerifier {
       this.fail(lastSeq, 'edited', `record ${lastSeq} differs from the recorded chain head`);
       return this.failure!;
     }
+    if (this.anchor && this.anchor.seq > lastSeq) {
+      this.fail(
+        lastSeq + 1,
+        'truncated',
+        `records ${lastSeq + 1}..${this.anchor.seq} are missing: the trail ends at record ${lastSeq} but its head was anchored at ${formatAnchor(this.anchor)}`,
+      );
+      return this.failure!;
+    }
     return { ok: true, count: this.count, head: this.previous };
   }
 
@@ -66,8 +103,8 @@ export class ChainVerifier {
   }
 }
 
-export function verifyChain(records: Iterable<AuditRecord>, head: ChainHead | null = null): ChainVerification {
-  const verifier = new ChainVerifier();
+export function verifyChain(records: Iterable<AuditRecord>, head: ChainHead | null = null, anchor: ChainHead | null = null): ChainVerification {
+  const verifier = new ChainVerifier(anchor);
   for (const record of records) {
     if (!verifier.add(record)) break;
   }

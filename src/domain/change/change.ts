@@ -24,6 +24,11 @@ export interface Change {
   readonly description: string;
   /** Policy user id of the person who filed the change. */
   readonly requester: string;
+  /**
+   * Members of the group named to carry the change out besides the requester: they may open
+   * sessions on it and, like the requester, never review it (four eyes). Absent: none.
+   */
+  readonly executors?: readonly string[] | undefined;
   /** Access group id: decides approvers, quorum and the devices in reach. */
   readonly group: string;
   readonly devices: readonly string[];

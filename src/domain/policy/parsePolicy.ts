@@ -33,9 +33,12 @@ export function parsePolicy(input: string | Uint8Array): PolicyParseResult {
   const lineCounter = new LineCounter();
   const yaml = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (yaml.errors.length > 0) {
+    // A document nested too deep overflows the parser's stack wherever the stack runs out,
+    // which depends on how deep the caller already is: one such error says all there is.
+    const overflow = yaml.errors.find((error) => error.message.startsWith('Maximum call stack size exceeded'));
     return {
       ok: false,
-      problems: yaml.errors.map((error) => ({
+      problems: (overflow ? [overflow] : yaml.errors).map((error) => ({
         path: '',
         message: `not valid YAML: ${describeYamlError(error.message.split('\n')[0] ?? '')}`,
         line: error.linePos?.[0].line,

@@ -25,7 +25,8 @@ const sshPublicKey = z
   .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+|sk-[\w@.-]+) [A-Za-z0-9+/=]+( .*)?$/, 'must be an OpenSSH public key line');
 
 const user = z.strictObject({
-  id,
+  // Audit records name changeguard itself `system` (scheduled steps, the proxy, POLICY_FILE).
+  id: id.refine((value) => value !== 'system', 'is reserved: changeguard itself acts as "system"'),
   slack: z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id like U01ABCDEF').optional(),
   name: z.string().min(1).max(200).optional(),
   roles: z.array(z.enum(ROLES)).default(['requester']),

@@ -1,5 +1,6 @@
+import { decideAccess } from '../access/authorisation.js';
 import type { Change } from '../change/change.js';
-import type { PolicyGroup } from '../policy/policy.js';
+import type { PolicyGroup, PolicyUser } from '../policy/policy.js';
 
 /** Change statuses during which sessions may be open. */
 const OPEN_STATUSES: readonly Change['status'][] = ['approved', 'in_progress'];
@@ -8,15 +9,15 @@ const OPEN_STATUSES: readonly Change['status'][] = ['approved', 'in_progress'];
  * Why `user` may not open a session on `device` under `change` at `now`, in one line; null
  * when they may. The order is the order a user fixes things in: the change's state first.
  */
-export function sessionRefusal(change: Change, group: PolicyGroup | undefined, user: string, device: string, now: Date): string | null {
+export function sessionRefusal(change: Change, group: PolicyGroup | undefined, user: PolicyUser, device: string, now: Date): string | null {
   const stateRefusal = changeStateRefusal(change, now);
   if (stateRefusal) return stateRefusal;
   if (now.getTime() < change.windowStart.getTime()) {
     return `${change.code}'s window opens at ${change.windowStart.toISOString()}`;
   }
-  const isRequester = change.requester === user;
-  const isMember = group?.members.includes(user) ?? false;
-  if (!isRequester && !isMember) return `you are not the requester of ${change.code} nor a member of its access group ${change.group}`;
+  // The requester and the executors named on the change: not every member of its group.
+  const access = decideAccess('session.open', { kind: 'user', user }, { change, group });
+  if (!access.allowed) return access.message;
   if (!change.devices.includes(device)) {
     return `${change.code} does not cover ${device} (it covers ${change.devices.join(', ')})`;
   }

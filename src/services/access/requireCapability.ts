@@ -1,16 +1,20 @@
-import { hasCapability, type PortalCapability } from '../../domain/access/portalRoles.js';
+import { decideAccess } from '../../domain/access/authorisation.js';
+import type { PortalCapability } from '../../domain/access/portalRoles.js';
 import type { PolicyUser } from '../../domain/policy/policy.js';
 import { ServiceError } from '../serviceError.js';
 
-const WHAT: Readonly<Record<PortalCapability, string>> = {
-  viewAllChanges: 'see every change',
-  viewAuditTrail: 'read the audit trail (auditor role)',
-  viewPolicy: 'read the policy (admin or auditor role)',
-  viewOutbox: 'read the outbox (admin or auditor role)',
-  terminateSessions: 'terminate sessions (security role)',
-  lockUsers: 'lock and unlock users (security role)',
-};
+/** The authorisation table's action behind each read-only capability of the portal. */
+const ACTION_OF = {
+  viewAllChanges: 'sessions.viewLive',
+  viewAuditTrail: 'audit.view',
+  viewPolicy: 'policy.view',
+  viewOutbox: 'outbox.view',
+  terminateSessions: 'session.terminate',
+  lockUsers: 'locks.view',
+} as const satisfies Record<PortalCapability, string>;
 
+/** Reading pages that need a role: refused with the table's words (reads are not audited). */
 export function requireCapability(user: PolicyUser, capability: PortalCapability): void {
-  if (!hasCapability(user, capability)) throw new ServiceError('forbidden', `${user.id} may not ${WHAT[capability]}`);
+  const decision = decideAccess(ACTION_OF[capability], { kind: 'user', user });
+  if (!decision.allowed) throw new ServiceError('forbidden', decision.message);
 }

@@ -1,4 +1,5 @@
-import type { AuditRecord } from '../../domain/audit/auditRecord.js';
+import type { AuditRecord, ChainHead } from '../../domain/audit/auditRecord.js';
+import { formatAnchor } from '../../domain/audit/verifyChain.js';
 import type { AuditQuery, AuditRepository } from '../../store/auditRepository.js';
 
 export type ExportFormat = 'csv' | 'json';
@@ -38,15 +39,22 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** Streams the trail (or a filtered part) as CSV lines or as one JSON array. */
+/**
+ * Streams the trail (or a filtered part) as CSV lines or as one JSON array, ending with the
+ * whole chain's head when the export began: a file kept outside changeguard then anchors the
+ * trail (`changeguard audit verify --expect-head SEQ:HASH`). CSV: a last row whose Seq is
+ * `HEAD`; JSON: a last element `{"head": {"seq", "hash"}, "anchor": "SEQ:HASH"}`.
+ */
 export async function* exportAuditTrail(
   repository: AuditRepository,
   format: ExportFormat,
   query: Omit<AuditQuery, 'limit' | 'offset'> = {},
 ): AsyncGenerator<string> {
+  const head = await repository.head();
   if (format === 'csv') {
     yield `${CSV_COLUMNS.join(',')}\r\n`;
     for await (const record of repository.iterate(query)) yield `${csvRow(record).map(csvCell).join(',')}\r\n`;
+    if (head) yield `${headRow(head).map(csvCell).join(',')}\r\n`;
     return;
   }
   let first = true;
@@ -56,5 +64,17 @@ export async function* exportAuditTrail(
     yield `${first ? '\n' : ',\n'}${JSON.stringify({ ...record, date, time })}`;
     first = false;
   }
+  if (head) yield `${first ? '\n' : ',\n'}${JSON.stringify({ head, anchor: formatAnchor(head) })}`;
   yield '\n]\n';
+}
+
+/** The CSV row that carries the chain's head: Seq `HEAD`, the anchor in Details, the hash in Hash. */
+function headRow(head: ChainHead): string[] {
+  const row: Record<(typeof CSV_COLUMNS)[number], string> = Object.fromEntries(CSV_COLUMNS.map((column) => [column, ''])) as Record<(typeof CSV_COLUMNS)[number], string>;
+  row.Seq = 'HEAD';
+  row['Event type'] = 'CHAIN_HEAD';
+  row.Details = `chain head at export: record ${head.seq}; anchor ${formatAnchor(head)}`;
+  row.Object = String(head.seq);
+  row.Hash = head.hash;
+  return CSV_COLUMNS.map((column) => row[column]);
 }

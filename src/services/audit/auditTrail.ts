@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditRecord } from '../../domain/audit/auditRecord.js';
+import type { AuditEntry, AuditRecord, ChainHead } from '../../domain/audit/auditRecord.js';
 import { ChainVerifier, type ChainVerification } from '../../domain/audit/verifyChain.js';
 import type { Clock } from '../../domain/clock.js';
 import type { AuditRepository } from '../../store/auditRepository.js';
@@ -17,11 +17,15 @@ export class AuditTrail {
     return this.repository.append({ ...fields, at: this.clock(), actor: actor.userId, terminal: actor.terminal });
   }
 
-  /** Walks the whole chain in sequence order and compares it with the recorded head. */
-  async verify(): Promise<ChainVerification> {
-    const verifier = new ChainVerifier();
-    for await (const record of this.repository.iterate()) {
-      if (!verifier.add(record)) break;
+  /**
+   * Walks the whole chain in sequence order, checks every stored copy of a field against the
+   * hashed record, and compares the end with the head the store recorded and, when given, a
+   * head anchored outside the store (`expectHead`), which a rewound store cannot fake.
+   */
+  async verify(options: { expectHead?: ChainHead | undefined } = {}): Promise<ChainVerification> {
+    const verifier = new ChainVerifier(options.expectHead ?? null);
+    for await (const { record, divergent } of this.repository.iterateStored()) {
+      if (!verifier.add(record, divergent)) break;
     }
     return verifier.finish(await this.repository.head());
   }

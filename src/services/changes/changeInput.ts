@@ -25,6 +25,8 @@ export const changeInputSchema = z.object({
   description: safeText(z.string().trim().max(4000, 'must be at most 4000 characters'), true).default(''),
   group: z.string().trim().min(1, 'is required'),
   devices: z.array(z.string().trim().min(1)).min(1, 'choose at least one server'),
+  /** Group members who will carry the change out with the requester (optional). */
+  executors: z.array(z.string().trim().min(1)).max(50, 'name at most 50 people').default([]),
   script: safeText(
     z
       .string()

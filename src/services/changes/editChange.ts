@@ -5,10 +5,11 @@ import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema } from './changeInput.js';
-import { auditRefusals, writeChange } from './changeWriter.js';
+import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** What an edit may change, with the same rules as filing; field names match the change form's. */
 export const editInputSchema = changeInputSchema.pick({ title: true, description: true, devices: true, script: true }).extend({
@@ -31,9 +32,9 @@ const EDITABLE = ['title', 'description', 'devices', 'script'] as const;
 /**
  * The requester changes what a change does (title, description, servers, script) before its
  * window opens. Approvers agreed to what they saw, so every approval is withdrawn and the
- * change waits for approval again under its new script hash; the approvers are asked again
- * (event `change.edited`). The code, group and window stay: the window moves with
- * rescheduleChange.
+ * change waits for approval again under its new script hash; the approvers are asked again.
+ * The change, its EDIT record and the fresh request are one write. The code, group and window
+ * stay: the window moves with rescheduleChange.
  */
 export async function editChange(deps: ServiceDeps, code: string, actor: Actor, input: EditInput): Promise<Change> {
   const parsed = editInputSchema.safeParse(input);
@@ -47,10 +48,9 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
   const devices = [...new Set(wanted.devices)];
   return auditRefusals(deps, actor, { eventType: 'EDIT', object: code.trim().toUpperCase(), reason: reason || undefined }, async () => {
     const now = deps.clock();
+    const image = (c: Change, changed: readonly string[]) => ({ ...Object.fromEntries(changed.map((f) => [f, c[f as (typeof EDITABLE)[number]]])), scriptHash: c.scriptHash, status: c.status, approvals: c.approvals });
     const { before, after } = await writeChange(deps, code, async (current) => {
-      if (current.requester !== actor.userId) {
-        throw new ServiceError('forbidden', `only ${current.requester}, who filed ${current.code}, can edit it`);
-      }
+      await authorise(deps, actor, 'change.edit', { change: current, group: await deps.policies.group(current.group) }, { eventType: 'EDIT', class: 'CHANGE', object: current.code, change: current.code, reason: reason || undefined });
       const moved = transition(current.status, 'edit');
       if (!moved.ok) throw new ServiceError('conflict', moved.message);
       if (now.getTime() >= current.windowStart.getTime()) {
@@ -80,20 +80,26 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
         },
         result: null,
       };
-    });
-    const changed = EDITABLE.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
-    const image = (c: Change) => ({ ...Object.fromEntries(changed.map((f) => [f, c[f]])), scriptHash: c.scriptHash, status: c.status, approvals: c.approvals });
-    await deps.audit.record(actor, {
-      status: 'S',
-      eventType: 'EDIT',
-      class: 'CHANGE',
-      object: after.code,
-      change: after.code,
-      reason: reason || undefined,
-      details: `edited ${changed.join(', ')}${before.scriptHash !== after.scriptHash ? ` (script hash ${after.scriptHash.slice(0, 12)})` : ''}${
-        before.approvals.length > 0 || before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''
-      }`,
-      images: { before: image(before), after: image(after) },
+    }, (before, after) => {
+      const changed = EDITABLE.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+      return changeCommit(
+        deps,
+        actor,
+        after,
+        {
+          status: 'S',
+          eventType: 'EDIT',
+          class: 'CHANGE',
+          object: after.code,
+          change: after.code,
+          reason: reason || undefined,
+          details: `edited ${changed.join(', ')}${before.scriptHash !== after.scriptHash ? ` (script hash ${after.scriptHash.slice(0, 12)})` : ''}${
+            before.approvals.length > 0 || before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''
+          }`,
+          images: { before: image(before, changed), after: image(after, changed) },
+        },
+        { kind: 'edited' },
+      );
     });
     await deps.events.publish({ type: 'change.edited', change: after, previous: before });
     return after;

@@ -1,6 +1,6 @@
 import type { Change } from '../../domain/change/change.js';
-import type { Notifier } from '../../notify/notification.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { auditRefusals, loadChange } from './changeWriter.js';
@@ -13,19 +13,17 @@ export const FINISHED_EARLY_REASON = 'the requester finished the change before i
  * as it would at the window's end (live sessions cut, script audit, completed or incomplete,
  * summary to the audit channel), so nobody can open another session on it meanwhile.
  */
-export async function finishChange(deps: ServiceDeps, notifier: Notifier, code: string, actor: Actor): Promise<Change> {
+export async function finishChange(deps: ServiceDeps, code: string, actor: Actor): Promise<Change> {
   return auditRefusals(deps, actor, { eventType: 'COMPLETE', object: code.trim().toUpperCase() }, async () => {
     const current = await loadChange(deps, code);
-    if (current.requester !== actor.userId) {
-      throw new ServiceError('forbidden', `only ${current.requester}, who filed ${current.code}, can finish it`);
-    }
+    await authorise(deps, actor, 'change.close', { change: current, group: await deps.policies.group(current.group) }, { eventType: 'COMPLETE', class: 'CHANGE', object: current.code, change: current.code });
     if (current.status === 'approved') {
       throw new ServiceError('conflict', `nothing has run on ${current.code} yet: cancel it instead of finishing it`);
     }
     if (current.status !== 'in_progress') {
       throw new ServiceError('conflict', `cannot finish a change that is ${current.status.replace('_', ' ')}`);
     }
-    const { change } = await endChangeNow(deps, notifier, current.code, actor, FINISHED_EARLY_REASON);
+    const { change } = await endChangeNow(deps, current.code, actor, FINISHED_EARLY_REASON);
     return change;
   });
 }

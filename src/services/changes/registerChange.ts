@@ -1,21 +1,27 @@
 import type { z } from 'zod';
+import { decideAccess } from '../../domain/access/authorisation.js';
 import type { Change } from '../../domain/change/change.js';
 import { suggestChangeCode } from '../../domain/change/changeCode.js';
 import { windowProblems } from '../../domain/change/changeWindowRules.js';
 import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
+import type { Commit } from '../../store/commit.js';
 import type { Actor } from '../actor.js';
+import { askerOf } from '../access/authorise.js';
+import { committed } from '../commits/commitBuilder.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
+import { changeCommit } from './changeWriter.js';
 
 export type CheckedChangeInput = z.output<typeof changeInputSchema>;
 
 /**
  * The filing rules, without filing: field by field, what is wrong (a ServiceError 'invalid'
  * whose `fields` name the form fields), else the input as it would be filed. The web form's
- * preflight asks this before it offers to file.
+ * preflight asks this before it offers to file. Only a member of the group may file (the
+ * authorisation table); the executors it names must be members too.
  */
 export async function checkChangeInput(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<CheckedChangeInput> {
   const parsed = changeInputSchema.safeParse(input);
@@ -27,19 +33,38 @@ export async function checkChangeInput(deps: ServiceDeps, input: ChangeInput, ac
   const value = parsed.data;
   const fields: Record<string, string> = windowProblems(value.windowStart, value.windowEnd, deps.clock());
   const group = await deps.policies.group(value.group);
+  const executors = [...new Set(value.executors)].filter((id) => id !== actor.userId);
   if (!group) fields.group = `unknown access group "${value.group}"`;
   else {
-    if (!group.members.includes(actor.userId)) fields.group = `you are not a member of ${group.id}`;
+    const asker = await askerOf(deps, actor);
+    const access = asker ? decideAccess('change.file', asker, { group }) : { allowed: false as const, message: `${actor.userId} is not a user of the policy` };
+    if (!access.allowed) fields.group = access.message;
     const outside = value.devices.filter((d) => !group.devices.includes(d));
     if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
+    const strangers = executors.filter((id) => !group.members.includes(id));
+    if (strangers.length > 0) fields.executors = `not members of ${group.id}: ${strangers.join(', ')}`;
   }
   if (Object.keys(fields).length > 0) throw invalidFields(fields);
-  return value;
+  return { ...value, executors };
 }
 
-/** Files a planned change; it waits for approval by the group's approvers. */
+/**
+ * Files a planned change; it waits for approval by the group's approvers. The change, its
+ * CREATE record and the request to its reviewers are one write. A filing the authorisation
+ * table refuses is audited (CREATE, status D).
+ */
 export async function registerChange(deps: ServiceDeps, input: ChangeInput, actor: Actor): Promise<Change> {
-  const value = await checkChangeInput(deps, input, actor);
+  let value: CheckedChangeInput;
+  try {
+    value = await checkChangeInput(deps, input, actor);
+  } catch (error) {
+    const group = error instanceof ServiceError ? error.fields.group : undefined;
+    if (group !== undefined && !group.startsWith('unknown access group')) {
+      await deps.audit.record(actor, { status: 'D', eventType: 'CREATE', class: 'CHANGE', details: `refused: ${group}` });
+    }
+    throw error;
+  }
+  const { executors } = value;
   const now = deps.clock();
 
   const base = {
@@ -48,6 +73,7 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     requester: actor.userId,
     group: value.group,
     devices: [...new Set(value.devices)],
+    ...(executors.length > 0 && { executors }),
     script: value.script.replace(/\r\n?/g, '\n'),
     scriptHash: hashScript(value.script),
     windowStart: value.windowStart,
@@ -58,37 +84,51 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     updatedAt: now,
     version: 0,
   };
-  const change = await createWithCode(deps, base, value.code);
-  await deps.audit.record(actor, {
-    status: 'S',
-    eventType: 'CREATE',
-    class: 'CHANGE',
-    object: change.code,
-    change: change.code,
-    details: `change filed for ${change.devices.join(', ')} in ${change.group}`,
-    images: { before: null, after: change },
-  });
+  const describe = (change: Change) =>
+    changeCommit(
+      deps,
+      actor,
+      change,
+      {
+        status: 'S',
+        eventType: 'CREATE',
+        class: 'CHANGE',
+        object: change.code,
+        change: change.code,
+        details: `change filed for ${change.devices.join(', ')} in ${change.group}${change.executors ? `; executors ${change.executors.join(', ')}` : ''}`,
+        images: { before: null, after: change },
+      },
+      { kind: 'filed' },
+    );
+  const change = await createWithCode(deps, base, value.code, describe);
   await deps.events.publish({ type: 'change.created', change });
   return change;
 }
 
 /** A code the requester chose must be free; a suggested one skips codes already taken. */
-async function createWithCode(deps: ServiceDeps, base: Omit<Change, 'code'>, code: string | undefined): Promise<Change> {
+async function createWithCode(
+  deps: ServiceDeps,
+  base: Omit<Change, 'code'>,
+  code: string | undefined,
+  describe: (change: Change) => Promise<Commit>,
+): Promise<Change> {
+  const create = async (change: Change) => {
+    const commit = await describe(change);
+    await deps.store.changes.create(change, commit);
+    committed(deps, commit);
+    return change;
+  };
   if (code !== undefined) {
-    const change = { ...base, code };
     try {
-      await deps.store.changes.create(change);
-      return change;
+      return await create({ ...base, code });
     } catch (error) {
       if (error instanceof DuplicateKeyError) throw invalidFields({ code: `${code} is already taken` });
       throw error;
     }
   }
   for (let attempt = 0; attempt < 100; attempt++) {
-    const change = { ...base, code: suggestChangeCode(await deps.store.changes.nextSequence('change')) };
     try {
-      await deps.store.changes.create(change);
-      return change;
+      return await create({ ...base, code: suggestChangeCode(await deps.store.changes.nextSequence('change')) });
     } catch (error) {
       if (!(error instanceof DuplicateKeyError)) throw error;
     }

@@ -5,9 +5,10 @@ import { transition } from '../../domain/change/lifecycle.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
 import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import { auditRefusals, writeChange } from './changeWriter.js';
+import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** Field names match the change form's. */
 export const rescheduleInputSchema = z.object({
@@ -43,10 +44,10 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
   const { windowStart, windowEnd, reason } = parsed.data;
   return auditRefusals(deps, actor, { eventType: 'RESCHEDULE', object: code.trim().toUpperCase(), reason: reason || undefined }, async () => {
     const now = deps.clock();
-    const { before, after } = await writeChange(deps, code, (current) => {
-      if (current.requester !== actor.userId) {
-        throw new ServiceError('forbidden', `only ${current.requester}, who filed ${current.code}, can reschedule it`);
-      }
+    // ISO 8601 intervals: start/end.
+    const window = (c: Change) => `${c.windowStart.toISOString()}/${c.windowEnd.toISOString()}`;
+    const { before, after } = await writeChange(deps, code, async (current) => {
+      await authorise(deps, actor, 'change.reschedule', { change: current, group: await deps.policies.group(current.group) }, { eventType: 'RESCHEDULE', class: 'CHANGE', object: current.code, change: current.code, reason: reason || undefined });
       const moved = transition(current.status, 'reschedule');
       if (!moved.ok) throw new ServiceError('conflict', moved.message);
       const problems = windowProblems(windowStart, windowEnd, now);
@@ -58,22 +59,27 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
         patch: { windowStart, windowEnd, status: moved.to, approvals: [], approvalRound: { startedAt: now, reminders: 0 } },
         result: null,
       };
-    });
-    // ISO 8601 intervals: start/end.
-    const window = (c: Change) => `${c.windowStart.toISOString()}/${c.windowEnd.toISOString()}`;
-    await deps.audit.record(actor, {
-      status: 'S',
-      eventType: 'RESCHEDULE',
-      class: 'CHANGE',
-      object: after.code,
-      change: after.code,
-      reason: reason || undefined,
-      details: `window moved from ${window(before)} to ${window(after)}${before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''}`,
-      images: {
-        before: { windowStart: before.windowStart, windowEnd: before.windowEnd, status: before.status, approvals: before.approvals },
-        after: { windowStart: after.windowStart, windowEnd: after.windowEnd, status: after.status, approvals: after.approvals },
-      },
-    });
+    }, (before, after) =>
+      changeCommit(
+        deps,
+        actor,
+        after,
+        {
+          status: 'S',
+          eventType: 'RESCHEDULE',
+          class: 'CHANGE',
+          object: after.code,
+          change: after.code,
+          reason: reason || undefined,
+          details: `window moved from ${window(before)} to ${window(after)}${before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''}`,
+          images: {
+            before: { windowStart: before.windowStart, windowEnd: before.windowEnd, status: before.status, approvals: before.approvals },
+            after: { windowStart: after.windowStart, windowEnd: after.windowEnd, status: after.status, approvals: after.approvals },
+          },
+        },
+        { kind: 'rescheduled' },
+      ),
+    );
     await deps.events.publish({ type: 'change.rescheduled', change: after, previous: before });
     return after;
   });

@@ -4,9 +4,10 @@ import { transition } from '../../domain/change/lifecycle.js';
 import type { PolicyGroup } from '../../domain/policy/policy.js';
 import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import { auditRefusals, writeChange } from './changeWriter.js';
+import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 import { webApprovalRequirement } from './webApprovalRequirement.js';
 
 export interface ApprovalOutcome {
@@ -40,7 +41,10 @@ export interface ApproveOptions {
   readonly signedInOnWeb?: boolean | undefined;
 }
 
-/** Records one approver's approval; the change becomes approved when the quorum is reached. */
+/**
+ * Records one approver's approval; the change becomes approved when the quorum is reached.
+ * The approval, its audit record and its notifications are one write.
+ */
 export async function approveChange(
   deps: ServiceDeps,
   code: string,
@@ -48,37 +52,49 @@ export async function approveChange(
   options: ApproveOptions = {},
 ): Promise<ApprovalOutcome> {
   return auditRefusals(deps, actor, { eventType: 'APPROVE', object: code.toUpperCase() }, async () => {
-    const { after, result } = await writeChange(deps, code, async (current) => {
-      const group = await groupOf(deps, current);
-      const decision = decideApproval(current, group, actor.userId, deps.clock(), options.seenScriptHash);
-      if (!decision.ok) {
-        throw new ServiceError(decision.refusal === 'not_pending' ? 'conflict' : 'forbidden', decision.message);
-      }
-      if (!options.signedInOnWeb) {
-        const web = await webApprovalRequirement(deps, current);
-        if (web.required) {
-          throw new ServiceError(
-            'forbidden',
-            `${current.code} plans ${web.risk}-risk commands: approve it on the web page, signed in (policy settings.requireWebApproval: ${web.threshold})`,
-          );
+    const { after, result } = await writeChange(
+      deps,
+      code,
+      async (current) => {
+        const group = await groupOf(deps, current);
+        await authorise(deps, actor, 'change.approve', { change: current, group }, { eventType: 'APPROVE', class: 'CHANGE', object: current.code, change: current.code });
+        const decision = decideApproval(current, group, actor.userId, deps.clock(), options.seenScriptHash);
+        if (!decision.ok) {
+          throw new ServiceError(decision.refusal === 'not_pending' ? 'conflict' : 'forbidden', decision.message);
         }
-      }
-      const status = decision.quorumReached ? transition(current.status, 'approve') : null;
-      return {
-        patch: { approvals: decision.approvals, ...(status?.ok && { status: status.to }) },
-        result: { quorumReached: decision.quorumReached, needed: decision.needed },
-      };
-    });
-    await deps.audit.record(actor, {
-      status: 'S',
-      eventType: 'APPROVE',
-      class: 'CHANGE',
-      object: after.code,
-      change: after.code,
-      details: result.quorumReached
-        ? `approval ${after.approvals.length} of ${result.needed}: change approved`
-        : `approval ${after.approvals.length} of ${result.needed}`,
-    });
+        if (!options.signedInOnWeb) {
+          const web = await webApprovalRequirement(deps, current);
+          if (web.required) {
+            throw new ServiceError(
+              'forbidden',
+              `${current.code} plans ${web.risk}-risk commands: approve it on the web page, signed in (policy settings.requireWebApproval: ${web.threshold})`,
+            );
+          }
+        }
+        const status = decision.quorumReached ? transition(current.status, 'approve') : null;
+        return {
+          patch: { approvals: decision.approvals, ...(status?.ok && { status: status.to }) },
+          result: { quorumReached: decision.quorumReached, needed: decision.needed },
+        };
+      },
+      (_before, after, result) =>
+        changeCommit(
+          deps,
+          actor,
+          after,
+          {
+            status: 'S',
+            eventType: 'APPROVE',
+            class: 'CHANGE',
+            object: after.code,
+            change: after.code,
+            details: result.quorumReached
+              ? `approval ${after.approvals.length} of ${result.needed}: change approved`
+              : `approval ${after.approvals.length} of ${result.needed}`,
+          },
+          { kind: 'approval_recorded', approver: actor.userId },
+        ),
+    );
     await deps.events.publish({ type: 'change.approval_recorded', change: after, approver: actor.userId });
     if (result.quorumReached) await deps.events.publish({ type: 'change.approved', change: after });
     return { change: after, approved: result.quorumReached, approvalsNeeded: result.needed };
@@ -89,25 +105,24 @@ export async function approveChange(
 export async function rejectChange(deps: ServiceDeps, code: string, actor: Actor, reason: string): Promise<Change> {
   checkReason(reason);
   return auditRefusals(deps, actor, { eventType: 'REJECT', object: code.toUpperCase(), reason }, async () => {
-    const { after } = await writeChange(deps, code, async (current) => {
-      const group = await groupOf(deps, current);
-      const decision = decideRejection(current, group, actor.userId, reason, deps.clock());
-      if (!decision.ok) {
-        const kind = decision.refusal === 'not_pending' ? 'conflict' : decision.refusal === 'reason_required' ? 'invalid' : 'forbidden';
-        throw new ServiceError(kind, decision.message, kind === 'invalid' ? { reason: decision.message } : {});
-      }
-      const moved = transition(current.status, 'reject');
-      if (!moved.ok) throw new ServiceError('conflict', moved.message);
-      return { patch: { status: moved.to, rejection: { by: actor.userId, at: deps.clock(), reason: reason.trim() } }, result: null };
-    });
-    await deps.audit.record(actor, {
-      status: 'S',
-      eventType: 'REJECT',
-      class: 'CHANGE',
-      object: after.code,
-      change: after.code,
-      reason: reason.trim(),
-    });
+    const { after } = await writeChange(
+      deps,
+      code,
+      async (current) => {
+        const group = await groupOf(deps, current);
+        await authorise(deps, actor, 'change.reject', { change: current, group }, { eventType: 'REJECT', class: 'CHANGE', object: current.code, change: current.code, reason });
+        const decision = decideRejection(current, group, actor.userId, reason, deps.clock());
+        if (!decision.ok) {
+          const kind = decision.refusal === 'not_pending' ? 'conflict' : decision.refusal === 'reason_required' ? 'invalid' : 'forbidden';
+          throw new ServiceError(kind, decision.message, kind === 'invalid' ? { reason: decision.message } : {});
+        }
+        const moved = transition(current.status, 'reject');
+        if (!moved.ok) throw new ServiceError('conflict', moved.message);
+        return { patch: { status: moved.to, rejection: { by: actor.userId, at: deps.clock(), reason: reason.trim() } }, result: null };
+      },
+      (_before, after) =>
+        changeCommit(deps, actor, after, { status: 'S', eventType: 'REJECT', class: 'CHANGE', object: after.code, change: after.code, reason: reason.trim() }, { kind: 'rejected' }),
+    );
     await deps.events.publish({ type: 'change.rejected', change: after });
     return after;
   });
@@ -115,29 +130,26 @@ export async function rejectChange(deps: ServiceDeps, code: string, actor: Actor
 
 /**
  * An approver withdraws an approved change, also mid-window: subscribers (the proxy) cut
- * its live sessions when they see `change.revoked`.
+ * its live sessions when they see `change.revoked` (and every proxy sees it within a second
+ * by watching the store).
  */
 export async function revokeChange(deps: ServiceDeps, code: string, actor: Actor, reason: string): Promise<Change> {
   checkReason(reason);
   return auditRefusals(deps, actor, { eventType: 'REVOKE', object: code.toUpperCase(), reason }, async () => {
     if (reason.trim().length === 0) throw new ServiceError('invalid', 'a revocation needs a reason', { reason: 'is required' });
-    const { after } = await writeChange(deps, code, async (current) => {
-      const group = await groupOf(deps, current);
-      if (!group.approvers.includes(actor.userId)) {
-        throw new ServiceError('forbidden', `${actor.userId} is not an approver of group ${group.id}`);
-      }
-      const moved = transition(current.status, 'revoke');
-      if (!moved.ok) throw new ServiceError('conflict', moved.message);
-      return { patch: { status: moved.to, revocation: { by: actor.userId, at: deps.clock(), reason: reason.trim() } }, result: null };
-    });
-    await deps.audit.record(actor, {
-      status: 'S',
-      eventType: 'REVOKE',
-      class: 'CHANGE',
-      object: after.code,
-      change: after.code,
-      reason: reason.trim(),
-    });
+    const { after } = await writeChange(
+      deps,
+      code,
+      async (current) => {
+        const group = await groupOf(deps, current);
+        await authorise(deps, actor, 'change.revoke', { change: current, group }, { eventType: 'REVOKE', class: 'CHANGE', object: current.code, change: current.code, reason });
+        const moved = transition(current.status, 'revoke');
+        if (!moved.ok) throw new ServiceError('conflict', moved.message);
+        return { patch: { status: moved.to, revocation: { by: actor.userId, at: deps.clock(), reason: reason.trim() } }, result: null };
+      },
+      (_before, after) =>
+        changeCommit(deps, actor, after, { status: 'S', eventType: 'REVOKE', class: 'CHANGE', object: after.code, change: after.code, reason: reason.trim() }, { kind: 'revoked' }),
+    );
     await deps.events.publish({ type: 'change.revoked', change: after });
     return after;
   });
@@ -147,22 +159,18 @@ export async function revokeChange(deps: ServiceDeps, code: string, actor: Actor
 export async function cancelChange(deps: ServiceDeps, code: string, actor: Actor, reason = ''): Promise<Change> {
   checkReason(reason);
   return auditRefusals(deps, actor, { eventType: 'CANCEL', object: code.toUpperCase(), reason }, async () => {
-    const { after } = await writeChange(deps, code, (current) => {
-      if (current.requester !== actor.userId) {
-        throw new ServiceError('forbidden', `only ${current.requester}, who filed ${current.code}, can cancel it`);
-      }
-      const moved = transition(current.status, 'cancel');
-      if (!moved.ok) throw new ServiceError('conflict', moved.message);
-      return { patch: { status: moved.to, cancellation: { by: actor.userId, at: deps.clock(), reason } }, result: null };
-    });
-    await deps.audit.record(actor, {
-      status: 'S',
-      eventType: 'CANCEL',
-      class: 'CHANGE',
-      object: after.code,
-      change: after.code,
-      reason: reason || undefined,
-    });
+    const { after } = await writeChange(
+      deps,
+      code,
+      async (current) => {
+        await authorise(deps, actor, 'change.cancel', { change: current, group: await deps.policies.group(current.group) }, { eventType: 'CANCEL', class: 'CHANGE', object: current.code, change: current.code, reason: reason || undefined });
+        const moved = transition(current.status, 'cancel');
+        if (!moved.ok) throw new ServiceError('conflict', moved.message);
+        return { patch: { status: moved.to, cancellation: { by: actor.userId, at: deps.clock(), reason } }, result: null };
+      },
+      (_before, after) =>
+        changeCommit(deps, actor, after, { status: 'S', eventType: 'CANCEL', class: 'CHANGE', object: after.code, change: after.code, reason: reason || undefined }, { kind: 'cancelled' }),
+    );
     await deps.events.publish({ type: 'change.cancelled', change: after });
     return after;
   });

@@ -1,4 +1,6 @@
-import { summariseChange, type Notifier } from '../../notify/notification.js';
+import { workers } from '../../domain/notifications/audiences.js';
+import { summariseChange } from '../../domain/notifications/catalogue.js';
+import type { Notifier } from '../notifications/notifier.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { loadChange } from './changeWriter.js';
 import { DONE, skipped, type TimedStepResult } from './timedStepResult.js';
@@ -17,7 +19,7 @@ export async function warnWindowExpiring(deps: ServiceDeps, notifier: Notifier, 
   if (active.length === 0) return skipped(`${change.code} has no open session`);
   await notifier.notify({
     type: 'window.expiring',
-    audience: [{ user: change.requester }],
+    audience: workers(change),
     data: {
       change: summariseChange(change),
       details: {

@@ -4,6 +4,8 @@ import { keyFingerprint } from '../../domain/session/publicKeys.js';
 import type { RegisteredKey } from '../../store/accountRepository.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
+import { CommitBuilder, committed } from '../commits/commitBuilder.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 
@@ -40,29 +42,33 @@ export function parsePublicKey(input: string): { type: string; blob: Buffer; com
   return { type: key.type, blob, comment, fingerprint: keyFingerprint(blob), line: `${key.type} ${blob.toString('base64')}${comment ? ` ${comment}` : ''}` };
 }
 
-/** A user registers a public key for the proxy; a key belongs to one user only. Audited. */
+/** A user registers a public key for the proxy; a key belongs to one user only. The key and its record are one write. */
 export async function registerKey(deps: ServiceDeps, actor: Actor, input: string): Promise<RegisteredKey> {
+  await authorise(deps, actor, 'key.manage', { account: actor.userId }, { eventType: 'CREATE', class: 'SSH_KEY', object: actor.userId });
   const key = parsePublicKey(input);
   const existing = await deps.store.accounts.listKeys(actor.userId);
   if (existing.length >= MAX_KEYS_PER_USER) {
     throw new ServiceError('conflict', `you have ${MAX_KEYS_PER_USER} keys registered already; remove one first`);
   }
   const registered: RegisteredKey = { user: actor.userId, fingerprint: key.fingerprint, publicKey: key.line, addedAt: deps.clock() };
+  const commit = await new CommitBuilder(deps, actor)
+    .audit({
+      status: 'S',
+      eventType: 'CREATE',
+      class: 'SSH_KEY',
+      object: key.fingerprint,
+      details: `${key.type} key${key.comment ? ` "${key.comment}"` : ''} registered for ${actor.userId}`,
+    })
+    .build();
   try {
-    await deps.store.accounts.addKey(registered);
+    await deps.store.accounts.addKey(registered, commit);
   } catch (error) {
     if (!(error instanceof DuplicateKeyError)) throw error;
     await deps.audit.record(actor, { status: 'D', eventType: 'CREATE', class: 'SSH_KEY', object: key.fingerprint, details: 'key already registered' });
     // Whose key it is stays private: only that it cannot be used twice.
     throw new ServiceError('conflict', `the key ${key.fingerprint} is registered already`);
   }
-  await deps.audit.record(actor, {
-    status: 'S',
-    eventType: 'CREATE',
-    class: 'SSH_KEY',
-    object: key.fingerprint,
-    details: `${key.type} key${key.comment ? ` "${key.comment}"` : ''} registered for ${actor.userId}`,
-  });
+  committed(deps, commit);
   return registered;
 }
 
@@ -70,13 +76,15 @@ export async function listKeys(deps: ServiceDeps, userId: string): Promise<Regis
   return deps.store.accounts.listKeys(userId);
 }
 
-/** A user removes one of their own keys, named by fingerprint. Audited. */
+/** A user removes one of their own keys, named by fingerprint. The removal and its record are one write. */
 export async function removeKey(deps: ServiceDeps, actor: Actor, input: string): Promise<void> {
+  await authorise(deps, actor, 'key.manage', { account: actor.userId }, { eventType: 'DELETE', class: 'SSH_KEY', object: actor.userId });
   const fingerprint = fingerprintText.safeParse(input);
   if (!fingerprint.success) throw new ServiceError('invalid', `fingerprint: ${fingerprint.error.issues[0]?.message ?? 'is invalid'}`, { fingerprint: 'is invalid' });
-  const removed = await deps.store.accounts.removeKey(actor.userId, fingerprint.data);
+  const commit = await new CommitBuilder(deps, actor).audit({ status: 'S', eventType: 'DELETE', class: 'SSH_KEY', object: fingerprint.data, details: `key removed by ${actor.userId}` }).build();
+  const removed = await deps.store.accounts.removeKey(actor.userId, fingerprint.data, commit);
   if (!removed) throw new ServiceError('not_found', `you have no key ${fingerprint.data}`);
-  await deps.audit.record(actor, { status: 'S', eventType: 'DELETE', class: 'SSH_KEY', object: fingerprint.data, details: `key removed by ${actor.userId}` });
+  committed(deps, commit);
 }
 
 function invalidKey(problem: string): ServiceError {

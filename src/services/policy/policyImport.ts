@@ -5,7 +5,11 @@ import { checkReferences, parsePolicy } from '../../domain/policy/parsePolicy.js
 import { DEFAULT_SETTINGS, type Policy, type PolicyDocument } from '../../domain/policy/policy.js';
 import { formatProblem } from '../../domain/validation/formatIssue.js';
 import type { PolicyCollection, PolicyWrite } from '../../store/policyRepository.js';
+import { randomUUID } from 'node:crypto';
+import { policyImportNotices } from '../../domain/notifications/policyNotices.js';
 import type { Actor } from '../actor.js';
+import { authorise } from '../access/authorise.js';
+import { CommitBuilder, committed } from '../commits/commitBuilder.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 
@@ -50,7 +54,9 @@ export function checkPolicy(text: string | Uint8Array, source: string): Policy {
  * Loads a policy document into the store. Sections present in the document replace the
  * stored ones (an entry missing from a present section is deleted: the file is the policy);
  * absent sections are kept. Every created, updated or deleted entry gets an audit record
- * with its before and after images. Importing the same file twice changes nothing.
+ * with its before and after images; the new policy, those records and the announcements are
+ * one write. Importing the same file twice changes nothing. An admin may import (the CLI's
+ * `--as`), as may changeguard itself (POLICY_FILE) and an operator holding the store.
  */
 export async function importPolicy(
   deps: ServiceDeps,
@@ -58,6 +64,7 @@ export async function importPolicy(
   source: string,
   actor: Actor,
 ): Promise<PolicyImportSummary> {
+  await authorise(deps, actor, 'policy.import', {}, { eventType: 'IMPORT', class: 'POLICY', object: source });
   const parsed = parsePolicy(text);
   if (!parsed.ok) throw new PolicyValidationError(parsed.problems.map((p) => formatProblem(source, p)));
   const document = parsed.document;
@@ -68,25 +75,6 @@ export async function importPolicy(
 
   const changes = diffPolicy(stored, next, document);
   const total = COLLECTIONS.reduce((n, kind) => n + next[kind].length, 0) + 2;
-  if (changes.length > 0) {
-    const write: PolicyWrite = {
-      replace: Object.fromEntries(COLLECTIONS.filter((kind) => document[kind]).map((kind) => [kind, next[kind]])),
-      channels: document.channels,
-      settings: document.settings,
-    };
-    await deps.store.policy.apply(write);
-    for (const change of changes) {
-      await deps.audit.record(actor, {
-        status: 'S',
-        eventType: change.eventType,
-        class: change.class,
-        object: change.object,
-        details: `policy import from ${source}`,
-        images: { before: auditImage(change.before), after: auditImage(change.after) },
-      });
-    }
-    deps.policies.invalidate();
-  }
   const count = (type: PolicyChange['eventType']) => changes.filter((c) => c.eventType === type).length;
   const summary: PolicyImportSummary = {
     created: count('CREATE'),
@@ -95,15 +83,31 @@ export async function importPolicy(
     unchanged: total - changes.length,
     lines: changes.map((c) => `${c.class} ${c.object} ${c.eventType === 'CREATE' ? 'created' : c.eventType === 'UPDATE' ? 'updated' : 'deleted'}`),
   };
-  if (changes.length > 0) {
-    await deps.events.publish({
-      type: 'policy.imported',
-      actor: actor.userId,
-      source,
-      lines: summary.lines,
-      approverChanges: document.groups ? approverChanges(stored.groups, next.groups) : [],
+  if (changes.length === 0) return summary;
+  const write: PolicyWrite = {
+    replace: Object.fromEntries(COLLECTIONS.filter((kind) => document[kind]).map((kind) => [kind, next[kind]])),
+    channels: document.channels,
+    settings: document.settings,
+  };
+  const approvers = document.groups ? approverChanges(stored.groups, next.groups) : [];
+  const builder = new CommitBuilder(deps, actor);
+  for (const change of changes) {
+    builder.audit({
+      status: 'S',
+      eventType: change.eventType,
+      class: change.class,
+      object: change.object,
+      details: `policy import from ${source}`,
+      images: { before: auditImage(change.before), after: auditImage(change.after) },
     });
   }
+  // Announced with the policy as imported: channels and users are resolved from it.
+  builder.notify(...policyImportNotices(actor.userId, source, summary.lines, approvers, randomUUID()));
+  const commit = await builder.against(next).build();
+  await deps.store.policy.apply(write, commit);
+  deps.policies.invalidate();
+  committed(deps, commit);
+  await deps.events.publish({ type: 'policy.imported', actor: actor.userId, source, lines: summary.lines, approverChanges: approvers });
   return summary;
 }
 

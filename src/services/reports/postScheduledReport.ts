@@ -1,5 +1,5 @@
 import { reportedPeriod } from '../../domain/reports/reportSchedule.js';
-import type { Notifier } from '../../notify/notification.js';
+import type { Notifier } from '../notifications/notifier.js';
 import { DONE, skipped, type TimedStepResult } from '../changes/timedStepResult.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { buildPeriodReport } from './periodReport.js';

@@ -1,19 +1,18 @@
-import type { PolicyUser, Role } from '../../domain/policy/policy.js';
+import { isAllowed } from '../../domain/access/authorisation.js';
+import type { PolicyUser } from '../../domain/policy/policy.js';
 import type { Actor } from '../actor.js';
 import { requireRole } from '../policy/requireRole.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { buildPeriodReport, type PeriodReport } from './periodReport.js';
 
-/** Who may read period reports, in Slack (`/change report`) and on the web (`/reports`). */
-export const REPORT_ROLES: readonly Role[] = ['auditor', 'security', 'admin'];
-
+/** Who may read period reports, in Slack (`/change report`) and on the web (`/reports`): the authorisation table's `report.view`. */
 export function mayReadReports(user: PolicyUser): boolean {
-  return user.roles.some((role) => REPORT_ROLES.includes(role));
+  return isAllowed('report.view', { kind: 'user', user });
 }
 
 /** The period report for someone allowed to read it; a refusal is audited (REPORT, status D). */
 export async function readPeriodReport(deps: ServiceDeps, actor: Actor, period: { since: Date; until: Date }): Promise<PeriodReport> {
-  await requireRole(deps, actor, REPORT_ROLES, { eventType: 'REPORT', class: 'AUDIT' });
+  await requireRole(deps, actor, 'report.view', { eventType: 'REPORT', class: 'AUDIT' });
   return buildPeriodReport(deps, period);
 }
 

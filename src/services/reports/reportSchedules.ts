@@ -1,16 +1,18 @@
 import type { z } from 'zod';
 import { nextOccurrences, type ReportSchedule } from '../../domain/reports/reportSchedule.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
-import type { Notifier, NotificationType } from '../../notify/notification.js';
+import { AUDIT } from '../../domain/notifications/audiences.js';
+import type { NotificationType } from '../../domain/notifications/catalogue.js';
+import type { Commit } from '../../store/commit.js';
 import type { ReportSchedulePatch } from '../../store/reportScheduleRepository.js';
 import { DuplicateKeyError } from '../../store/storeErrors.js';
 import type { Actor } from '../actor.js';
+import { authorise, permit } from '../access/authorise.js';
+import { CommitBuilder, committed } from '../commits/commitBuilder.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { reportScheduleChangesSchema, reportScheduleInputSchema, type ReportScheduleChanges, type ReportScheduleInput } from './reportScheduleInput.js';
 
-/** Who may see and manage scheduled reports. */
-const MANAGER_ROLES = ['admin', 'auditor'] as const;
 const MAX_ATTEMPTS = 20;
 
 export interface ListedReportSchedule {
@@ -19,11 +21,11 @@ export interface ListedReportSchedule {
   readonly nextRunAt: Date;
 }
 
-/** Schedules a report; audited with its after image, announced to the audit channel. */
-export async function createReportSchedule(deps: ServiceDeps, notifier: Notifier, input: ReportScheduleInput, actor: Actor): Promise<ReportSchedule> {
+/** Schedules a report; audited with its after image, announced to the audit channel, in one write. */
+export async function createReportSchedule(deps: ServiceDeps, input: ReportScheduleInput, actor: Actor): Promise<ReportSchedule> {
   const id = typeof input.id === 'string' ? input.id.trim().toLowerCase() : '';
   return auditRefusals(deps, actor, 'CREATE', id, async () => {
-    await requireManager(deps, actor);
+    await requireManager(deps, actor, 'CREATE', id);
     const { timezone, ...value } = parse(reportScheduleInputSchema, input);
     const now = deps.clock();
     const schedule: ReportSchedule = {
@@ -34,16 +36,17 @@ export async function createReportSchedule(deps: ServiceDeps, notifier: Notifier
       updatedAt: now,
       version: 0,
     };
+    // As the store will give it back (JSON drops undefined fields).
+    const stored = JSON.parse(JSON.stringify(schedule), (key, value: unknown) => (key === 'createdAt' || key === 'updatedAt' ? new Date(value as string) : value)) as ReportSchedule;
+    const commit = await scheduleCommit(deps, actor, 'CREATE', 'schedule.report_created', stored, { before: null, after: stored });
     try {
-      await deps.store.reportSchedules.create(schedule);
+      await deps.store.reportSchedules.create(schedule, commit);
     } catch (error) {
       if (error instanceof DuplicateKeyError) throw invalid({ id: `${value.id} is already taken` });
       throw error;
     }
-    const stored = (await deps.store.reportSchedules.findById(schedule.id)) ?? schedule;
-    await deps.audit.record(actor, { status: 'S', eventType: 'CREATE', class: 'REPORT_SCHEDULE', object: stored.id, images: { before: null, after: stored } });
+    committed(deps, commit);
     await deps.events.publish({ type: 'report_schedule.created', schedule: stored });
-    await announce(deps, notifier, 'schedule.report_created', stored, actor);
     return stored;
   });
 }
@@ -51,14 +54,13 @@ export async function createReportSchedule(deps: ServiceDeps, notifier: Notifier
 /** Changes a schedule's period, cron, time zone or channel; audited with before and after images. */
 export async function updateReportSchedule(
   deps: ServiceDeps,
-  notifier: Notifier,
   id: string,
   changes: ReportScheduleChanges,
   actor: Actor,
 ): Promise<ReportSchedule> {
   const key = id.trim().toLowerCase();
   return auditRefusals(deps, actor, 'UPDATE', key, async () => {
-    await requireManager(deps, actor);
+    await requireManager(deps, actor, 'UPDATE', key);
     const value = parse(reportScheduleChangesSchema, changes);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const before = await deps.store.reportSchedules.findById(key);
@@ -70,11 +72,13 @@ export async function updateReportSchedule(
         ...(value.channel !== undefined && (value.channel ?? undefined) !== before.channel && { channel: value.channel ?? undefined }),
       };
       if (Object.keys(patch).length === 0) return before;
-      const after = await deps.store.reportSchedules.update(key, before.version, { ...patch, updatedAt: deps.clock() });
+      const full = { ...patch, updatedAt: deps.clock() };
+      const expected = JSON.parse(JSON.stringify({ ...before, ...full, version: before.version + 1 }), (k, v: unknown) => (k === 'createdAt' || k === 'updatedAt' ? new Date(v as string) : v)) as ReportSchedule;
+      const commit = await scheduleCommit(deps, actor, 'UPDATE', 'schedule.report_updated', expected, { before, after: expected });
+      const after = await deps.store.reportSchedules.update(key, before.version, full, commit);
       if (!after) continue;
-      await deps.audit.record(actor, { status: 'S', eventType: 'UPDATE', class: 'REPORT_SCHEDULE', object: key, images: { before, after } });
+      committed(deps, commit);
       await deps.events.publish({ type: 'report_schedule.updated', schedule: after, previous: before });
-      await announce(deps, notifier, 'schedule.report_updated', after, actor);
       return after;
     }
     throw new ServiceError('conflict', `report schedule ${key} is being changed by someone else right now; try again`);
@@ -82,17 +86,17 @@ export async function updateReportSchedule(
 }
 
 /** Stops a scheduled report; audited with its before image. */
-export async function deleteReportSchedule(deps: ServiceDeps, notifier: Notifier, id: string, actor: Actor): Promise<ReportSchedule> {
+export async function deleteReportSchedule(deps: ServiceDeps, id: string, actor: Actor): Promise<ReportSchedule> {
   const key = id.trim().toLowerCase();
   return auditRefusals(deps, actor, 'DELETE', key, async () => {
-    await requireManager(deps, actor);
+    await requireManager(deps, actor, 'DELETE', key);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const before = await deps.store.reportSchedules.findById(key);
       if (!before) throw new ServiceError('not_found', `no report schedule ${key}`);
-      if (!(await deps.store.reportSchedules.delete(key, before.version))) continue;
-      await deps.audit.record(actor, { status: 'S', eventType: 'DELETE', class: 'REPORT_SCHEDULE', object: key, images: { before, after: null } });
+      const commit = await scheduleCommit(deps, actor, 'DELETE', 'schedule.report_deleted', before, { before, after: null });
+      if (!(await deps.store.reportSchedules.delete(key, before.version, commit))) continue;
+      committed(deps, commit);
       await deps.events.publish({ type: 'report_schedule.deleted', schedule: before });
-      await announce(deps, notifier, 'schedule.report_deleted', before, actor);
       return before;
     }
     throw new ServiceError('conflict', `report schedule ${key} is being changed by someone else right now; try again`);
@@ -101,7 +105,7 @@ export async function deleteReportSchedule(deps: ServiceDeps, notifier: Notifier
 
 /** Every schedule, by id, with when it next posts. */
 export async function listReportSchedules(deps: ServiceDeps, actor: Actor): Promise<ListedReportSchedule[]> {
-  await requireManager(deps, actor);
+  await permit(deps, actor, 'reportSchedule.manage');
   const now = deps.clock();
   return (await deps.store.reportSchedules.list()).map((schedule) => ({
     schedule,
@@ -109,17 +113,29 @@ export async function listReportSchedules(deps: ServiceDeps, actor: Actor): Prom
   }));
 }
 
-async function requireManager(deps: ServiceDeps, actor: Actor): Promise<void> {
-  const user = await deps.policies.user(actor.userId);
-  if (!user || !user.roles.some((role) => (MANAGER_ROLES as readonly string[]).includes(role))) {
-    throw new ServiceError('forbidden', `${actor.userId} may not manage scheduled reports (admin or auditor role)`);
-  }
+async function requireManager(deps: ServiceDeps, actor: Actor, eventType: string, object: string): Promise<void> {
+  await authorise(deps, actor, 'reportSchedule.manage', {}, { eventType, class: 'REPORT_SCHEDULE', object });
 }
 
-async function announce(deps: ServiceDeps, notifier: Notifier, type: NotificationType, schedule: ReportSchedule, actor: Actor): Promise<void> {
-  await notifier.notify({
+/** The schedule's audit record (with its images) and its announcement to the audit channel. */
+async function scheduleCommit(
+  deps: ServiceDeps,
+  actor: Actor,
+  eventType: 'CREATE' | 'UPDATE' | 'DELETE',
+  type: NotificationType,
+  schedule: ReportSchedule,
+  images: { before: ReportSchedule | null; after: ReportSchedule | null },
+): Promise<Commit> {
+  return new CommitBuilder(deps, actor)
+    .audit({ status: 'S', eventType, class: 'REPORT_SCHEDULE', object: schedule.id, images })
+    .notify(announcement(deps, type, schedule, actor))
+    .build();
+}
+
+function announcement(deps: ServiceDeps, type: NotificationType, schedule: ReportSchedule, actor: Actor) {
+  return {
     type,
-    audience: [{ role: 'audit' }],
+    audience: [AUDIT],
     data: {
       actor: actor.userId,
       details: {
@@ -134,7 +150,7 @@ async function announce(deps: ServiceDeps, notifier: Notifier, type: Notificatio
       },
     },
     dedupeKey: `${type}:${schedule.id}:${schedule.version}:${schedule.updatedAt.toISOString()}`,
-  });
+  };
 }
 
 /** Refusals are audited too (status D), then passed on. */
@@ -142,8 +158,9 @@ async function auditRefusals<T>(deps: ServiceDeps, actor: Actor, eventType: stri
   try {
     return await action();
   } catch (error) {
-    if (error instanceof ServiceError && error.kind === 'forbidden') {
+    if (error instanceof ServiceError && error.kind === 'forbidden' && !error.audited) {
       await deps.audit.record(actor, { status: 'D', eventType, class: 'REPORT_SCHEDULE', object, details: error.message });
+      error.audited = true;
     }
     throw error;
   }

@@ -5,8 +5,10 @@ import type { Verdict } from '../../domain/rules/verdict.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { Session } from '../../domain/session/session.js';
 import type { Actor } from '../actor.js';
+import { systemActor } from '../actor.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
+import { lockUser } from './sessionControl.js';
 
 export interface SessionScope {
   readonly session: Session;
@@ -76,7 +78,7 @@ export async function judgeCommand(
     flags: evaluation.risk ? `risk:${evaluation.risk}` : undefined,
   });
 
-  const lockedBy = await lockIfRepeated(deps, session, evaluation);
+  const lockedBy = await lockIfRepeated(deps, session, evaluation, record);
   const message =
     verdict === 'allow'
       ? undefined
@@ -86,24 +88,21 @@ export async function judgeCommand(
   return { verdict, evaluation, record, lockedBy, message };
 }
 
-async function lockIfRepeated(deps: ServiceDeps, session: Session, evaluation: LineEvaluation): Promise<string | undefined> {
+async function lockIfRepeated(deps: ServiceDeps, session: Session, evaluation: LineEvaluation, record: CommandRecord): Promise<string | undefined> {
   for (const compiled of evaluation.matchedRules) {
     const limit = compiled.rule.lockAfter;
     if (limit === undefined) continue;
     const count = await deps.store.commands.countRuleMatches(session.user, compiled.rule.id);
     if (count < limit) continue;
+    // Locked already (by an earlier match or by security): nothing more to record.
+    if (await deps.store.accounts.findLock(session.user)) return compiled.rule.id;
     const reason = `rule ${compiled.rule.id} matched ${count} times (lock after ${limit})`;
-    const lockedNow = await deps.store.accounts.lock({ user: session.user, at: deps.clock(), reason, by: 'system' });
-    if (lockedNow) {
-      await deps.audit.record({ userId: 'system', terminal: 'proxy' }, {
-        status: 'S',
-        eventType: 'LOCK',
-        class: 'USER',
-        object: session.user,
-        change: session.changeCode,
-        reason,
-      });
-    }
+    // The lock, its record and the alert naming the user (with Unlock and Terminate) are one write.
+    await lockUser(deps, session.user, systemActor('proxy'), reason, {
+      change: session.changeCode,
+      session: { id: session.id, user: session.user, device: session.device, clientAddress: session.clientAddress, justification: session.justification || undefined },
+      command: { line: record.line, verdict: record.verdict, rules: record.ruleIds, risk: record.risk, reason: record.reason },
+    });
     return compiled.rule.id;
   }
   return undefined;

@@ -6,11 +6,14 @@ import { normaliseChangeCode } from '../../domain/change/changeCode.js';
 import type { PolicyDevice, PolicyGroup, PolicyUser } from '../../domain/policy/policy.js';
 import { sessionRefusal } from '../../domain/session/sessionAdmission.js';
 import type { Session } from '../../domain/session/session.js';
+import { SECURITY } from '../../domain/notifications/audiences.js';
+import { summariseChange } from '../../domain/notifications/catalogue.js';
 import type { Actor } from '../actor.js';
+import { CommitBuilder, committed } from '../commits/commitBuilder.js';
 import { startChange } from '../changes/changeWindow.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import type { SessionAlerts } from './sessionAlerts.js';
+import { sessionData, type SessionAlerts } from './sessionAlerts.js';
 
 export interface SessionRequest {
   readonly user: string;
@@ -48,8 +51,10 @@ export const justificationSchema = z
   );
 
 /** The changes and servers `user` may open a session on right now, soonest-ending first. */
-export async function listSessionTargets(deps: ServiceDeps, user: string, onlyChange?: string): Promise<SessionTarget[]> {
+export async function listSessionTargets(deps: ServiceDeps, userId: string, onlyChange?: string): Promise<SessionTarget[]> {
   const now = deps.clock();
+  const user = await deps.policies.user(userId);
+  if (!user) return [];
   const changes = onlyChange
     ? [await deps.store.changes.findByCode(normaliseChangeCode(onlyChange))].filter((c): c is Change => c !== null)
     : await deps.store.changes.list({ statuses: ['approved', 'in_progress'], windowFrom: now, windowTo: new Date(now.getTime() + 1) });
@@ -88,7 +93,7 @@ export async function authoriseSession(deps: ServiceDeps, request: SessionReques
   const change = await deps.store.changes.findByCode(code);
   if (!change) return refuse('not_found', `no change ${code}`);
   const group = await deps.policies.group(change.group);
-  const refusal = sessionRefusal(change, group, user.id, request.device, deps.clock());
+  const refusal = sessionRefusal(change, group, user, request.device, deps.clock());
   if (refusal) return refuse('forbidden', refusal);
   const snapshot = await deps.policies.current();
   const device = snapshot.policy.devices.find((d) => d.id === request.device);
@@ -107,8 +112,9 @@ export interface OpenSessionRequest extends SessionRequest {
 
 /**
  * Opens the session record once the upstream connection is up: re-checks the grant (time
- * passed while the user typed a justification), stores the session, moves an approved
- * change to in progress, audits and notifies.
+ * passed while the user typed a justification), then stores the session with its OPEN record
+ * and the security channel's alert (one write), and moves an approved change to in progress
+ * (the change's own write).
  */
 export async function openSession(
   deps: ServiceDeps,
@@ -135,18 +141,26 @@ export async function openSession(
     recording: request.recording,
     owner: request.owner,
   };
-  await deps.store.sessions.create(session);
+  const commit = await new CommitBuilder(deps, actorOf(request))
+    .audit({
+      status: 'S',
+      eventType: 'OPEN',
+      class: 'SESSION',
+      object: session.id,
+      change: session.changeCode,
+      details: `${session.kind} session on ${session.device}`,
+      reason: justification === '' ? undefined : justification,
+    })
+    .notify({
+      type: 'session.started',
+      audience: [SECURITY],
+      data: { change: summariseChange(grant.change), session: sessionData(session) },
+      dedupeKey: `session.started:${session.id}`,
+    })
+    .build();
+  await deps.store.sessions.create(session, commit);
+  committed(deps, commit);
   const change = await startChange(deps, grant.change.code, actorOf(request));
-  await deps.audit.record(actorOf(request), {
-    status: 'S',
-    eventType: 'OPEN',
-    class: 'SESSION',
-    object: session.id,
-    change: session.changeCode,
-    details: `${session.kind} session on ${session.device}`,
-    reason: justification === '' ? undefined : justification,
-  });
-  alerts.sessionStarted(change, session);
   return { session, grant: { ...grant, change } };
 }
 

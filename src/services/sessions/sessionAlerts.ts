@@ -1,11 +1,11 @@
 import type { Change } from '../../domain/change/change.js';
 import type { SessionRiskAssessment } from '../../domain/session/sessionRisk.js';
 import type { Session } from '../../domain/session/session.js';
-import { summariseChange, type Audience, type Notification, type NotificationData, type Notifier } from '../../notify/notification.js';
+import { summariseChange, type Notification, type NotificationData } from '../../domain/notifications/catalogue.js';
+import { SECURITY } from '../../domain/notifications/audiences.js';
+import { commandAlertType } from '../../domain/notifications/commandAlert.js';
+import type { Notifier } from '../notifications/notifier.js';
 import type { Judgement } from './judgeCommand.js';
-
-const SECURITY: Audience = { role: 'security' };
-const CRITICALITY = { high: 'command.high_criticality', medium: 'command.medium_criticality', low: 'command.low_criticality' } as const;
 
 /**
  * Raises the Remote Session and Command Audit notifications. Delivery never holds up a
@@ -28,52 +28,25 @@ export class SessionAlerts {
     delivery.catch((error: unknown) => this.onError(error, notification));
   }
 
-  sessionStarted(change: Change, session: Session): void {
-    this.raise({
-      type: 'session.started',
-      audience: [SECURITY],
-      data: { change: summariseChange(change), session: sessionData(session) },
-      dedupeKey: `session.started:${session.id}`,
-    });
-  }
-
+  /** Raised at once when the store cannot take the end yet (the end's own write repeats it, once). */
   sessionEnded(change: Change, session: Session, reason: string): void {
-    this.raise({
-      type: 'session.terminated',
-      audience: [SECURITY],
-      data: { change: summariseChange(change), session: sessionData(session), reason, details: { state: session.state } },
-      dedupeKey: `session.terminated:${session.id}`,
-    });
+    this.raise(sessionEndedNotice(change, session, reason));
   }
 
-  /** Allow (audited commands), block, block-and-interrupt, the rule's criticality and account lock, as the judgement calls for. */
+  /**
+   * One post per audited command (`commandAlertType`: stopped, or its criticality, or audited).
+   * A lock the command tipped is announced by the lock itself (`lockUser`), with its buttons.
+   */
   commandJudged(change: Change, session: Session, judgement: Judgement): void {
     const { record } = judgement;
+    const type = commandAlertType(record.verdict, record.ruleIds, record.risk);
+    if (!type) return;
     const data: NotificationData = {
       change: summariseChange(change),
       session: sessionData(session),
       command: { line: record.line, verdict: record.verdict, rules: record.ruleIds, risk: record.risk, reason: judgement.message },
     };
-    if (record.verdict === 'block') {
-      this.raise({ type: 'command.block', audience: [SECURITY], data, dedupeKey: `command.block:${record.id}` });
-    } else if (record.verdict === 'interrupt') {
-      this.raise({ type: 'command.block_interrupt', audience: [SECURITY], data, dedupeKey: `command.block_interrupt:${record.id}` });
-    }
-    const auditedBy = record.ruleIds.filter((id) => !id.startsWith('('));
-    if (record.verdict === 'allow' && auditedBy.length > 0) {
-      // An audited command ran: a rule names it (allow rules exist to watch commands, not to stop them).
-      this.raise({ type: 'command.allow', audience: [SECURITY], data, dedupeKey: `command.allow:${record.id}` });
-    }
-    const criticality = record.risk === null ? undefined : CRITICALITY[record.risk];
-    if (criticality) this.raise({ type: criticality, audience: [SECURITY], data, dedupeKey: `${criticality}:${record.id}` });
-    if (judgement.lockedBy !== undefined) {
-      this.raise({
-        type: 'session.account_locked',
-        audience: [SECURITY, { user: session.user }],
-        data: { ...data, reason: `rule ${judgement.lockedBy} reached its lock-after count` },
-        dedupeKey: `session.account_locked:${record.id}`,
-      });
-    }
+    this.raise({ type, audience: [SECURITY], data, dedupeKey: `command:${record.id}` });
   }
 
   highRisk(change: Change, session: Session, assessment: SessionRiskAssessment): void {
@@ -99,12 +72,22 @@ export class SessionAlerts {
   }
 }
 
-function sessionData(session: Session): NonNullable<NotificationData['session']> {
+export function sessionData(session: Session): NonNullable<NotificationData['session']> {
   return {
     id: session.id,
     user: session.user,
     device: session.device,
     clientAddress: session.clientAddress,
     justification: session.justification === '' ? undefined : session.justification,
+  };
+}
+
+/** A session ended (closed, interrupted, terminated, lost): the security channel is told, once. */
+export function sessionEndedNotice(change: Change, session: Session, reason: string): Notification {
+  return {
+    type: 'session.terminated',
+    audience: [SECURITY],
+    data: { change: summariseChange(change), session: sessionData(session), reason, details: { state: session.state } },
+    dedupeKey: `session.terminated:${session.id}`,
   };
 }

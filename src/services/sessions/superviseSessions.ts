@@ -1,9 +1,12 @@
 import { liveSessionRefusal } from '../../domain/session/sessionAdmission.js';
 import type { Session, SessionState } from '../../domain/session/session.js';
+import type { Change } from '../../domain/change/change.js';
+import { systemActor, type Actor } from '../actor.js';
+import { CommitBuilder, committed } from '../commits/commitBuilder.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import type { LiveSession } from './liveSession.js';
 import { actorOf } from './openSession.js';
-import type { SessionAlerts } from './sessionAlerts.js';
+import { sessionEndedNotice, type SessionAlerts } from './sessionAlerts.js';
 
 /** A live session that may not go on, and the one line the user is told. */
 export interface SessionCut {
@@ -63,20 +66,32 @@ export async function endSession(
   endedAt: Date = deps.clock(),
 ): Promise<Session | null> {
   const { session } = live.scope;
-  const ended = await deps.store.sessions.update(session.id, 'active', { state, endedAt, endReason: reason });
-  const final = ended ?? (await deps.store.sessions.findById(session.id));
-  if (ended) {
-    await deps.audit.record(state === 'ended' ? actorOf(session) : { userId: 'system', terminal: 'proxy' }, {
-      status: state === 'ended_abnormally' ? 'F' : 'S',
-      eventType: state === 'ended' || state === 'ended_abnormally' ? 'CLOSE' : state === 'interrupted' ? 'INTERRUPT' : 'TERMINATE',
-      class: 'SESSION',
-      object: session.id,
-      change: session.changeCode,
-      reason,
-    });
-  }
-  if (final) alerts.sessionEnded(live.change, final, final.endReason ?? reason);
-  return final;
+  const actor = state === 'ended' ? actorOf(session) : systemActor('proxy');
+  const ended = await writeSessionEnd(deps, actor, live.change, session, { state, endedAt, endReason: reason }, {
+    status: state === 'ended_abnormally' ? 'F' : 'S',
+    eventType: state === 'ended' || state === 'ended_abnormally' ? 'CLOSE' : state === 'interrupted' ? 'INTERRUPT' : 'TERMINATE',
+  });
+  // Ended elsewhere first (terminated from Slack or the web): that write announced it.
+  return ended ?? (await deps.store.sessions.findById(session.id));
+}
+
+/** The end of a session, its record and its announcement to the security channel: one write, once. */
+async function writeSessionEnd(
+  deps: ServiceDeps,
+  actor: Actor,
+  change: Change,
+  session: Session,
+  end: { state: Exclude<SessionState, 'active'>; endedAt: Date; endReason: string },
+  record: { status: 'S' | 'F'; eventType: string },
+): Promise<Session | null> {
+  const final: Session = { ...session, ...end };
+  const commit = await new CommitBuilder(deps, actor)
+    .audit({ ...record, class: 'SESSION', object: session.id, change: session.changeCode, reason: end.endReason })
+    .notify(sessionEndedNotice(change, final, end.endReason))
+    .build();
+  const ended = await deps.store.sessions.update(session.id, 'active', end, commit);
+  if (ended) committed(deps, commit);
+  return ended;
 }
 
 /**
@@ -84,23 +99,16 @@ export async function endSession(
  * audited, and (with `alerts`) their end is raised, since the security channel was told
  * they started and nothing else will ever say they ended.
  */
-export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string, alerts?: SessionAlerts): Promise<Session[]> {
+export async function recoverAbandonedSessions(deps: ServiceDeps, owner: string, _alerts?: SessionAlerts): Promise<Session[]> {
   const recovered: Session[] = [];
   for (const session of await deps.store.sessions.listActive(owner)) {
     const reason = 'the proxy stopped while the session was open';
-    const updated = await deps.store.sessions.update(session.id, 'active', { state: 'ended_abnormally', endedAt: deps.clock(), endReason: reason });
-    if (!updated) continue;
-    await deps.audit.record({ userId: 'system', terminal: 'proxy' }, {
-      status: 'F',
-      eventType: 'CLOSE',
-      class: 'SESSION',
-      object: session.id,
-      change: session.changeCode,
-      reason,
-    });
-    recovered.push(updated);
-    const change = alerts && (await deps.store.changes.findByCode(session.changeCode));
-    if (change) alerts.sessionEnded(change, updated, reason);
+    const change = await deps.store.changes.findByCode(session.changeCode);
+    const end = { state: 'ended_abnormally' as const, endedAt: deps.clock(), endReason: reason };
+    const updated = change
+      ? await writeSessionEnd(deps, systemActor('proxy'), change, session, end, { status: 'F', eventType: 'CLOSE' })
+      : await deps.store.sessions.update(session.id, 'active', end);
+    if (updated) recovered.push(updated);
   }
   return recovered;
 }

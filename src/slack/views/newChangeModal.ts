@@ -28,12 +28,19 @@ export function devicesBlockId(group: string): string {
   return `devices:${group}`;
 }
 
-const metadataSchema = z.object({ devicesBlock: z.string().nullable() });
+/** Likewise the executors input: members of the chosen group only. */
+export function executorsBlockId(group: string): string {
+  return `executors:${group}`;
+}
+
+const metadataSchema = z.object({ devicesBlock: z.string().nullable(), executorsBlock: z.string().nullable().optional() });
 
 export interface NewChangeModalInput {
   readonly suggestedCode: string;
   readonly groups: readonly PolicyGroup[];
   readonly selectedGroup: PolicyGroup;
+  /** Who files: the group's other members may be named executors. */
+  readonly requester: string;
   readonly start: Date;
   readonly end: Date;
   /** The web form, named in the script's hint for scripts longer than Slack takes. */
@@ -44,6 +51,8 @@ export interface NewChangeModalInput {
 export function newChangeModal(input: NewChangeModalInput): types.ModalView {
   const groupOption = (g: PolicyGroup) => ({ text: plain(g.id), value: g.id });
   const devicesBlock = input.selectedGroup.devices.length > 0 ? devicesBlockId(input.selectedGroup.id) : null;
+  const others = input.selectedGroup.members.filter((m) => m !== input.requester);
+  const executorsBlock = others.length > 0 ? executorsBlockId(input.selectedGroup.id) : null;
   const blocks: types.KnownBlock[] = [
     {
       type: 'input',
@@ -102,6 +111,23 @@ export function newChangeModal(input: NewChangeModalInput): types.ModalView {
           },
         }
       : { type: 'section', text: { type: 'mrkdwn', text: 'This group has no servers: choose another group.' } },
+    ...(executorsBlock
+      ? [
+          {
+            type: 'input' as const,
+            block_id: executorsBlock,
+            optional: true,
+            label: plain('Executors'),
+            hint: plain('Members of the group who will carry it out with you: with you, only they may open sessions on it, and none of you may approve it.'),
+            element: {
+              type: 'multi_static_select' as const,
+              action_id: 'value',
+              placeholder: plain('Nobody else'),
+              options: others.slice(0, 100).map((m) => ({ text: plain(m), value: m })),
+            },
+          },
+        ]
+      : []),
     {
       type: 'input',
       block_id: NEW_CHANGE_BLOCKS.script,
@@ -116,7 +142,7 @@ export function newChangeModal(input: NewChangeModalInput): types.ModalView {
     title: plain('New change'),
     submit: plain('File change'),
     close: plain('Cancel'),
-    private_metadata: JSON.stringify({ devicesBlock }),
+    private_metadata: JSON.stringify({ devicesBlock, executorsBlock }),
     blocks,
   };
 }
@@ -131,6 +157,7 @@ export interface NewChangeSubmission {
   readonly windowEnd: Date | undefined;
   readonly group: string;
   readonly devices: string[];
+  readonly executors: string[];
   readonly script: string;
   /** The block the servers input has in this modal (null when the group had none). */
   readonly devicesBlock: string | null;
@@ -144,8 +171,11 @@ export function readNewChangeSubmission(values: StateValues, privateMetadata: st
     return typeof seconds === 'number' ? new Date(seconds * 1000) : undefined;
   };
   let devicesBlock: string | null = null;
+  let executorsBlock: string | null = null;
   try {
-    devicesBlock = metadataSchema.parse(JSON.parse(privateMetadata)).devicesBlock;
+    const metadata = metadataSchema.parse(JSON.parse(privateMetadata));
+    devicesBlock = metadata.devicesBlock;
+    executorsBlock = metadata.executorsBlock ?? null;
   } catch {
     devicesBlock = null;
   }
@@ -158,6 +188,7 @@ export function readNewChangeSubmission(values: StateValues, privateMetadata: st
     windowEnd: dateTime(NEW_CHANGE_BLOCKS.windowEnd),
     group: values[NEW_CHANGE_BLOCKS.group]?.[NEW_CHANGE_GROUP_ACTION_ID]?.selected_option?.value ?? '',
     devices: devicesBlock ? (values[devicesBlock]?.value?.selected_options ?? []).map((o) => o.value) : [],
+    executors: executorsBlock ? (values[executorsBlock]?.value?.selected_options ?? []).map((o) => o.value) : [],
     script: text(NEW_CHANGE_BLOCKS.script),
     devicesBlock,
   };

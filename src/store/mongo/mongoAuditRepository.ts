@@ -2,7 +2,7 @@ import type { QueryFilter } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GENESIS_HASH, sealRecord, type AuditEntry, type AuditRecord, type ChainHead } from '../../domain/audit/auditRecord.js';
 import type { AuditQuery, AuditRepository } from '../auditRepository.js';
-import { eq, fromStored, isDuplicateKey, page, requireDate, toStored } from './mongoDocument.js';
+import { eq, fromStored, isDuplicateKey, page, requireDate, requireString, toStored } from './mongoDocument.js';
 import type { AuditHeadDoc, AuditRecordDoc, MongoModels } from './mongoModels.js';
 
 const HEAD_ID = 'audit';
@@ -12,7 +12,9 @@ const MAX_BATCH = 200;
 
 interface PendingAppend {
   readonly entry: AuditEntry;
-  readonly resolve: (record: AuditRecord) => void;
+  /** Set for a relayed commit's record: appended at most once under this `_id`. */
+  readonly id: string | undefined;
+  readonly resolve: (record: AuditRecord | null) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -38,8 +40,21 @@ export class MongoAuditRepository implements AuditRepository {
   constructor(private readonly models: Pick<MongoModels, 'auditRecords' | 'auditHeads'>) {}
 
   append(entry: AuditEntry): Promise<AuditRecord> {
-    return new Promise<AuditRecord>((resolve, reject) => {
-      this.pending.push({ entry, resolve, reject });
+    return this.enqueue(entry, undefined) as Promise<AuditRecord>;
+  }
+
+  /**
+   * Appends the entry unless a record with this id is in the chain already (a commit relayed
+   * twice, by this process or another): the id is the record's `_id`, so two relayers racing
+   * for it seal it once. Returns null when it was there.
+   */
+  appendOnce(id: string, entry: AuditEntry): Promise<AuditRecord | null> {
+    return this.enqueue(entry, requireString(id));
+  }
+
+  private enqueue(entry: AuditEntry, id: string | undefined): Promise<AuditRecord | null> {
+    return new Promise<AuditRecord | null>((resolve, reject) => {
+      this.pending.push({ entry, id, resolve, reject });
       void this.drain();
     });
   }
@@ -51,7 +66,7 @@ export class MongoAuditRepository implements AuditRepository {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
-          const records = await this.appendBatch(batch.map((p) => p.entry));
+          const records = await this.appendBatch(batch);
           batch.forEach((p, i) => p.resolve(records[i]!));
         } catch (error) {
           // The chain's end is unknown after a failure (the store may be unreachable).
@@ -64,35 +79,53 @@ export class MongoAuditRepository implements AuditRepository {
     }
   }
 
-  private async appendBatch(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
-    const written: AuditRecord[] = [];
+  /** Seals the batch in order; an entry whose id is sealed already (by anyone) comes back null. */
+  private async appendBatch(batch: readonly PendingAppend[]): Promise<(AuditRecord | null)[]> {
+    const results: (AuditRecord | null | undefined)[] = batch.map(() => undefined);
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+      const sealedIds = await this.sealedIds(batch.filter((p, i) => results[i] === undefined && p.id !== undefined).map((p) => p.id!));
+      batch.forEach((p, i) => {
+        if (results[i] === undefined && p.id !== undefined && sealedIds.has(p.id)) results[i] = null;
+      });
+      const todo = batch.map((p, i) => ({ p, i })).filter(({ i }) => results[i] === undefined);
+      if (todo.length === 0) return results as (AuditRecord | null)[];
       const head = this.knownHead !== undefined ? this.knownHead : await this.chainEnd(await this.readHead());
       const sealed: AuditRecord[] = [];
-      for (const entry of entries.slice(written.length)) sealed.push(sealRecord(entry, sealed.at(-1) ?? head));
+      for (const { p } of todo) sealed.push(sealRecord(p.entry, sealed.at(-1) ?? head));
       try {
-        await this.models.auditRecords.collection.insertMany(sealed.map((record) => toStored({ ...record })), { ordered: true });
-        written.push(...sealed);
+        await this.models.auditRecords.collection.insertMany(
+          sealed.map((record, n) => toStored({ ...(todo[n]!.p.id !== undefined && { _id: todo[n]!.p.id }), ...record }) as never),
+          { ordered: true },
+        );
+        todo.forEach(({ i }, n) => (results[i] = sealed[n]!));
         this.knownHead = { seq: sealed.at(-1)!.seq, hash: sealed.at(-1)!.hash };
         await this.moveHeadTo(this.knownHead);
-        return written;
+        return results as (AuditRecord | null)[];
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
-      // A position was taken by another process (or by one that died before moving the head):
-      // keep what of ours landed (inserts are ordered, so a prefix), then start after the end.
+      // A position (or an id) was taken by another process, or by one that died before moving
+      // the head: keep what of ours landed (inserts are ordered, so a prefix), then start after
+      // the end; ids sealed meanwhile by another relayer are found at the top of the loop.
       const landed = await this.landedPrefix(sealed);
-      written.push(...landed);
+      landed.forEach((record, n) => (results[todo[n]!.i] = record));
       const last = landed.at(-1);
       this.knownHead = await this.chainEnd(last ? { seq: last.seq, hash: last.hash } : head);
       if (last) await this.moveHeadTo({ seq: last.seq, hash: last.hash });
-      if (written.length === entries.length) return written;
+      if (results.every((r) => r !== undefined)) return results as (AuditRecord | null)[];
       await sleep(Math.random() * Math.min(100, 5 * attempt));
     }
     throw new Error(`audit append gave up after ${MAX_APPEND_ATTEMPTS} attempts: the chain head keeps moving or cannot advance`);
   }
 
   /** The records of `sealed` found in the store as sealed, from the first on. */
+  /** Those of `ids` already sealed as records' `_id`s. */
+  private async sealedIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const docs = await this.models.auditRecords.collection.find({ _id: { $in: ids } } as never, { projection: { _id: 1 } }).toArray();
+    return new Set(docs.map((doc) => String(doc._id)));
+  }
+
   private async landedPrefix(sealed: readonly AuditRecord[]): Promise<AuditRecord[]> {
     const landed: AuditRecord[] = [];
     for (const record of sealed) {
@@ -149,6 +182,11 @@ export class MongoAuditRepository implements AuditRepository {
       // Also when the caller stops early: the server-side cursor is released now, not at timeout.
       await cursor.close();
     }
+  }
+
+  /** The document is the record: queries filter on its own fields, so nothing is kept twice. */
+  async *iterateStored(): AsyncIterable<{ record: AuditRecord; divergent: string[] }> {
+    for await (const record of this.iterate()) yield { record, divergent: [] };
   }
 
   private async readHead(): Promise<ChainHead | null> {

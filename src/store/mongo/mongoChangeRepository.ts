@@ -1,6 +1,8 @@
 import type { QueryFilter } from 'mongoose';
 import type { Change } from '../../domain/change/change.js';
 import type { ChangePatch, ChangeQuery, ChangeRepository } from '../changeRepository.js';
+import type { Commit } from '../commit.js';
+import { relaySoon, storedCommit, type MongoCommitRelay } from './mongoCommits.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { applyPatch, eq, fromStored, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { ChangeDoc, MongoModels } from './mongoModels.js';
@@ -13,13 +15,15 @@ export class MongoChangeRepository implements ChangeRepository {
   constructor(
     private readonly models: Pick<MongoModels, 'changes'>,
     revisioned: Pick<MongoRevisioned, 'changes' | 'sequences'>,
+    private readonly relay?: MongoCommitRelay,
   ) {
     this.changes = revisioned.changes;
     this.sequences = revisioned.sequences;
   }
 
-  async create(change: Change): Promise<void> {
-    if (!(await this.changes.insert(requireString(change.code), toStored({ ...change })))) throw new DuplicateKeyError('change', change.code);
+  async create(change: Change, commit?: Commit): Promise<void> {
+    if (!(await this.changes.insert(requireString(change.code), toStored({ ...change }), storedCommit(commit)))) throw new DuplicateKeyError('change', change.code);
+    if (commit) await relaySoon(this.relay, this.changes.kind, change.code);
   }
 
   async findByCode(code: string): Promise<Change | null> {
@@ -46,16 +50,21 @@ export class MongoChangeRepository implements ChangeRepository {
     return docs.map((doc) => fromStored(doc));
   }
 
-  async update(code: string, expectedVersion: number, patch: ChangePatch): Promise<Change | null> {
+  async update(code: string, expectedVersion: number, patch: ChangePatch, commit?: Commit): Promise<Change | null> {
     requireNumber(expectedVersion);
     // The next revision decides between writers holding the same version: one wins, the
-    // others re-read, find another version and get null.
-    const outcome = await this.changes.write(requireString(code), (current) =>
-      current !== null && current.version === expectedVersion
-        ? applyPatch({ ...current, version: current.version + 1 }, patch, ['code', 'version'])
-        : undefined,
+    // others re-read, find another version and get null. The commit rides in that revision.
+    const outcome = await this.changes.write(
+      requireString(code),
+      (current) =>
+        current !== null && current.version === expectedVersion
+          ? applyPatch({ ...current, version: current.version + 1 }, patch, ['code', 'version'])
+          : undefined,
+      storedCommit(commit),
     );
-    return outcome.written && outcome.doc ? fromStored<Change>(outcome.doc) : null;
+    if (!outcome.written || !outcome.doc) return null;
+    if (commit) await relaySoon(this.relay, this.changes.kind, code);
+    return fromStored<Change>(outcome.doc);
   }
 
   async nextSequence(name: string): Promise<number> {

@@ -26,9 +26,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A document as read with `.lean()`, less the bookkeeping fields the domain does not know (`_id`, and `_rev`: revisionedCollection.ts). */
-export function fromStored<T extends object>(doc: T & { _id?: unknown; _rev?: unknown }): T {
-  const { _id, _rev, ...rest } = doc;
+/**
+ * A document as read with `.lean()`, less the bookkeeping fields the domain does not know: the
+ * `_id`, the listing copy's revision (`_rev`, revisionedCollection.ts), and the commits it
+ * carries until they are relayed (mongoCommits.ts).
+ */
+export function fromStored<T extends object>(doc: T & { _id?: unknown }): T {
+  const { _id, _rev, pendingCommits, pendingCommitCount, removedAt, ...rest } = doc as T & {
+    _id?: unknown;
+    _rev?: unknown;
+    pendingCommits?: unknown;
+    pendingCommitCount?: unknown;
+    removedAt?: unknown;
+  };
   return rest as T;
 }
 

@@ -7,7 +7,7 @@ import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { Session } from '../../domain/session/session.js';
 import type { AccountLock, RegisteredKey } from '../accountRepository.js';
 import type { PolicyCollection } from '../policyRepository.js';
-import type { RevisionDoc } from './revisionedCollection.js';
+import type { RelayMarkerDoc, RevisionDoc } from './revisionedCollection.js';
 
 /*
  * The schemas declare only the fields that queries filter, sort or index on; every document
@@ -64,6 +64,8 @@ export interface MongoModels {
   readonly policies: Model<PolicyDoc>;
   readonly policyItems: Model<PolicyItemDoc>;
   readonly policySingletons: Model<PolicySingletonDoc>;
+  /** Revisions about to be written with a commit (revisionedCollection.ts, RelayMarkerDoc). */
+  readonly relayMarkers: Model<RelayMarkerDoc>;
   readonly accountLocks: Model<AccountLockDoc>;
   readonly sshKeys: Model<SshKeyDoc>;
   readonly webSignouts: Model<WebSignoutDoc>;
@@ -267,6 +269,7 @@ export function defineModels(connection: Connection): MongoModels {
     policies: connection.model<PolicyDoc>('Policy', new Schema<PolicyDoc>({ _id: { type: String, required: true } }, OPTIONS), 'policies'),
     policyItems: connection.model<PolicyItemDoc>('PolicyItem', policyItemSchema(), 'policy_items'),
     policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
+    relayMarkers: connection.model<RelayMarkerDoc>('RelayMarker', new Schema<RelayMarkerDoc>({ _id: { type: String, required: true } }, OPTIONS), 'relay_markers'),
     accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),
     sshKeys: connection.model<SshKeyDoc>('SshKey', sshKeySchema(), 'ssh_keys'),
     webSignouts: connection.model<WebSignoutDoc>('WebSignout', webSignoutSchema(), 'web_signouts'),

@@ -1,4 +1,4 @@
-import type { ChangeDoc, CounterDoc, MongoModels, PolicyDoc, ReportScheduleDoc, SessionDoc, WebSignoutDoc } from './mongoModels.js';
+import type { AccountLockDoc, ChangeDoc, CounterDoc, MongoModels, PolicyDoc, ReportScheduleDoc, SessionDoc, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
 import type { OutboxDoc, SlackModels } from './mongoSlackModels.js';
 import { RevisionedCollection } from './revisionedCollection.js';
 
@@ -15,11 +15,15 @@ export interface MongoRevisioned {
   /** One entity, key `current`: the whole policy. */
   readonly policies: RevisionedCollection<Doc<PolicyDoc>>;
   readonly webSignouts: RevisionedCollection<Doc<WebSignoutDoc>>;
+  /** Keyed by user. */
+  readonly accountLocks: RevisionedCollection<Doc<AccountLockDoc>>;
+  /** Keyed by fingerprint. */
+  readonly sshKeys: RevisionedCollection<Doc<SshKeyDoc>>;
 }
 
 export function defineRevisioned(models: MongoModels, slackModels: SlackModels): MongoRevisioned {
   const over = <T>(listing: unknown, kind: string, keyField: string, options: { idIsKey?: boolean } = {}) =>
-    new RevisionedCollection<Doc<T>>(models.revisions, listing as never, kind, keyField, options);
+    new RevisionedCollection<Doc<T>>(models.revisions, listing as never, kind, keyField, options, models.relayMarkers);
   return {
     // Read on every Slack interaction about a change and each second per supervised change: by `_id`.
     changes: over<ChangeDoc>(models.changes, 'change', 'code', { idIsKey: true }),
@@ -31,5 +35,7 @@ export function defineRevisioned(models: MongoModels, slackModels: SlackModels):
     outbox: over<OutboxDoc>(slackModels.outbox, 'outbox', 'id', { idIsKey: true }),
     policies: over<PolicyDoc>(models.policies, 'policy', '_id'),
     webSignouts: over<WebSignoutDoc>(models.webSignouts, 'web-signout', 'user'),
+    accountLocks: over<AccountLockDoc>(models.accountLocks, 'account-lock', 'user'),
+    sshKeys: over<SshKeyDoc>(models.sshKeys, 'ssh-key', 'fingerprint'),
   };
 }

@@ -1,5 +1,7 @@
 import type { Session, SessionState } from '../../domain/session/session.js';
+import type { Commit } from '../commit.js';
 import type { SessionPatch, SessionRepository } from '../sessionRepository.js';
+import { relaySoon, storedCommit, type MongoCommitRelay } from './mongoCommits.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { applyPatch, eq, fromStored, requireString, toStored } from './mongoDocument.js';
 import type { MongoModels, SessionDoc } from './mongoModels.js';
@@ -9,10 +11,12 @@ export class MongoSessionRepository implements SessionRepository {
   constructor(
     private readonly models: Pick<MongoModels, 'sessions'>,
     private readonly sessions: MongoRevisioned['sessions'],
+    private readonly relay?: MongoCommitRelay,
   ) {}
 
-  async create(session: Session): Promise<void> {
-    if (!(await this.sessions.insert(requireString(session.id), toStored({ ...session })))) throw new DuplicateKeyError('session', session.id);
+  async create(session: Session, commit?: Commit): Promise<void> {
+    if (!(await this.sessions.insert(requireString(session.id), toStored({ ...session }), storedCommit(commit)))) throw new DuplicateKeyError('session', session.id);
+    if (commit) await relaySoon(this.relay, this.sessions.kind, session.id);
   }
 
   async findById(id: string): Promise<Session | null> {
@@ -32,15 +36,22 @@ export class MongoSessionRepository implements SessionRepository {
     return docs.map((doc) => fromStored(doc));
   }
 
-  async update(id: string, expectedState: SessionState, patch: SessionPatch): Promise<Session | null> {
+  async update(id: string, expectedState: SessionState, patch: SessionPatch, commit?: Commit): Promise<Session | null> {
     requireString(expectedState);
-    const empty = Object.keys(patch).length === 0;
-    const outcome = await this.sessions.write(requireString(id), (current) => {
-      if (current === null || current.state !== expectedState) return undefined;
-      // Nothing to write: still answer whether the session is in the expected state.
-      return empty ? undefined : applyPatch(current, patch, ['id']);
-    });
-    if (outcome.written) return outcome.doc ? fromStored<Session>(outcome.doc) : null;
+    // Nothing to write (no change, no commit): still answer whether the session is in the expected state.
+    const empty = Object.keys(patch).length === 0 && !commit;
+    const outcome = await this.sessions.write(
+      requireString(id),
+      (current) => {
+        if (current === null || current.state !== expectedState) return undefined;
+        return empty ? undefined : applyPatch(current, patch, ['id']);
+      },
+      storedCommit(commit),
+    );
+    if (outcome.written) {
+      if (commit) await relaySoon(this.relay, this.sessions.kind, id);
+      return outcome.doc ? fromStored<Session>(outcome.doc) : null;
+    }
     return empty && outcome.current?.state === expectedState ? fromStored<Session>(outcome.current) : null;
   }
 }

@@ -5,6 +5,7 @@ import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
+import { MongoCommitRelay } from './mongoCommits.js';
 import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
 import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
@@ -40,6 +41,7 @@ export class MongoStore implements Store {
   readonly reportSchedules: MongoReportScheduleRepository;
   /** The conditionally written entities, each with its revisions (also what `store migrate` writes through). */
   readonly revisioned: MongoRevisioned;
+  private readonly relay: MongoCommitRelay;
   private closed = false;
 
   private constructor(
@@ -50,16 +52,20 @@ export class MongoStore implements Store {
     readonly webModels: WebModels,
   ) {
     this.revisioned = defineRevisioned(models, slackModels);
-    this.changes = new MongoChangeRepository(models, this.revisioned);
-    this.sessions = new MongoSessionRepository(models, this.revisioned.sessions);
-    this.commands = new MongoCommandRepository(models);
     this.audit = new MongoAuditRepository(models);
-    this.policy = new MongoPolicyRepository(models, this.revisioned.policies);
-    this.accounts = new MongoAccountRepository(models, this.revisioned.webSignouts);
     this.outbox = new MongoOutboxRepository(slackModels, this.revisioned.outbox);
+    // Commits ride in the revision of the state they describe until relayed to the chain and the outbox.
+    this.relay = new MongoCommitRelay(models.relayMarkers, this.audit, this.outbox, (user, at) => this.accounts.endWebSessions(user, at));
+    const { changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies } = this.revisioned;
+    for (const source of [changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies]) this.relay.register(source);
+    this.changes = new MongoChangeRepository(models, this.revisioned, this.relay);
+    this.sessions = new MongoSessionRepository(models, this.revisioned.sessions, this.relay);
+    this.commands = new MongoCommandRepository(models);
+    this.policy = new MongoPolicyRepository(models, this.revisioned.policies, this.relay);
+    this.accounts = new MongoAccountRepository(this.revisioned, this.relay);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
-    this.reportSchedules = new MongoReportScheduleRepository(models, this.revisioned.reportSchedules);
+    this.reportSchedules = new MongoReportScheduleRepository(models, this.revisioned.reportSchedules, this.relay);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -92,6 +98,10 @@ export class MongoStore implements Store {
       await connection.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  async relayPendingCommits(): Promise<number> {
+    return this.relay.relayAll();
   }
 
   async ping(): Promise<void> {

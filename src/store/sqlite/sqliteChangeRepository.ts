@@ -1,20 +1,30 @@
 import type { Database } from 'better-sqlite3';
 import type { Change } from '../../domain/change/change.js';
 import type { ChangePatch, ChangeQuery, ChangeRepository } from '../changeRepository.js';
+import type { Commit } from '../commit.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { fromDocument, toDocument } from './jsonDocument.js';
+import type { SqliteCommitWriter } from './sqliteCommitWriter.js';
 
 export class SqliteChangeRepository implements ChangeRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly commits: SqliteCommitWriter,
+  ) {}
 
-  async create(change: Change): Promise<void> {
+  async create(change: Change, commit?: Commit): Promise<void> {
     try {
       this.db
-        .prepare(
-          `INSERT INTO changes (code, status, requester, grp, window_start, window_end, version, doc)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(...this.columns(change));
+        .transaction(() => {
+          this.db
+            .prepare(
+              `INSERT INTO changes (code, status, requester, grp, window_start, window_end, version, doc)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(...this.columns(change));
+          this.commits.write(commit);
+        })
+        .immediate();
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new DuplicateKeyError('change', change.code);
@@ -58,7 +68,7 @@ export class SqliteChangeRepository implements ChangeRepository {
     return rows.map((row) => fromDocument<Change>(row.doc));
   }
 
-  async update(code: string, expectedVersion: number, patch: ChangePatch): Promise<Change | null> {
+  async update(code: string, expectedVersion: number, patch: ChangePatch, commit?: Commit): Promise<Change | null> {
     // IMMEDIATE takes the write lock before reading, so two processes on one file cannot
     // both see `expectedVersion` and both write.
     const apply = this.db.transaction((): Change | null => {
@@ -74,6 +84,7 @@ export class SqliteChangeRepository implements ChangeRepository {
            WHERE code = ? AND version = ?`,
         )
         .run(status, requester, grp, windowStart, windowEnd, version, doc, code, expectedVersion);
+      this.commits.write(commit);
       return next;
     });
     const updated = apply.immediate();

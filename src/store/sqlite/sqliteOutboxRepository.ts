@@ -29,6 +29,11 @@ export class SqliteOutboxRepository implements OutboxRepository {
   constructor(private readonly db: Database) {}
 
   async enqueue(message: OutboxMessage): Promise<boolean> {
+    return this.enqueueInTransaction(message);
+  }
+
+  /** Synchronous, so a use case's commit can store its rows inside its own transaction. */
+  enqueueInTransaction(message: OutboxMessage): boolean {
     const result = this.db
       .prepare(
         `INSERT INTO outbox (id, dedupe_key, type, audience, channel, placement, payload, text, status, attempts,

@@ -1,12 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import { DEFAULT_SETTINGS, type Policy, type PolicyChannels, type PolicySettings } from '../../domain/policy/policy.js';
+import type { Commit } from '../commit.js';
 import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite } from '../policyRepository.js';
 import { fromDocument, toDocument } from './jsonDocument.js';
+import type { SqliteCommitWriter } from './sqliteCommitWriter.js';
 
 const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
 
 export class SqlitePolicyRepository implements PolicyRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly commits: SqliteCommitWriter,
+  ) {}
 
   async load(): Promise<Policy> {
     const list = <K extends PolicyCollection>(kind: K): PolicyCollections[K][] =>
@@ -27,7 +32,7 @@ export class SqlitePolicyRepository implements PolicyRepository {
     };
   }
 
-  async apply(write: PolicyWrite): Promise<void> {
+  async apply(write: PolicyWrite, commit?: Commit): Promise<void> {
     const apply = this.db.transaction(() => {
       for (const kind of COLLECTIONS) {
         const items = write.replace[kind];
@@ -41,6 +46,7 @@ export class SqlitePolicyRepository implements PolicyRepository {
       );
       if (write.channels) single.run('channels', toDocument(write.channels));
       if (write.settings) single.run('settings', toDocument(write.settings));
+      this.commits.write(commit);
     });
     apply.immediate();
   }

@@ -1,17 +1,27 @@
 import type { Database } from 'better-sqlite3';
 import type { Session, SessionState } from '../../domain/session/session.js';
+import type { Commit } from '../commit.js';
 import type { SessionPatch, SessionRepository } from '../sessionRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { fromDocument, toDocument } from './jsonDocument.js';
+import type { SqliteCommitWriter } from './sqliteCommitWriter.js';
 
 export class SqliteSessionRepository implements SessionRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly commits: SqliteCommitWriter,
+  ) {}
 
-  async create(session: Session): Promise<void> {
+  async create(session: Session, commit?: Commit): Promise<void> {
     try {
       this.db
-        .prepare('INSERT INTO sessions (id, change_code, state, owner, started_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(session.id, session.changeCode, session.state, session.owner ?? null, session.startedAt.getTime(), toDocument(session));
+        .transaction(() => {
+          this.db
+            .prepare('INSERT INTO sessions (id, change_code, state, owner, started_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
+            .run(session.id, session.changeCode, session.state, session.owner ?? null, session.startedAt.getTime(), toDocument(session));
+          this.commits.write(commit);
+        })
+        .immediate();
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateKeyError('session', session.id);
       throw error;
@@ -39,7 +49,7 @@ export class SqliteSessionRepository implements SessionRepository {
     return rows.map((r) => fromDocument<Session>(r.doc));
   }
 
-  async update(id: string, expectedState: SessionState, patch: SessionPatch): Promise<Session | null> {
+  async update(id: string, expectedState: SessionState, patch: SessionPatch, commit?: Commit): Promise<Session | null> {
     const apply = this.db.transaction((): Session | null => {
       const row = this.db.prepare('SELECT doc FROM sessions WHERE id = ? AND state = ?').get(id, expectedState) as
         | { doc: string }
@@ -49,6 +59,7 @@ export class SqliteSessionRepository implements SessionRepository {
       this.db
         .prepare('UPDATE sessions SET state = ?, owner = ?, doc = ? WHERE id = ? AND state = ?')
         .run(next.state, next.owner ?? null, toDocument(next), id, expectedState);
+      this.commits.write(commit);
       return next;
     });
     const updated = apply.immediate();

@@ -7,6 +7,7 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
+import { SqliteCommitWriter } from './sqliteCommitWriter.js';
 import { SqliteCommandRepository } from './sqliteCommandRepository.js';
 import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
@@ -34,16 +35,22 @@ export class SqliteStore implements Store {
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
-    this.changes = new SqliteChangeRepository(db);
-    this.sessions = new SqliteSessionRepository(db);
-    this.commands = new SqliteCommandRepository(db);
     this.audit = new SqliteAuditRepository(db);
-    this.policy = new SqlitePolicyRepository(db);
-    this.accounts = new SqliteAccountRepository(db);
-    this.linkNonces = new SqliteLinkNonceRepository(db);
     this.outbox = new SqliteOutboxRepository(db);
+    const commits = new SqliteCommitWriter(this.audit, this.outbox);
+    this.changes = new SqliteChangeRepository(db, commits);
+    this.sessions = new SqliteSessionRepository(db, commits);
+    this.commands = new SqliteCommandRepository(db);
+    this.policy = new SqlitePolicyRepository(db, commits);
+    this.accounts = new SqliteAccountRepository(db, commits);
+    this.linkNonces = new SqliteLinkNonceRepository(db);
     this.slackMessages = new SqliteSlackMessageRepository(db);
-    this.reportSchedules = new SqliteReportScheduleRepository(db);
+    this.reportSchedules = new SqliteReportScheduleRepository(db, commits);
+  }
+
+  /** Commits are written in the transaction of their state: nothing is ever left to relay. */
+  async relayPendingCommits(): Promise<number> {
+    return 0;
   }
 
   /** Opens (creating if needed) and migrates. `:memory:` gives a private throwaway store. */

@@ -123,8 +123,7 @@ export function register(router: Router, ctx: PortalContext): void {
     ctx.limit.decisions,
     decide('finish', async (req, res, code) => {
       parseInput(finishForm, req.body, 'form');
-      if (!ctx.notifier) throw new HttpRefusal(503, 'finishing a change is not available on this server (no notifier)');
-      await finishChange(ctx.deps, ctx.notifier, code, actorOf(req, signedIn(res).user.id));
+      await finishChange(ctx.deps, code, actorOf(req, signedIn(res).user.id));
     }, 'finished'),
   );
 

@@ -30,6 +30,8 @@ export const changeFormFields = {
   windowEnd: text(40),
   group: text(64),
   devices: devicesField,
+  /** Group members named to carry the change out with the requester (new changes only). */
+  executors: devicesField,
   script: scriptField,
   /** `check` shows the preflight; `file` files (only the draft that was checked). */
   intent: z.enum(['check', 'file']),
@@ -50,12 +52,15 @@ export function draftFingerprint(draft: Readonly<Record<string, unknown>>): stri
   return createHash('sha256').update(canonicalJson(draft)).digest('hex');
 }
 
-/** The groups a form offers, each with its servers, the chosen ones ticked. */
-export function groupChoices(groups: readonly PolicyGroup[], selectedGroup: string, selectedDevices: readonly string[]) {
+/** The groups a form offers, each with its servers and its other members (possible executors), the chosen ones ticked. */
+export function groupChoices(groups: readonly PolicyGroup[], selectedGroup: string, selectedDevices: readonly string[], options: { requester?: string; executors?: readonly string[] } = {}) {
   return groups.map((g) => ({
     id: g.id,
     selected: g.id === selectedGroup,
     devices: g.devices.map((d) => ({ id: d, value: d, checked: g.id === selectedGroup && selectedDevices.includes(d), inputId: `device-${g.id}-${d}` })),
+    members: g.members
+      .filter((m) => m !== options.requester)
+      .map((m) => ({ id: m, value: m, checked: g.id === selectedGroup && (options.executors ?? []).includes(m), inputId: `executor-${g.id}-${m}` })),
   }));
 }
 

@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { listLocksFor, lockUserAs, unlockUserAs } from '../../services/access/securityActions.js';
+import { listLocksFor } from '../../services/access/securityActions.js';
+import { lockUser, unlockUser } from '../../services/sessions/sessionControl.js';
 import { ServiceError } from '../../services/serviceError.js';
 import { actorOf } from '../http/actorOf.js';
 import { STATUS_OF_KIND } from '../http/errorPages.js';
@@ -43,7 +44,7 @@ export function register(router: Router, ctx: PortalContext): void {
     const form = parseInput(lockForm, req.body, 'form');
     const { user } = signedIn(res);
     try {
-      await lockUserAs(ctx.deps, user, actorOf(req, user.id), form.user, form.reason);
+      await lockUser(ctx.deps, form.user, actorOf(req, user.id), form.reason);
     } catch (error) {
       if (!(error instanceof ServiceError) || error.kind === 'forbidden') throw error;
       return showLocks(req, res, { error: error.message, fields: error.fields }, STATUS_OF_KIND[error.kind]);
@@ -55,7 +56,7 @@ export function register(router: Router, ctx: PortalContext): void {
     const { user: target } = parseInput(userIdParam, req.params, 'path');
     parseInput(csrfOnly, req.body, 'form');
     const { user } = signedIn(res);
-    await unlockUserAs(ctx.deps, user, actorOf(req, user.id), target);
+    await unlockUser(ctx.deps, target, actorOf(req, user.id));
     res.redirect(303, '/locks?done=unlocked');
   });
 }

@@ -44,7 +44,7 @@ export function register(router: Router, ctx: PortalContext): void {
         action: '/changes/new',
         isNew: true,
         form: { ...form, group },
-        groups: groupChoices(groups, group, form.devices ?? []),
+        groups: groupChoices(groups, group, form.devices ?? [], { requester: user.id, executors: form.executors ?? [] }),
         noGroup: groups.length === 0,
         timezone,
         maxScriptKiB: MAX_SCRIPT_BYTES / 1024,
@@ -71,13 +71,15 @@ export function register(router: Router, ctx: PortalContext): void {
   router.post('/changes/new', requireViewer, async function checkOrFileChange(req: Request, res: Response) {
     const form = parseInput(newChangeForm, req.body, 'form');
     const { user } = signedIn(res);
-    const { timezone } = await groupsOf(user.id);
+    const { timezone, groups } = await groupsOf(user.id);
     const input = {
       code: form.code?.trim() || undefined,
       title: form.title,
       description: form.description ?? '',
       group: form.group,
       devices: form.devices,
+      // Only members of the chosen group: ticks left in another group's list do not count.
+      executors: form.executors.filter((id) => (groups.find((g) => g.id === form.group)?.members ?? []).includes(id)),
       script: form.script,
       windowStart: formDate(form.windowStart, timezone),
       windowEnd: formDate(form.windowEnd, timezone),

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { assessSessionRisk } from '../../domain/session/sessionRisk.js';
 import { loadSessionDetailFor } from '../../services/access/changeAccess.js';
-import { lockUserAs, terminateSessionAs } from '../../services/access/securityActions.js';
+import { lockUser, terminateSession } from '../../services/sessions/sessionControl.js';
 import { ServiceError } from '../../services/serviceError.js';
 import { openSessionRecording } from '../../services/sessions/openSessionRecording.js';
 import { actorOf } from '../http/actorOf.js';
@@ -69,7 +69,7 @@ export function register(router: Router, ctx: PortalContext): void {
     const form = parseInput(reasonForm, req.body, 'form');
     const { user } = signedIn(res);
     try {
-      await terminateSessionAs(ctx.deps, user, actorOf(req, user.id), id, form.reason);
+      await terminateSession(ctx.deps, id, actorOf(req, user.id), form.reason);
     } catch (error) {
       return refusedOnPage(req, res, id, error);
     }
@@ -82,7 +82,7 @@ export function register(router: Router, ctx: PortalContext): void {
     const { user } = signedIn(res);
     try {
       const { session } = await loadSessionDetailFor(ctx.deps, user, id);
-      await lockUserAs(ctx.deps, user, actorOf(req, user.id), session.user, form.reason);
+      await lockUser(ctx.deps, session.user, actorOf(req, user.id), form.reason);
     } catch (error) {
       return refusedOnPage(req, res, id, error);
     }

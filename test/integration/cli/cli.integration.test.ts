@@ -81,12 +81,16 @@ describe('changeguard audit', () => {
     expect(csv.code).toBe(0);
     const rows = csv.stdout.trim().split('\r\n');
     expect(rows[0]).toBe('Seq,Date,Time,Status,Event type,Class,Actor,Details,Reason,Object,Terminal,Command,Flags,Change,Timestamp,Prev hash,Hash');
-    expect(rows).toHaveLength(13);
+    // Twelve records, then the chain's head: an export anchors the trail.
+    expect(rows).toHaveLength(14);
+    expect(rows[13]).toMatch(/^HEAD,,,,CHAIN_HEAD,,,chain head at export: record 12; anchor 12:[0-9a-f]{64},,12,,,,,,,[0-9a-f]{64}$/);
     expect(rows[1]).toMatch(/^1,\d{2} [A-Z][a-z]{2} \d{4},\d{2}:\d{2}:\d{2},S,CREATE,USER,/);
     const json = await runCliProcess(['audit', 'export', '--format', 'json', '--since', '1d'], { env });
-    expect(JSON.parse(json.stdout)).toHaveLength(12);
+    expect(JSON.parse(json.stdout)).toHaveLength(13);
+    expect(JSON.parse(json.stdout).at(-1)).toMatchObject({ head: { seq: 12 }, anchor: expect.stringMatching(/^12:[0-9a-f]{64}$/) });
     const none = await runCliProcess(['audit', 'export', '--format', 'json', '--change', 'CHG-404'], { env });
-    expect(JSON.parse(none.stdout)).toEqual([]);
+    // No record of that change, but still the head: the file says what the trail held.
+    expect(JSON.parse(none.stdout)).toMatchObject([{ head: { seq: 12 } }]);
     const badDate = await runCliProcess(['audit', 'export', '--since', 'yesterday'], { env });
     expect(badDate).toMatchObject({ code: 2, stderr: 'changeguard: --since: expected a date like 2026-11-01 or 7d, got "yesterday"\n' });
     const badFormat = await runCliProcess(['audit', 'export', '--format', 'xml'], { env });

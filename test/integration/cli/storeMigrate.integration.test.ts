@@ -19,7 +19,6 @@ import type { Store } from '../../../src/store/store.js';
 import { HOUR, buildPolicy, buildRule } from '../../support/factories.js';
 import { freePort } from '../../support/freePort.js';
 import { freshDatabaseName, mongoUriOrSkip } from '../../support/mongoTestServer.js';
-import { RecordingNotifier } from '../../support/recordingNotifier.js';
 import { runCliProcess } from '../../support/runCliProcess.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 import { TestClock } from '../../support/testClock.js';
@@ -67,8 +66,7 @@ if (uri !== undefined) {
       const rejected = await registerChange(deps, input('Drop the cache'), alice);
       await rejectChange(deps, rejected.code, bob, 'not during the sale');
       await registerChange(deps, input('Still waiting'), alice);
-      const notifier = new RecordingNotifier();
-      await createReportSchedule(deps, notifier, { id: 'ops-daily', period: 'daily', cron: '0 8 * * *', timezone: 'Europe/Paris' }, erin);
+      await createReportSchedule(deps, { id: 'ops-daily', period: 'daily', cron: '0 8 * * *', timezone: 'Europe/Paris' }, erin);
       await lockUser(deps, 'mallory', { userId: 'sam', terminal: 'test' }, 'tried rm -rf /');
       await store.accounts.addKey({ user: 'alice', fingerprint: 'SHA256:alicekey', publicKey: 'ssh-ed25519 AAAA alice', addedAt: clock.now() });
       await store.accounts.endWebSessions('bob', clock.now());

@@ -20,7 +20,13 @@ import { buildGroup, buildPolicy, buildUser } from '../../support/factories.js';
 import { RecordingNotifier } from '../../support/recordingNotifier.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
 import { sharedParser } from '../../support/sharedParser.js';
+import { storedNotifications } from '../../support/storedNotifications.js';
 import { waitFor } from '../../support/waitFor.js';
+
+/** The windows' summaries to the audit channel: the close writes them with the change's status. */
+async function auditSummaries(store: Store) {
+  return (await storedNotifications(store, { types: ['window.closed'] })).filter((n) => n.audience.some((a) => 'role' in a && a.role === 'audit'));
+}
 
 /** A database the suite can open several connections to, as several processes would. */
 export interface SchedulerDatabase {
@@ -132,7 +138,11 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
 
       const [warning] = await waitFor('the expiring warning', () => notifier.ofType('window.expiring').length === 1 && notifier.ofType('window.expiring'));
       expect(warning).toMatchObject({ audience: [{ user: 'alice' }], data: { details: { activeSessions: 1 } } });
-      const [closed] = await waitFor('the window to close', () => notifier.ofType('window.closed').length === 1 && notifier.ofType('window.closed'));
+      // The close writes its summary with the change's new status: it is read from the outbox.
+      const [closed] = await waitFor('the window to close', async () => {
+        const summaries = await auditSummaries(store);
+        return summaries.length === 1 && summaries;
+      });
       expect(closed).toMatchObject({ audience: [{ role: 'audit' }], data: { details: { status: 'completed', outcome: 'completed', terminatedSessions: 1 } } });
       expect(await store.changes.findByCode(change.code)).toMatchObject({ status: 'completed' });
       expect((await store.sessions.findById(session.id))?.state).toBe('terminated');
@@ -146,7 +156,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       await scheduler.start();
       const change = await file(deps, 900, 3000);
       await waitFor('the request to expire', async () => (await store.changes.findByCode(change.code))?.status === 'expired');
-      const reminders = notifier.ofType('access.approval_reminder').map((n) => n.data.details as { reminder: number; escalated: boolean });
+      const reminders = (await storedNotifications(store, { types: ['access.approval_reminder'] })).map((n) => n.data.details as { reminder: number; escalated: boolean });
       expect(reminders.length).toBeGreaterThan(0);
       expect(reminders.map((r) => r.reminder)).toEqual([...new Set(reminders.map((r) => r.reminder))].sort((a, b) => a - b));
       expect(reminders.every((r) => r.escalated === r.reminder > 1)).toBe(true);
@@ -205,11 +215,11 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const { startMs, endMs } = pace.twoProcessWindow ?? { startMs: 100, endMs: 700 };
       const changes = await Promise.all(Array.from({ length: 5 }, () => approved(a.deps, startMs, endMs)));
       await waitFor('every probe to run', () => runs.length >= probes.length);
-      await waitFor('every window to close', () => shared.ofType('window.closed').length >= changes.length);
+      await waitFor('every window to close', async () => (await auditSummaries(a.store)).length >= changes.length);
       await a.scheduler.stop();
       await b.scheduler.stop();
       expect(runs.sort()).toEqual(probes.map((p) => String(p.attrs._id)).sort());
-      expect(shared.ofType('window.closed').map((n) => n.data.change?.code).sort()).toEqual(changes.map((c) => c.code).sort());
+      expect((await auditSummaries(a.store)).map((n) => n.data.change?.code).sort()).toEqual(changes.map((c) => c.code).sort());
       expect(shared.ofType('window.opened')).toHaveLength(changes.length);
     });
 
@@ -258,28 +268,29 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const before = await process();
       // Filed while no scheduler listened (as if the process died right after the write).
       const change = await approved(before.deps, 3_600_000, 7_200_000);
-      await createReportSchedule(before.deps, before.notifier, { id: 'ops', period: 'daily', cron: '0 8 * * *' }, erin);
+      await createReportSchedule(before.deps, { id: 'ops', period: 'daily', cron: '0 8 * * *' }, erin);
       expect((await before.scheduler.agenda.queryJobs({})).total).toBe(0);
       await before.scheduler.start();
       const names = async () => (await before.scheduler.agenda.queryJobs({ sort: { name: 'asc' } })).jobs.map((j) => j.name);
-      expect(await names()).toEqual(['report-daily', 'window-close', 'window-expiring', 'window-open']);
+      // audit-anchor: the one deployment-wide job, posting the chain's head.
+      expect(await names()).toEqual(['audit-anchor', 'report-daily', 'window-close', 'window-expiring', 'window-open']);
       const openAt = (await jobsOf(before.scheduler, change.code)).find((j) => j.name === 'window-open')?.nextRunAt;
       expect(openAt).toEqual(change.windowStart);
       await before.scheduler.reconcile();
-      expect(await names()).toEqual(['report-daily', 'window-close', 'window-expiring', 'window-open']);
+      expect(await names()).toEqual(['audit-anchor', 'report-daily', 'window-close', 'window-expiring', 'window-open']);
     });
 
     it('keeps one repeating job per report schedule, on its cron and time zone', async () => {
       const { deps, notifier, scheduler } = await process();
       await scheduler.start();
-      await createReportSchedule(deps, notifier, { id: 'ops', period: 'daily', cron: '30 7 * * 1-5', timezone: 'Europe/Paris' }, erin);
+      await createReportSchedule(deps, { id: 'ops', period: 'daily', cron: '30 7 * * 1-5', timezone: 'Europe/Paris' }, erin);
       const reportJobs = async () => (await scheduler.agenda.queryJobs({ data: { scheduleId: 'ops' } })).jobs;
       const [job] = await reportJobs();
       expect(job).toMatchObject({ name: 'report-daily', repeatInterval: '30 7 * * 1-5', repeatTimezone: 'Europe/Paris' });
       expect(job?.nextRunAt?.getTime()).toBeGreaterThan(Date.now());
       expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(job!.nextRunAt!)).toBe('07:30');
 
-      await updateReportSchedule(deps, notifier, 'ops', { period: 'weekly', cron: '0 9 * * 1' }, erin);
+      await updateReportSchedule(deps, 'ops', { period: 'weekly', cron: '0 9 * * 1' }, erin);
       expect((await reportJobs()).map((j) => [j.name, j.repeatInterval])).toEqual([['report-weekly', '0 9 * * 1']]);
 
       // Brought forward rather than duplicated: one job per schedule is a unique index on MongoDB.
@@ -288,7 +299,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       const [report] = await waitFor('the report to be posted', () => notifier.ofType('schedule.report').length === 1 && notifier.ofType('schedule.report'));
       expect(report).toMatchObject({ audience: [{ role: 'audit' }], data: { details: { scheduleId: 'ops', title: 'Weekly report ops', chainIntact: true } } });
 
-      await deleteReportSchedule(deps, notifier, 'ops', erin);
+      await deleteReportSchedule(deps, 'ops', erin);
       expect(await reportJobs()).toEqual([]);
     });
 

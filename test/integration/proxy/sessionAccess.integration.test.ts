@@ -225,7 +225,9 @@ describe('cutting live sessions', () => {
     expect(term.text()).toContain('your account was locked: rule no-forbidden-tool matched 2 times (lock after 2)');
     expect(await h.store.accounts.findLock('alice')).toMatchObject({ by: 'system' });
     await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('terminated');
-    expect(h.notifier.types()).toContain('session.account_locked');
+    const locked = (await h.notifications()).filter((n) => n.type === 'session.account_locked').at(-1);
+    // The automatic lock names the user, and comes with what tipped it.
+    expect(locked).toMatchObject({ audience: [{ role: 'security' }, { user: 'alice' }], data: { details: { user: 'alice' }, session: { user: 'alice' } } });
     try {
       expect(await loginError(`alice+${change.code}+web01`, h.aliceKey)).toMatch(/authentication methods failed/);
     } finally {

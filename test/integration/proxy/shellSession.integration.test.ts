@@ -74,10 +74,10 @@ describe('an interactive session', () => {
     await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('ended');
     const stored = await h.store.sessions.findById(session.id);
     expect(stored).toMatchObject({ justification: 'planned maintenance', kind: 'shell', user: 'alice', device: 'web01' });
-    const sent = h.notifier.sent.filter((n) => n.data.session?.id === session.id);
-    expect(sent.map((n) => n.type)).toEqual(
-      expect.arrayContaining(['session.started', 'command.block', 'command.high_criticality', 'session.terminated']),
-    );
+    const sent = (await h.notifications()).filter((n) => n.data.session?.id === session.id);
+    expect(sent.map((n) => n.type)).toEqual(expect.arrayContaining(['session.started', 'command.block', 'session.terminated']));
+    // One post per command: the block shows its criticality, no second message.
+    expect(sent.filter((n) => n.data.command?.line === sent.find((b) => b.type === 'command.block')?.data.command?.line)).toHaveLength(1);
     expect(sent.find((n) => n.type === 'command.block')?.audience).toEqual([{ role: 'security' }]);
   });
 

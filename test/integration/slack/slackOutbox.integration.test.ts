@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Notification } from '../../../src/notify/notification.js';
+import type { Notification } from '../../../src/domain/notifications/catalogue.js';
 import type { OutboxMessage } from '../../../src/store/outboxRepository.js';
 import { eventually } from '../../support/fakeSlackApi.js';
 import { startSlackHarness, type SlackHarness } from '../../support/slackHarness.js';

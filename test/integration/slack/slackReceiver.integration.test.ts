@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerChange } from '../../../src/services/changes/registerChange.js';
 import { approveChange } from '../../../src/services/changes/reviewChange.js';
-import { summariseChange } from '../../../src/notify/notification.js';
+import { summariseChange } from '../../../src/domain/notifications/catalogue.js';
 import { eventually } from '../../support/fakeSlackApi.js';
 import { postInteraction, postSlashCommand } from '../../support/signedSlackRequests.js';
 import { SIGNING_SECRET, SLACK, startSlackHarness, type SlackHarness } from '../../support/slackHarness.js';
@@ -153,7 +153,9 @@ describe('/change', () => {
     expect((await say(SLACK.erin, 'report --since yesterday')).text).toMatch(/^--since: expected a duration like 7d/);
     const report = await say(SLACK.erin, 'report --since 1d');
     expect(report.text).toMatch(/^Report: \d+ changes, 0 blocked commands$/);
-    expect(JSON.stringify(report.blocks)).toContain('*Audit chain:* :white_check_mark: intact');
+    // The scheduled reports' template: one wording for both, with the chain's head to keep.
+    expect(JSON.stringify(report.blocks)).toContain(':white_check_mark: *Audit chain intact*');
+    expect(JSON.stringify(report.blocks)).toMatch(/Head `\d+:[0-9a-f]{64}`/);
     const denied = await h.store.audit.list({ eventType: 'REPORT', status: 'D' });
     expect(denied.records.map((r) => r.actor)).toEqual(['alice']);
   });

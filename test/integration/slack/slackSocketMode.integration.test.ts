@@ -1,3 +1,4 @@
+import { PeriodReportRenderer } from '../../../src/notify/periodReportRenderer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/domain/clock.js';
 import { createLogger } from '../../../src/logger.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   notifications = startNotificationSystem({ deps, approvalLinks, publicUrl: 'https://changeguard.example', logger, slack: { botToken: 'xoxb-socket', apiUrl: fake.apiUrl } });
   adapter = createSlackAdapter(
     { botToken: 'xoxb-socket', signingSecret: undefined, appToken: 'xapp-1-socket', apiUrl: fake.apiUrl },
-    { deps, notifier: notifications.notifier, webLinks: notifications.webLinks, approvalLinks, logger },
+    { deps, webLinks: notifications.webLinks, templates: notifications.templates, reports: PeriodReportRenderer.load(), approvalLinks, logger },
     createWebApp({ deps, logger, publicUrl: 'https://changeguard.example', bind: '127.0.0.1', secret: Buffer.alloc(32, 3), approvalLinks, slackConfigured: true }),
     logger,
   );

@@ -152,8 +152,10 @@ describe('the portal in chromium', () => {
       expect(download.suggestedFilename()).toMatch(/^changeguard-audit-\d{4}-\d{2}-\d{2}\.csv$/);
       const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n');
       expect(csv[0]).toMatch(/^Seq,Date,Time,Status,Event type/);
-      expect(csv.slice(1).every((line) => line.split(',')[4] === 'EXECUTE')).toBe(true);
-      expect(csv).toHaveLength(5);
+      // The records, then the chain's head when exported (the file anchors the trail).
+      expect(csv.slice(1, -1).every((line) => line.split(',')[4] === 'EXECUTE')).toBe(true);
+      expect(csv.at(-1)).toMatch(/^HEAD,,,,CHAIN_HEAD,/);
+      expect(csv).toHaveLength(6);
     } finally {
       await context.close();
     }

@@ -157,9 +157,12 @@ describe('audit trail', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename=changeguard-audit-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = (await csv.text()).trimEnd().split('\r\n');
     expect(lines[0]).toBe('Seq,Date,Time,Status,Event type,Class,Actor,Details,Reason,Object,Terminal,Command,Flags,Change,Timestamp,Prev hash,Hash');
-    expect(lines).toHaveLength(5);
-    const json = (await (await erin.get('/audit/export.json?status=D')).json()) as { eventType: string; hash: string }[];
-    expect(json.map((r) => r.eventType)).toEqual(['EXECUTE']);
+    // Four records, then the chain's head when exported (the export's own record): the file anchors the trail.
+    expect(lines).toHaveLength(6);
+    const json = (await (await erin.get('/audit/export.json?status=D')).json()) as { eventType?: string; hash?: string; anchor?: string }[];
+    const [csvExport, jsonExport] = (await h.store.audit.list({ eventType: 'EXPORT' })).records;
+    expect(lines[5]).toBe(`HEAD,,,,CHAIN_HEAD,,,chain head at export: record ${csvExport!.seq}; anchor ${csvExport!.seq}:${csvExport!.hash},,${csvExport!.seq},,,,,,,${csvExport!.hash}`);
+    expect(json.map((r) => r.eventType ?? r.anchor)).toEqual(['EXECUTE', `${jsonExport!.seq}:${jsonExport!.hash}`]);
     expect((await h.store.audit.list({ eventType: 'EXPORT' })).records.map((r) => r.details)).toEqual([
       'audit trail as csv (eventType=EXECUTE)',
       'audit trail as json (status=D)',

@@ -6,6 +6,7 @@ import type { DomainEvent } from '../../../src/services/domainEvents.js';
 import { dateToWallTime } from '../../../src/web/http/zonedTime.js';
 import { WebClient } from '../../support/webClient.js';
 import { seedRanChange, startPortal, type PortalHarness } from '../../support/webHarness.js';
+import { storedNotifications } from '../../support/storedNotifications.js';
 
 /**
  * Filing, editing, rescheduling and finishing a change on the web: the same services as Slack
@@ -254,7 +255,8 @@ describe('editing, rescheduling and finishing from the change page', () => {
     // The seeded session left a planned line unrun: incomplete, as at the window's end.
     expect((await h.store.changes.findByCode(code))?.status).toBe('incomplete');
     expect((await h.store.sessions.findById('sess-finish'))).toMatchObject({ state: 'terminated', endReason: 'the requester finished the change before its window ended' });
-    expect(h.notifier.sent.map((n) => n.type)).toEqual(['window.closed']);
+    // Written with the close: the summary to the audit channel, and the session's end to security.
+    expect((await storedNotifications(h.store, { types: ['window.closed'] })).map((n) => n.audience)).toEqual([[{ role: 'audit' }]]);
     expect((await h.store.audit.list({ change: code, eventType: 'COMPLETE' })).records.map((r) => [r.actor, r.status])).toEqual([
       ['bob', 'D'],
       ['alice', 'S'],

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
-import type { Notification } from '../../../src/notify/notification.js';
+import type { Notification } from '../../../src/domain/notifications/catalogue.js';
 import { startNotificationSystem, type NotificationSystem } from '../../../src/notify/notificationSystem.js';
 import { ApprovalLinks } from '../../../src/services/links/approvalLinks.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';

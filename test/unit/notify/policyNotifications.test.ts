@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approverChanges } from '../../../src/domain/policy/approverChanges.js';
-import { createLogger } from '../../../src/logger.js';
 import { NotificationRenderer } from '../../../src/notify/notificationRenderer.js';
-import { routePolicyNotifications } from '../../../src/notify/policyNotifications.js';
 import { SlackTemplates } from '../../../src/notify/slackTemplates.js';
 import { WebLinks } from '../../../src/notify/webLinks.js';
 import { ApprovalLinks } from '../../../src/services/links/approvalLinks.js';
@@ -10,19 +8,16 @@ import { importPolicy } from '../../../src/services/policy/policyImport.js';
 import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { buildGroup, EXAMPLE_POLICY_YAML } from '../../support/factories.js';
-import { RecordingNotifier } from '../../support/recordingNotifier.js';
+import { storedNotifications } from '../../support/storedNotifications.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 
 const admin = { userId: 'system', terminal: 'policy file' };
 let store: SqliteStore;
 let deps: ServiceDeps;
-let notifier: RecordingNotifier;
 
 beforeEach(async () => {
   store = SqliteStore.open(':memory:');
   ({ deps } = await serviceHarness(store));
-  notifier = new RecordingNotifier();
-  routePolicyNotifications(deps, notifier, createLogger('silent'));
 });
 afterEach(async () => {
   await store.close();
@@ -44,17 +39,18 @@ describe('approver changes', () => {
 describe('policy import notifications', () => {
   it('announces an import that changed something to the audit channel, and each new approver', async () => {
     await importPolicy(deps, EXAMPLE_POLICY_YAML, 'policy.yml', admin);
-    notifier.sent.length = 0;
+    const first = (await storedNotifications(store)).length;
     const edited = EXAMPLE_POLICY_YAML.replace('approvers: [bob, carol]', 'approvers: [carol, erin]').replace("risk: medium, scope", "risk: high, scope");
     await importPolicy(deps, edited, 'policy.yml', admin);
 
-    expect(notifier.sent.map((n) => [n.type, n.audience])).toEqual([
+    const sent = (await storedNotifications(store)).slice(first);
+    expect(sent.map((n) => [n.type, n.audience])).toEqual([
       ['audit.trail', [{ role: 'audit' }]],
       ['access.approver_management', [{ role: 'approvals' }, { user: 'erin' }]],
       ['access.approver_management', [{ role: 'approvals' }, { user: 'bob' }]],
     ]);
     const renderer = new NotificationRenderer(deps, SlackTemplates.load(), new WebLinks('https://changeguard.example.com'), new ApprovalLinks(Buffer.alloc(32, 7), 'https://changeguard.example.com'));
-    const [trail, added, removed] = await Promise.all(notifier.sent.map((n) => renderer.render(n.type, n.data, 'role:audit')));
+    const [trail, added, removed] = await Promise.all(sent.map((n) => renderer.render(n.type, n.data, 'role:audit')));
     expect(trail!.problem).toBeUndefined();
     expect(JSON.stringify(trail!.content)).toContain('GROUP web-ops updated');
     expect(JSON.stringify(trail!.content)).toContain('RULE apache-stop updated');
@@ -64,8 +60,8 @@ describe('policy import notifications', () => {
 
   it('stays quiet when an import changes nothing (every restart re-imports the file)', async () => {
     await importPolicy(deps, EXAMPLE_POLICY_YAML, 'policy.yml', admin);
-    notifier.sent.length = 0;
+    const first = (await storedNotifications(store)).length;
     await importPolicy(deps, EXAMPLE_POLICY_YAML, 'policy.yml', admin);
-    expect(notifier.sent).toEqual([]);
+    expect((await storedNotifications(store)).length).toBe(first);
   });
 });

@@ -18,6 +18,7 @@ import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { HOUR, T0, buildGroup, buildPolicy, buildUser } from '../../support/factories.js';
 import { RecordingNotifier } from '../../support/recordingNotifier.js';
+import { storedNotifications } from '../../support/storedNotifications.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 import type { TestClock } from '../../support/testClock.js';
 
@@ -53,16 +54,19 @@ describe('what the scheduler raises, through the Slack templates', () => {
     clock.set(new Date(T0.getTime() + 2 * HOUR - 10 * 60_000));
     await warnWindowExpiring(deps, notifier, change.code, { leadMs: 15 * 60_000 });
     clock.set(new Date(T0.getTime() + 2 * HOUR));
-    await closeChangeWindow(deps, notifier, change.code);
+    await closeChangeWindow(deps, change.code);
     clock.set(new Date(T0.getTime() + 8 * HOUR));
-    await remindApprovers(deps, notifier, pending.code, { everyMs: 4 * HOUR, escalateAfter: 1 });
-    await createReportSchedule(deps, notifier, { id: 'ops', period: 'daily', cron: '0 8 * * *' }, erin);
-    await updateReportSchedule(deps, notifier, 'ops', { cron: '0 9 * * *' }, erin);
+    await remindApprovers(deps, pending.code, { everyMs: 4 * HOUR, escalateAfter: 1 });
+    await createReportSchedule(deps, { id: 'ops', period: 'daily', cron: '0 8 * * *' }, erin);
+    await updateReportSchedule(deps, 'ops', { cron: '0 9 * * *' }, erin);
     await postScheduledReport(deps, notifier, PeriodReportRenderer.load(), 'ops');
-    await deleteReportSchedule(deps, notifier, 'ops', erin);
+    await deleteReportSchedule(deps, 'ops', erin);
 
     const renderer = new NotificationRenderer(deps, SlackTemplates.load(), new WebLinks('https://changeguard.example.com'), new ApprovalLinks(Buffer.alloc(32, 7), 'https://changeguard.example.com'));
-    const types = notifier.sent.map((n) => n.type);
+    // Raised through the notifier (announcements, reports) or written with a step's state (the rest).
+    const stored = (await storedNotifications(store)).filter((n) => n.audience.some((a) => !('requestCopies' in a)));
+    const raised = [...notifier.sent, ...stored.filter((n) => !['access.request_created', 'access.request_approved'].includes(n.type))];
+    const types = raised.map((n) => n.type).sort();
     expect(types).toEqual([
       'window.opened',
       'window.expiring',
@@ -72,9 +76,11 @@ describe('what the scheduler raises, through the Slack templates', () => {
       'schedule.report_updated',
       'schedule.report',
       'schedule.report_deleted',
-    ]);
+      // The window's close cut the open session: the security channel hears of it.
+      'session.terminated',
+    ].sort());
     const texts: Record<string, string> = {};
-    for (const notification of notifier.sent) {
+    for (const notification of raised) {
       const rendered = await renderer.render(notification.type, notification.data, 'role:audit');
       expect(rendered.problem, notification.type).toBeUndefined();
       texts[notification.type] = JSON.stringify(rendered.content);

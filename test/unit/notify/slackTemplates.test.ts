@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOTIFICATION_TYPES } from '../../../src/notify/notification.js';
+import { NOTIFICATION_TYPES } from '../../../src/domain/notifications/catalogue.js';
 import { escapeForJsonTemplate, escapeMrkdwn, slackTextToPlain } from '../../../src/notify/slackEscape.js';
 import { DEFAULT_SLACK_TEMPLATE_DIR, SlackTemplates } from '../../../src/notify/slackTemplates.js';
 

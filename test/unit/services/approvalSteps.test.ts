@@ -10,7 +10,7 @@ import { ServiceError } from '../../../src/services/serviceError.js';
 import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { HOUR, T0, buildGroup, buildPolicy, buildUser } from '../../support/factories.js';
-import { RecordingNotifier } from '../../support/recordingNotifier.js';
+import { storedNotifications } from '../../support/storedNotifications.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 import type { TestClock } from '../../support/testClock.js';
 
@@ -23,7 +23,6 @@ const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
 let store: SqliteStore;
 let deps: ServiceDeps;
 let clock: TestClock;
-let notifier: RecordingNotifier;
 let events: DomainEvent[];
 
 async function setUp(group = buildGroup({ approvals: 2, channel: 'C01WEBOPS' })) {
@@ -33,10 +32,11 @@ async function setUp(group = buildGroup({ approvals: 2, channel: 'C01WEBOPS' }))
     groups: [group],
   });
   ({ deps, clock } = await serviceHarness(store, { policy }));
-  notifier = new RecordingNotifier();
   events = [];
   deps.events.subscribe((event) => void events.push(event));
 }
+
+const reminders = () => storedNotifications(store, { types: ['access.approval_reminder'] });
 
 afterEach(async () => {
   await store.close();
@@ -52,48 +52,48 @@ describe('approval reminders', () => {
   it('reminds the approvers still missing once per interval and escalates to the group channel after two', async () => {
     const change = await file();
     clock.set(at(3));
-    expect(await remindApprovers(deps, notifier, change.code, REMINDERS)).toMatchObject({ done: false, skipped: expect.stringMatching(/not yet/) });
+    expect(await remindApprovers(deps, change.code, REMINDERS)).toMatchObject({ done: false, skipped: expect.stringMatching(/not yet/) });
 
     clock.set(at(4));
-    expect(await remindApprovers(deps, notifier, change.code, REMINDERS)).toEqual({ done: true });
+    expect(await remindApprovers(deps, change.code, REMINDERS)).toEqual({ done: true });
     clock.set(at(5));
-    expect(await remindApprovers(deps, notifier, change.code, REMINDERS)).toMatchObject({ done: false, skipped: expect.stringMatching(/already sent/) });
+    expect(await remindApprovers(deps, change.code, REMINDERS)).toMatchObject({ done: false, skipped: expect.stringMatching(/already sent/) });
     await approveChange(deps, change.code, bob);
     clock.set(at(8));
-    await remindApprovers(deps, notifier, change.code, REMINDERS);
+    await remindApprovers(deps, change.code, REMINDERS);
     clock.set(at(12));
-    await remindApprovers(deps, notifier, change.code, REMINDERS);
+    await remindApprovers(deps, change.code, REMINDERS);
 
-    expect(notifier.sent.map((n) => [n.audience, n.data.details])).toEqual([
+    expect((await reminders()).map((n) => [n.audience, n.data.details])).toEqual([
       [[{ user: 'bob' }, { user: 'carol' }], { reminder: 1, escalated: false, waitingFor: 'Bob B., Carol C.' }],
       [[{ user: 'carol' }], { reminder: 2, escalated: false, waitingFor: 'Carol C.' }],
       [[{ user: 'carol' }, { slackChannel: 'C01WEBOPS' }], { reminder: 3, escalated: true, waitingFor: 'Carol C.' }],
     ]);
-    expect(notifier.sent.map((n) => n.dedupeKey)).toEqual([1, 2, 3].map((n) => `access.approval_reminder:${change.code}:${T0.toISOString()}:${n}`));
+    expect((await reminders()).map((n) => n.dedupeKey)).toEqual([1, 2, 3].map((n) => `access.approval_reminder:${change.code}:${T0.toISOString()}:${n}`));
     expect((await store.changes.findByCode(change.code))?.approvalRound).toEqual({ startedAt: T0, reminders: 3 });
   });
 
   it('sends one reminder for several missed intervals, and none twice for one interval', async () => {
     const change = await file();
     clock.set(at(13));
-    await Promise.all([remindApprovers(deps, notifier, change.code, REMINDERS), remindApprovers(deps, notifier, change.code, REMINDERS)]);
-    await remindApprovers(deps, notifier, change.code, REMINDERS);
-    // Two racing runs may both deliver; they carry one key, so the notifier posts once.
-    expect(new Set(notifier.sent.map((n) => n.dedupeKey))).toEqual(new Set([`access.approval_reminder:${change.code}:${T0.toISOString()}:3`]));
+    await Promise.all([remindApprovers(deps, change.code, REMINDERS), remindApprovers(deps, change.code, REMINDERS)]);
+    await remindApprovers(deps, change.code, REMINDERS);
+    // Two racing runs: the reminder is written with its count, so only one of them sends it.
+    expect(new Set((await reminders()).map((n) => n.dedupeKey))).toEqual(new Set([`access.approval_reminder:${change.code}:${T0.toISOString()}:3`]));
     expect((await store.changes.findByCode(change.code))?.approvalRound?.reminders).toBe(3);
   });
 
   it('stops for good once the request is decided or its window starts', async () => {
     const change = await file(at(6), at(8));
     clock.set(at(6));
-    expect(await remindApprovers(deps, notifier, change.code, REMINDERS)).toEqual({ done: false, skipped: expect.stringMatching(/deadline passed/), obsolete: true });
+    expect(await remindApprovers(deps, change.code, REMINDERS)).toEqual({ done: false, skipped: expect.stringMatching(/deadline passed/), obsolete: true });
     await store.close();
     await setUp(buildGroup({ approvals: 1 }));
     const approved = await file();
     await approveChange(deps, approved.code, bob);
     clock.set(at(4));
-    expect(await remindApprovers(deps, notifier, approved.code, REMINDERS)).toEqual({ done: false, skipped: expect.stringMatching(/not pending/), obsolete: true });
-    expect(notifier.sent).toEqual([]);
+    expect(await remindApprovers(deps, approved.code, REMINDERS)).toEqual({ done: false, skipped: expect.stringMatching(/not pending/), obsolete: true });
+    expect((await reminders())).toEqual([]);
   });
 
   it('escalates to the approvals channel when the group has none', async () => {
@@ -101,8 +101,8 @@ describe('approval reminders', () => {
     await setUp(buildGroup({ approvals: 1 }));
     const change = await file();
     clock.set(at(12));
-    await remindApprovers(deps, notifier, change.code, { everyMs: 4 * HOUR, escalateAfter: 0 });
-    expect(notifier.sent[0]?.audience).toEqual([{ user: 'bob' }, { user: 'carol' }, { role: 'approvals' }]);
+    await remindApprovers(deps, change.code, { everyMs: 4 * HOUR, escalateAfter: 0 });
+    expect((await reminders())[0]?.audience).toEqual([{ user: 'bob' }, { user: 'carol' }, { role: 'approvals' }]);
   });
 });
 
@@ -127,9 +127,9 @@ describe('rescheduling a change', () => {
     expect(events.at(-1)).toMatchObject({ type: 'change.rescheduled', change: { code: change.code }, previous: { status: 'approved' } });
     // Reminders count from the reschedule.
     clock.set(at(4));
-    expect(await remindApprovers(deps, notifier, change.code, REMINDERS)).toMatchObject({ done: false, skipped: expect.stringMatching(/not yet/) });
+    expect(await remindApprovers(deps, change.code, REMINDERS)).toMatchObject({ done: false, skipped: expect.stringMatching(/not yet/) });
     clock.set(at(5));
-    expect(await remindApprovers(deps, notifier, change.code, REMINDERS)).toEqual({ done: true });
+    expect(await remindApprovers(deps, change.code, REMINDERS)).toEqual({ done: true });
   });
 
   it('refuses others than the requester (audited), a started change, and bad windows, leaving the change as it was', async () => {

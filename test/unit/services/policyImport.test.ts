@@ -9,7 +9,7 @@ import { TestClock } from '../../support/testClock.js';
 
 let store: SqliteStore;
 let deps: ServiceDeps;
-const admin = { userId: 'root', terminal: 'cli' };
+const admin = { userId: 'root', terminal: 'cli', kind: 'operator' as const };
 
 beforeEach(async () => {
   store = SqliteStore.open(':memory:');

@@ -4,7 +4,7 @@ import { ServiceError } from '../../../src/services/serviceError.js';
 import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { isWebSessionCurrent } from '../../../src/services/access/webSignOut.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
-import { T0 } from '../../support/factories.js';
+import { T0, buildPolicy, buildUser } from '../../support/factories.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 
 let store: SqliteStore;
@@ -13,7 +13,8 @@ const security = { userId: 'sam', terminal: 'slack' };
 
 beforeEach(async () => {
   store = SqliteStore.open(':memory:');
-  ({ deps } = await serviceHarness(store));
+  const policy = buildPolicy();
+  ({ deps } = await serviceHarness(store, { policy: { ...policy, users: [...policy.users, buildUser({ id: 'sam', roles: ['security'] })] } }));
 });
 afterEach(async () => {
   await store.close();
@@ -27,7 +28,11 @@ describe('session control', () => {
     expect(again).toBeInstanceOf(ServiceError);
     expect((again as ServiceError).kind).toBe('conflict');
     expect((await terminateSession(deps, 'nope', security, 'x').catch((e: ServiceError) => e)).kind).toBe('not_found');
-    expect((await store.audit.list({ eventType: 'TERMINATE' })).records).toMatchObject([{ object: 's1', actor: 'sam', reason: 'suspicious' }]);
+    // Only security (and changeguard itself) may: the authorisation table, whichever adapter asks.
+    expect(((await terminateSession(deps, 's1', { userId: 'bob', terminal: 'web' }, 'x').catch((e: ServiceError) => e)) as ServiceError).message).toBe('terminate needs the security role');
+    expect((await store.audit.list({ eventType: 'TERMINATE', status: 'S' })).records).toMatchObject([{ object: 's1', actor: 'sam', reason: 'suspicious' }]);
+    // The second attempt and bob's are refusals on record.
+    expect((await store.audit.list({ eventType: 'TERMINATE', status: 'D' })).records.map((r) => r.actor)).toEqual(['sam', 'bob']);
   });
 
   it('locks and unlocks users, auditing each attempt', async () => {

@@ -6,7 +6,7 @@ import { ServiceError } from '../../../src/services/serviceError.js';
 import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { DEFAULT_SETTINGS } from '../../../src/domain/policy/policy.js';
-import { summariseChange } from '../../../src/notify/notification.js';
+import { summariseChange } from '../../../src/domain/notifications/catalogue.js';
 import { NotificationRenderer } from '../../../src/notify/notificationRenderer.js';
 import { SlackTemplates } from '../../../src/notify/slackTemplates.js';
 import { WebLinks } from '../../../src/notify/webLinks.js';

@@ -4,7 +4,7 @@ import type { SlackContext } from '../../slackContext.js';
 import { NEW_CHANGE_GROUP_ACTION_ID } from '../../views/newChangeModal.js';
 import { newChangeGroupSelected } from './newChangeGroupSelected.js';
 import { approveClicked, rejectClicked } from './reviewActions.js';
-import { lockUserClicked, terminateSessionClicked } from './securityActions.js';
+import { lockUserClicked, terminateSessionClicked, unlockUserClicked } from './securityActions.js';
 
 export function register(app: App, context: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.approve, (args) => approveClicked(context, args));
@@ -13,5 +13,6 @@ export function register(app: App, context: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.reject, (args) => rejectClicked(context, args));
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.terminateSession, (args) => terminateSessionClicked(context, args));
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.lockUser, (args) => lockUserClicked(context, args));
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.unlockUser, (args) => unlockUserClicked(context, args));
   app.action<BlockAction<StaticSelectAction>>(NEW_CHANGE_GROUP_ACTION_ID, (args) => newChangeGroupSelected(context, args));
 }

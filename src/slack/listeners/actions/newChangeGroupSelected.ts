@@ -28,6 +28,7 @@ export async function newChangeGroupSelected(context: SlackContext, args: Select
         suggestedCode: codeInput ?? '',
         groups,
         selectedGroup: selected,
+        requester: who.user.id,
         start: current.windowStart ?? new Date(now + 3_600_000),
         end: current.windowEnd ?? new Date(now + 3 * 3_600_000),
         webFormUrl: context.webLinks.newChange(),

@@ -1,3 +1,4 @@
+import { changeRightsOf } from '../../../domain/access/portalRoles.js';
 import { isValidChangeCode, normaliseChangeCode } from '../../../domain/change/changeCode.js';
 import { cancelChange, revokeChange } from '../../../services/changes/reviewChange.js';
 import { computeChangeAudit } from '../../../services/changes/changeAudit.js';
@@ -5,8 +6,8 @@ import { listMyChanges } from '../../../services/changes/listChanges.js';
 import { validateChange } from '../../../services/changes/validateChange.js';
 import { viewChange } from '../../../services/changes/viewChange.js';
 import { escapeMrkdwn } from '../../../notify/slackEscape.js';
-import { changeDetailsBlocks } from '../../blocks/changeDetailsBlocks.js';
-import { auditSummaryBlocks, changeListBlocks, validationBlocks } from '../../blocks/commandResultBlocks.js';
+import type { SlackAnswer } from '../../../notify/slackTemplates.js';
+import { auditSummaryView, changeDetailsView, changeListView, validationView } from '../../answerViews.js';
 import type { CommandRequest } from './commandRequest.js';
 
 /** The change code argument, or null after telling the user how to give one. */
@@ -29,9 +30,20 @@ async function nameResolver(request: CommandRequest): Promise<(id: string) => st
   return (id) => policy.users.find((u) => u.id === id)?.name ?? id;
 }
 
+async function timezoneOf(request: CommandRequest): Promise<string> {
+  return (await request.context.deps.policies.current()).policy.settings.timezone;
+}
+
+/** Answers with a template (templates/slack/answers/): its blocks, and `text` when given. */
+export async function answerWith(request: CommandRequest, name: SlackAnswer, view: Readonly<Record<string, unknown>>, text?: string): Promise<void> {
+  const rendered = request.context.templates.renderAnswer(name, view);
+  if (rendered.problem) request.context.logger.error({ answer: name, problem: rendered.problem }, 'Slack answer template problem');
+  await request.reply({ text: text ?? rendered.content.text, blocks: rendered.content.blocks as never });
+}
+
 export async function listChanges(request: CommandRequest): Promise<void> {
   const mine = await listMyChanges(request.context.deps, request.who.user.id);
-  await request.reply({ text: `${mine.open.length} open, ${mine.awaitingMyApproval.length} waiting for your approval`, blocks: changeListBlocks(mine, request.context.webLinks) });
+  await answerWith(request, 'changeList', changeListView(mine, request.context.webLinks, await timezoneOf(request)), `${mine.open.length} open, ${mine.awaitingMyApproval.length} waiting for your approval`);
 }
 
 export async function showChange(request: CommandRequest): Promise<void> {
@@ -41,15 +53,19 @@ export async function showChange(request: CommandRequest): Promise<void> {
   const change = await viewChange(deps, code, request.who.actor);
   const group = await deps.policies.group(change.group);
   const me = request.who.user.id;
-  const mayApprove = change.status === 'pending_approval' && change.requester !== me && (group?.approvers.includes(me) ?? false);
-  await request.reply({
-    text: `${change.code}: ${change.title}`,
-    blocks: changeDetailsBlocks(change, {
+  // The same rule as the web page and the approvals list: the authorisation table, and not approved by me yet.
+  const mayApprove = changeRightsOf(request.who.user, change, group).approve;
+  await answerWith(
+    request,
+    'changeDetails',
+    changeDetailsView(change, {
       links: request.context.webLinks,
       nameOf: await nameResolver(request),
       approveLink: mayApprove ? approvalLinks.create(change.code, me, deps.clock()) : undefined,
+      timezone: await timezoneOf(request),
     }),
-  });
+    `${change.code}: ${change.title}`,
+  );
 }
 
 export async function cancelOwnChange(request: CommandRequest): Promise<void> {
@@ -76,10 +92,7 @@ export async function validateScript(request: CommandRequest): Promise<void> {
   const code = await codeArgument(request, '/change validate CHG-42');
   if (!code) return;
   const validation = await validateChange(request.context.deps, code, request.who.actor);
-  await request.reply({
-    text: `${validation.change.code}: ${validation.findings.length} script lines would be stopped`,
-    blocks: validationBlocks(validation, request.context.webLinks),
-  });
+  await answerWith(request, 'validation', validationView(validation, request.context.webLinks), `${validation.change.code}: ${validation.findings.length} script lines would be stopped`);
 }
 
 export async function summariseAudit(request: CommandRequest): Promise<void> {
@@ -88,8 +101,5 @@ export async function summariseAudit(request: CommandRequest): Promise<void> {
   const { deps } = request.context;
   await viewChange(deps, code, request.who.actor);
   const report = await computeChangeAudit(deps, code);
-  await request.reply({
-    text: `${report.change.code}: ${report.change.outcome ?? report.audit.outcome}`,
-    blocks: auditSummaryBlocks(report, request.context.webLinks, await nameResolver(request)),
-  });
+  await answerWith(request, 'auditSummary', auditSummaryView(report, request.context.webLinks, await nameResolver(request), await timezoneOf(request)), `${report.change.code}: ${report.change.outcome ?? report.audit.outcome}`);
 }

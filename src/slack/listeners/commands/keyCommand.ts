@@ -1,5 +1,6 @@
 import { listKeys, registerKey, removeKey } from '../../../services/keys/registerKey.js';
-import { keyListBlocks } from '../../blocks/commandResultBlocks.js';
+import { keyListView } from '../../answerViews.js';
+import { answerWith } from './changeCommands.js';
 import type { CommandRequest } from './commandRequest.js';
 
 const USAGE = 'Usage: `/change key add <ssh public key>` · `/change key list` · `/change key remove SHA256:...`';
@@ -10,7 +11,7 @@ export async function manageKeys(request: CommandRequest): Promise<void> {
   const action = request.args[0]?.toLowerCase();
   const value = request.rest.replace(/^\S+\s*/, '').trim();
   if (action === 'list' && !value) {
-    await request.reply({ text: 'Your SSH keys', blocks: keyListBlocks(await listKeys(deps, request.who.user.id)) });
+    await answerWith(request, 'keyList', keyListView(await listKeys(deps, request.who.user.id), (await deps.policies.current()).policy.settings.timezone));
     return;
   }
   if (action === 'add' && value) {

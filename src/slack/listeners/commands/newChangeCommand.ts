@@ -21,6 +21,7 @@ export async function openNewChangeForm(request: CommandRequest): Promise<void> 
     suggestedCode: await suggestNextCode(deps),
     groups,
     selectedGroup: first,
+    requester: request.who.user.id,
     start,
     end: new Date(start.getTime() + 2 * HOUR),
     webFormUrl: request.context.webLinks.newChange(),

@@ -1,6 +1,5 @@
 import { readPeriodReport } from '../../../services/reports/readPeriodReport.js';
 import { escapeMrkdwn } from '../../../notify/slackEscape.js';
-import { periodReportBlocks } from '../../blocks/commandResultBlocks.js';
 import type { CommandRequest } from './commandRequest.js';
 import { manageReportSchedules } from './reportScheduleCommand.js';
 
@@ -36,6 +35,7 @@ export async function reportPeriod(request: CommandRequest): Promise<void> {
   }
   const report = await readPeriodReport(deps, request.who.actor, { since, until: now });
   const { policy } = await deps.policies.current();
-  const nameOf = (id: string) => policy.users.find((u) => u.id === id)?.name ?? id;
-  await request.reply({ text: `Report: ${report.changes.total} changes, ${report.commands.blocked} blocked commands`, blocks: periodReportBlocks(report, nameOf) });
+  // The scheduled report's own template (templates/reports/periodReport.slack.hbs): one wording for both.
+  const slack = request.context.reports.slack(report, { title: 'Report', timezone: policy.settings.timezone });
+  await request.reply({ text: `Report: ${report.changes.total} changes, ${report.commands.blocked} blocked commands`, blocks: slack.blocks as never });
 }

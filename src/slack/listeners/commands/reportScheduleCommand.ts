@@ -37,7 +37,7 @@ export function parseSettings(text: string): Record<string, string> | { problem:
 
 /** `/change report schedule ...`: the Slack face of the report-schedule services. */
 export async function manageReportSchedules(request: CommandRequest): Promise<void> {
-  const { deps, notifier } = request.context;
+  const { deps } = request.context;
   const actor = request.who.actor;
   const [, action = 'list', target] = request.args;
   const afterAction = request.rest.replace(/^schedule\s*/, '').replace(/^\S+\s*/, '');
@@ -56,7 +56,6 @@ export async function manageReportSchedules(request: CommandRequest): Promise<vo
       if ('problem' in settings) return void (await request.reply({ text: `${settings.problem}\n${REPORT_SCHEDULE_USAGE}` }));
       const created = await createReportSchedule(
         deps,
-        notifier,
         { id: settings.id ?? '', period: settings.period as 'daily', cron: settings.cron ?? '', timezone: settings.tz, channel: settings.channel },
         actor,
       );
@@ -70,7 +69,6 @@ export async function manageReportSchedules(request: CommandRequest): Promise<vo
       if ('id' in settings) return void (await request.reply({ text: 'A schedule keeps its id; remove it and add a new one to rename it.' }));
       const updated = await updateReportSchedule(
         deps,
-        notifier,
         target,
         {
           ...(settings.period !== undefined && { period: settings.period as 'daily' }),
@@ -85,7 +83,7 @@ export async function manageReportSchedules(request: CommandRequest): Promise<vo
     }
     case 'remove': {
       if (!target) return void (await request.reply({ text: REPORT_SCHEDULE_USAGE }));
-      const removed = await deleteReportSchedule(deps, notifier, target, actor);
+      const removed = await deleteReportSchedule(deps, target, actor);
       await request.reply({ text: `Scheduled report *${escapeMrkdwn(removed.id)}* removed.` });
       return;
     }

@@ -30,6 +30,7 @@ export async function newChangeSubmitted(context: SlackContext, args: SubmitArgs
         description: submission.description,
         group: submission.group,
         devices: submission.devices,
+        executors: submission.executors,
         script: submission.script,
         windowStart: submission.windowStart ?? new Date(Number.NaN),
         windowEnd: submission.windowEnd ?? new Date(Number.NaN),

@@ -1,6 +1,6 @@
-import type { NotificationType } from './notification.js';
+import type { NotificationType } from './catalogue.js';
 
-/** How each notification type is named to people (reference/notifications.txt wording). */
+/** How each notification type is named to people (the catalogue's wording, docs/DESIGN.md). */
 export const NOTIFICATION_LABELS: Readonly<Record<NotificationType, string>> = {
   'access.request_created': 'Created request',
   'access.request_approved': 'Request approved',
@@ -11,6 +11,7 @@ export const NOTIFICATION_LABELS: Readonly<Record<NotificationType, string>> = {
   'access.approval_reminder': 'Approval reminder',
   'access.approver_management': 'Approver management',
   'audit.trail': 'Audit trail',
+  'audit.anchor': 'Audit chain anchor',
   'command.allow': 'Command detected - Allow',
   'command.block': 'Command detected - Block',
   'command.block_interrupt': 'Command detected - Block and interrupt a session',
@@ -21,6 +22,7 @@ export const NOTIFICATION_LABELS: Readonly<Record<NotificationType, string>> = {
   'session.terminated': 'Session terminated',
   'session.high_risk': 'High risk session',
   'session.account_locked': 'Account locked',
+  'session.account_unlocked': 'Account unlocked',
   'session.host_key_mismatch': 'Host key mismatch',
   'window.opened': 'Change window opened',
   'window.expiring': 'Change window ending soon',

@@ -1,9 +1,9 @@
-import type { Risk } from '../domain/policy/policy.js';
-import type { Verdict } from '../domain/rules/verdict.js';
+import type { Risk } from '../policy/policy.js';
+import type { Verdict } from '../rules/verdict.js';
 
 /**
- * The catalogue (reference/notifications.txt): every notification changeguard raises. Each
- * type has a template under templates/slack/<type>.hbs and a plain-text fallback.
+ * The catalogue (docs/DESIGN.md, "Notifications"): every notification changeguard raises.
+ * Each type has a template under templates/slack/<type>.hbs and a plain-text fallback.
  */
 export const NOTIFICATION_TYPES = [
   // Access Control
@@ -17,6 +17,8 @@ export const NOTIFICATION_TYPES = [
   'access.approver_management',
   // Audit trail
   'audit.trail',
+  /** The audit chain's head (seq and hash), posted on a schedule: evidence kept outside the store. */
+  'audit.anchor',
   // Command Audit
   'command.allow',
   'command.block',
@@ -29,6 +31,7 @@ export const NOTIFICATION_TYPES = [
   'session.terminated',
   'session.high_risk',
   'session.account_locked',
+  'session.account_unlocked',
   'session.host_key_mismatch',
   // Change window (scheduler)
   'window.opened',
@@ -43,11 +46,15 @@ export const NOTIFICATION_TYPES = [
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
-/** Who gets it: a policy channel role, a policy user (by DM), or a literal Slack channel id. */
+/**
+ * Who gets it: a policy channel role, a policy user (by DM), a literal Slack channel id, or
+ * every posted copy of a change request (each edited in place, with a reply in its thread).
+ */
 export type Audience =
   | { readonly role: 'approvals' | 'security' | 'audit' }
   | { readonly user: string }
-  | { readonly slackChannel: string };
+  | { readonly slackChannel: string }
+  | { readonly requestCopies: string };
 
 export interface ChangeSummary {
   readonly code: string;
@@ -58,6 +65,8 @@ export interface ChangeSummary {
   readonly status: string;
   readonly windowStart: string;
   readonly windowEnd: string;
+  /** The change's version this summary was taken at: a copy is refreshed once per version. */
+  readonly version?: number | undefined;
 }
 
 /** What templates may use. Everything user-supplied is escaped by the renderer. */
@@ -88,11 +97,6 @@ export interface Notification {
   readonly dedupeKey?: string | undefined;
 }
 
-/** Where notifications go: Slack when configured, otherwise the outbox shown on the web. */
-export interface Notifier {
-  notify(notification: Notification): Promise<void>;
-}
-
 export function summariseChange(change: {
   code: string;
   title: string;
@@ -102,6 +106,7 @@ export function summariseChange(change: {
   status: string;
   windowStart: Date;
   windowEnd: Date;
+  version?: number;
 }): ChangeSummary {
   return {
     code: change.code,
@@ -112,5 +117,6 @@ export function summariseChange(change: {
     status: change.status,
     windowStart: change.windowStart.toISOString(),
     windowEnd: change.windowEnd.toISOString(),
+    ...(change.version !== undefined && { version: change.version }),
   };
 }
