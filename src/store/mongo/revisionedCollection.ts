@@ -142,6 +142,11 @@ export class RevisionedCollection<D extends Record<string, unknown>> {
     let rev = listed && typeof listed[REVISION_FIELD] === 'number' ? (listed[REVISION_FIELD] as number) : 0;
     // A listing copy without a revision was written before revisions were kept: it is revision 0.
     let doc = listed && listed[DELETED_FIELD] !== true ? (this.entityOf(listed) as D) : null;
+    if (listed && listed[DELETED_FIELD] === true && rev > 0) {
+      // The listing keeps only the key of a deleted entity: a tombstone's commits are in its revision.
+      const revision = await this.revisions.collection.findOne({ _id: this.revisionId(key, rev) } as never);
+      doc = (revision?.doc as D | null | undefined) ?? null;
+    }
     for (;;) {
       const next = await this.revisions.collection.findOne({ _id: this.revisionId(key, rev + 1) } as never);
       if (!next) return { rev, doc };
