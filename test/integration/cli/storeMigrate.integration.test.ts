@@ -16,7 +16,7 @@ import { MongoStore } from '../../../src/store/mongo/mongoStore.js';
 import type { OutboxMessage } from '../../../src/store/outboxRepository.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import type { Store } from '../../../src/store/store.js';
-import { HOUR, buildPolicy, buildRule } from '../../support/factories.js';
+import { HOUR, buildPolicy, buildRule, buildUser } from '../../support/factories.js';
 import { freePort } from '../../support/freePort.js';
 import { freshDatabaseName, mongoUriOrSkip } from '../../support/mongoTestServer.js';
 import { runCliProcess } from '../../support/runCliProcess.js';
@@ -35,7 +35,9 @@ if (uri !== undefined) {
   const alice = { userId: 'alice', terminal: 'test' };
   const bob = { userId: 'bob', terminal: 'test' };
   const erin = { userId: 'erin', terminal: 'test' };
-  const sourcePolicy = buildPolicy({ rules: [buildRule({ id: 'no-rm', command: ['rm'], action: 'block', risk: 'high' })] });
+  const basePolicy = buildPolicy({ rules: [buildRule({ id: 'no-rm', command: ['rm'], action: 'block', risk: 'high' })] });
+  // sam locks mallory: both must be users of the policy (authorisation reads it).
+  const sourcePolicy = { ...basePolicy, users: [...basePolicy.users, buildUser({ id: 'sam', roles: ['security'] }), buildUser({ id: 'mallory' })] };
   let dir: string;
   let dataDir: string;
   const opened: MongoStore[] = [];
@@ -53,6 +55,15 @@ if (uri !== undefined) {
     opened.push(store);
     return store;
   };
+
+  async function sourceOutboxCount(): Promise<number> {
+    const store = SqliteStore.open(join(dataDir, 'changeguard.db'));
+    try {
+      return (await store.outbox.list({})).length;
+    } finally {
+      await store.close();
+    }
+  }
 
   /** The source, filled as the product fills it, with a clock that moves. */
   async function fillSource(): Promise<void> {
@@ -198,7 +209,8 @@ if (uri !== undefined) {
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(/^changes: 0 copied, 3 already there$/m);
       expect(again.stdout).toMatch(/^audit records: 0 copied, \d+ already there$/m);
-      expect(again.stdout).toMatch(/^outbox messages: 0 copied, 2 already there$/m);
+      // (As many as the source holds: one row per destination of every notification.)
+      expect(again.stdout).toMatch(new RegExp(`^outbox messages: 0 copied, ${(await sourceOutboxCount())} already there$`, 'm'));
 
       const source = SqliteStore.open(join(dataDir, 'changeguard.db'));
       try {
