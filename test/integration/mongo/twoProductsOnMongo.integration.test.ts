@@ -282,7 +282,8 @@ settings: { opaque: block, timezone: UTC }
       // The same figures whichever process answered (only the period's end, the time of asking, differs).
       const figures = (answer: typeof onA) => (answer.body as { blocks: unknown[] }).blocks.slice(1);
       expect(figures(onB)).toEqual(figures(onA));
-      expect(JSON.stringify(figures(onA))).toContain('*Refusals by rule:* no-recursive-rm 1 · no-shutdown 1');
+      // The scheduled report's template (templates/reports/periodReport.slack.hbs).
+      expect(JSON.stringify(figures(onA))).toContain('By rule: `no-recursive-rm` 1 · `no-shutdown` 1');
     });
 
     it('goes on when A is killed mid-session: B serves, runs the steps, closes what A left open; nothing is lost', async () => {
