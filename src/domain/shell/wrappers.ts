@@ -353,6 +353,13 @@ const HANDLERS: ReadonlyMap<string, (args: readonly Word[]) => Unwrap> = new Map
     },
   ],
   ['unbuffer', optionsThenCommand({})],
+  // capsh [options] -- ARGS runs `/bin/bash ARGS` (or the --shell= program) after its options.
+  ['capsh', (args) => {
+    if (args.some((a) => a.value.startsWith('--shell='))) return opaque('capsh --shell= names the program it runs');
+    const dashes = args.findIndex((a) => a.value === '--' || a.value === '==');
+    if (dashes < 0) return NONE;
+    return shell(args.slice(dashes + 1));
+  }],
   // setarch ARCH [options] [program]: with no program it starts a shell.
   ['setarch', (args) => {
     const o = parseOptions(args, { longArg: ['uname-2.6'] }, 1);

@@ -356,7 +356,7 @@ const WRAPPERS: Technique[] = [
   { name: 'ld.so runs the program by path', steps: ['ld.so /usr/bin/touch PROOF'] },
   { name: 'the dynamic loader by its /usr/lib path', steps: ['/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /usr/bin/chmod 777 VICTIM'] },
   { name: 'ssh-agent runs a command', steps: ['ssh-agent /usr/bin/touch PROOF'] },
-  { name: 'capsh -- -c', needs: ['capsh'], steps: ["capsh -- -c 'touch PROOF'"] },
+  { name: 'capsh -- -c', needs: ['/usr/sbin/capsh'], steps: ["/usr/sbin/capsh -- -c 'touch PROOF'"] },
   { name: 'run-parts runs a directory of scripts', steps: ['mkdir parts', MAKE_X, 'cp x parts/x', 'run-parts {D}/parts'] },
   { name: 'strace -o |command', needs: ['strace'], steps: ["strace -o '|touch {D}/PROOF' true"] },
   { name: 'split --filter', steps: ["echo a | split --filter='touch PROOF'"] },

@@ -103,6 +103,7 @@ describe('code changeguard cannot read is opaque', () => {
     ["printf 'id\\n' > ~/.ssh/rc", /run later/],
     ["echo id >> ~/.bashrc", /run later/],
     ['cp x .git/hooks/pre-commit', /run later/],
+    ['capsh --', /interactive shell/],
   ])('%s', (line, reason) => {
     const reasons = opaqueReasons(line);
     expect(reasons.length, JSON.stringify(parser.parse(line).commands)).toBeGreaterThan(0);
