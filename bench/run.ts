@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchAuditTrail } from './auditTrail.bench.js';
+import { benchCommandSearch, benchPolicyBacktest } from './commandHistory.bench.js';
 import { formatTable, type BenchRow } from './lib/benchRow.js';
 import { benchRuleEvaluation } from './ruleEvaluation.bench.js';
 import { benchScriptAudit } from './scriptAudit.bench.js';
@@ -17,6 +18,9 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['script audit', benchScriptAudit],
   ['audit trail', benchAuditTrail],
   ['slack ack', benchSlackAck],
+  // Fills 1,000,000 commands through the repository first: about 4 minutes.
+  ['command search', () => benchCommandSearch()],
+  ['policy backtest', () => benchPolicyBacktest()],
   // Needs root and Debian's openssh-server (it starts real sshd processes); about 90 s.
   ['ssh proxy', () => benchSshProxy()],
 ];

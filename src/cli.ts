@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { readLines } from './cli/readLines.js';
+import { backtestReportText } from './cli/backtestReportText.js';
 import { runRulesTest } from './cli/rulesTestCommand.js';
 import { runStoreMigrate } from './cli/storeMigrateCommand.js';
 import { loadConfig } from './config.js';
@@ -14,6 +15,7 @@ import { ShellParser } from './domain/shell/shellParser.js';
 import type { Actor } from './services/actor.js';
 import { formatAnchor, parseAnchor } from './domain/audit/verifyChain.js';
 import { exportAuditTrail } from './services/audit/auditExport.js';
+import { backtestPolicy } from './services/policy/backtestPolicy.js';
 import { checkPolicy, importPolicy, PolicyValidationError } from './services/policy/policyImport.js';
 import { createServiceDeps } from './services/serviceDeps.js';
 import { ServiceError } from './services/serviceError.js';
@@ -188,6 +190,29 @@ export function buildProgram(): Command {
       const outcome = await runStoreMigrate({ to: options.to, from, force: options.force === true }, systemClock);
       for (const line of outcome.lines) process.stdout.write(`${line}\n`);
       if (outcome.error) throw new CliFailure(outcome.error, outcome.exitCode === 1 ? EXIT_PROBLEM : EXIT_USAGE);
+    });
+  policy
+    .command('backtest')
+    .description('judge the commands recorded in a period under a draft policy and report which verdicts would change (nothing is stored but an audit record)')
+    .requiredOption('--policy <file>', 'the draft policy YAML file (read as `policy import` would read it)')
+    .option('--since <date>', 'commands recorded at or after this date (ISO date, or 30d / 12h)', '30d')
+    .option('--until <date>', 'commands recorded before this date (ISO date, or 1d / 12h ago); default now')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (options: { policy: string; since: string; until?: string; json?: boolean }) => {
+      const since = parseDate(options.since, '--since');
+      const until = options.until === undefined ? new Date() : parseDate(options.until, '--until');
+      if (until.getTime() <= since.getTime()) throw new CliFailure('--until: must be after --since', EXIT_USAGE);
+      const text = await readPolicyFile(options.policy);
+      await withStore(
+        async (store) => {
+          const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load() });
+          // Whoever runs the CLI holds the store: an operator, recorded under their login name.
+          const actor = { userId: process.env.USER ?? 'operator', terminal: 'cli', kind: 'operator' as const };
+          const result = await backtestPolicy(deps, actor, { text, source: basename(options.policy), since, until });
+          process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : backtestReportText(result));
+        },
+        { existing: true },
+      );
     });
   const password = program.command('password').description('web sign-in passwords (the policy holds only their hashes)');
   password

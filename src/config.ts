@@ -3,6 +3,13 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/** Syslog facility names (RFC 5424); their numbers are in domain/siem/syslogMessage.ts, whose type the typecheck holds these to. */
+export const SYSLOG_FACILITY_NAMES = [
+  'kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'audit', 'alert', 'clock',
+  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+] as const;
+type SyslogFacilityName = (typeof SYSLOG_FACILITY_NAMES)[number];
+
 const port = (name: string, fallback: number) =>
   z.coerce
     .number({ message: `${name}: expected a port number` })
@@ -74,6 +81,20 @@ const envSchema = z.object({
   SCHEDULER_POLL_SECONDS: positive('SCHEDULER_POLL_SECONDS', 'seconds', 5),
   AUDIT_ANCHOR_MINUTES: positive('AUDIT_ANCHOR_MINUTES', 'minutes', 60),
   SHUTDOWN_GRACE_SECONDS: positive('SHUTDOWN_GRACE_SECONDS', 'seconds', 30),
+  SIEM_SYSLOG_URL: optionalText.refine((v) => v === undefined || parseSyslogUrl(v) !== undefined, {
+    message: 'SIEM_SYSLOG_URL: expected tcp://host:port or tls://host:port (syslog over TCP, RFC 6587, or TLS, RFC 5425), such as tls://siem.example.com:6514',
+  }),
+  SIEM_SYSLOG_CA_FILE: optionalText,
+  SIEM_SYSLOG_FACILITY: z
+    .enum(SYSLOG_FACILITY_NAMES, { message: `SIEM_SYSLOG_FACILITY: expected one of ${SYSLOG_FACILITY_NAMES.join(', ')}` })
+    .default('audit'),
+  SIEM_WEBHOOK_URL: optionalText.refine((v) => v === undefined || /^https:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+    message: 'SIEM_WEBHOOK_URL: expected an https:// URL (the stream carries the audit trail: never plain HTTP)',
+  }),
+  SIEM_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, {
+    message: 'SIEM_WEBHOOK_SECRET: expected at least 32 characters (the HMAC-SHA256 key the receiver checks signatures with), e.g. from `openssl rand -hex 32`',
+  }),
+  SIEM_WEBHOOK_CA_FILE: optionalText,
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
@@ -103,6 +124,15 @@ export function parseTrustProxy(text: string): number | string[] | string {
     }
   }
   return items;
+}
+
+/** `tcp://host:port` or `tls://host:port` (IPv6 in brackets). */
+export function parseSyslogUrl(text: string): { transport: 'tcp' | 'tls'; host: string; port: number } | undefined {
+  const match = /^(tcp|tls):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { transport: match[1] as 'tcp' | 'tls', host: match[2]!.replace(/^\[|\]$/g, ''), port };
 }
 
 /** `host`, `host:port`, `[v6]` or `[v6]:port`: where users point ssh at the proxy. */
@@ -153,6 +183,11 @@ export interface Config {
     readonly shutdownGraceMs: number;
     readonly anchorEveryMs: number;
   };
+  /** The SIEM stream's sinks (none when both are undefined). */
+  readonly siem: {
+    readonly syslog?: { readonly transport: 'tcp' | 'tls'; readonly host: string; readonly port: number; readonly caFile?: string | undefined; readonly facility: SyslogFacilityName } | undefined;
+    readonly webhook?: { readonly url: URL; readonly secret: string; readonly caFile?: string | undefined } | undefined;
+  };
   readonly logLevel: string;
 }
 
@@ -193,6 +228,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
         : 'SLACK_CLIENT_ID: expected when SLACK_CLIENT_SECRET is set (Sign in with Slack needs both)',
     );
   }
+  if (Boolean(v.SIEM_WEBHOOK_URL) !== Boolean(v.SIEM_WEBHOOK_SECRET)) {
+    throw new ConfigError(
+      v.SIEM_WEBHOOK_URL
+        ? 'SIEM_WEBHOOK_SECRET: expected when SIEM_WEBHOOK_URL is set (every request is signed with it)'
+        : 'SIEM_WEBHOOK_URL: expected when SIEM_WEBHOOK_SECRET is set',
+    );
+  }
+  if (v.SIEM_WEBHOOK_CA_FILE && !v.SIEM_WEBHOOK_URL) throw new ConfigError('SIEM_WEBHOOK_CA_FILE: set SIEM_WEBHOOK_URL too (the CA checks its certificate)');
+  const syslog = v.SIEM_SYSLOG_URL === undefined ? undefined : parseSyslogUrl(v.SIEM_SYSLOG_URL)!;
+  if (v.SIEM_SYSLOG_CA_FILE && syslog?.transport !== 'tls') throw new ConfigError('SIEM_SYSLOG_CA_FILE: only for syslog over TLS (SIEM_SYSLOG_URL=tls://host:port)');
+  if ((syslog || v.SIEM_WEBHOOK_URL) && v.MONGODB_URI) {
+    throw new ConfigError('SIEM_SYSLOG_URL / SIEM_WEBHOOK_URL: the SIEM stream needs the embedded SQLite store for now (unset MONGODB_URI, or the SIEM variables)');
+  }
   const dataDir = resolve(v.DATA_DIR);
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   const proxyAddress = v.PROXY_PUBLIC_ADDRESS === undefined ? undefined : parsePublicAddress(v.PROXY_PUBLIC_ADDRESS);
@@ -226,6 +274,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       anchorEveryMs: Math.round(v.AUDIT_ANCHOR_MINUTES * 60_000),
     },
     trustProxy: v.TRUST_PROXY,
+    siem: {
+      syslog: syslog && { ...syslog, caFile: v.SIEM_SYSLOG_CA_FILE, facility: v.SIEM_SYSLOG_FACILITY },
+      webhook: v.SIEM_WEBHOOK_URL && v.SIEM_WEBHOOK_SECRET ? { url: new URL(v.SIEM_WEBHOOK_URL), secret: v.SIEM_WEBHOOK_SECRET, caFile: v.SIEM_WEBHOOK_CA_FILE } : undefined,
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

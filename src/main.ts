@@ -16,6 +16,8 @@ import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
 import { systemActor } from './services/actor.js';
+import { SiemForwarder } from './services/siem/siemForwarder.js';
+import { siemSinksFrom } from './siem/siemSinks.js';
 import { CommitRelayLoop } from './services/commits/commitRelayLoop.js';
 import { ApprovalLinks } from './services/links/approvalLinks.js';
 import { importPolicy } from './services/policy/policyImport.js';
@@ -51,6 +53,16 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // What a crash left between a write and its relay (MongoDB) reaches the trail and the outbox first.
   const relay = new CommitRelayLoop(store, logger.child({ component: 'commits' }));
   await relay.start();
+  // The SIEM stream: its sinks are registered before anything is written (the policy import
+  // below is the first), so every audit record and alert from here on reaches them.
+  const siemSinks = siemSinksFrom(config.siem);
+  let siem: SiemForwarder | undefined;
+  if (siemSinks.length > 0) {
+    if (!store.siemFeed) throw new ConfigError('SIEM_SYSLOG_URL / SIEM_WEBHOOK_URL: this store cannot feed the SIEM stream');
+    siem = new SiemForwarder({ feed: store.siemFeed, clock: systemClock }, siemSinks, logger.child({ component: 'siem' }));
+    await siem.start();
+    logger.info({ sinks: siemSinks.map((sink) => sink.name) }, 'SIEM stream on');
+  }
   deps.events.subscribe((event) => logger.info({ event: event.type }, 'domain event'));
 
   if (!config.slack) logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): notifications go to the outbox only');
@@ -186,6 +198,8 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
         await new Promise<void>((done) => http.close(() => done()));
         http.closeAllConnections();
         await relay.stop();
+        // After everything that writes; what it has not sent waits in the store for the next start.
+        await siem?.stop();
         await store.close();
         logger.info('changeguard stopped');
       })();

@@ -3,12 +3,15 @@
  * client with a PTY, its output kept as text, and waiting for what the output must show.
  */
 import ssh2, { type Client, type ClientChannel } from 'ssh2';
+import { LeakCounter } from './protocolLeaks.js';
 
 export interface Shell {
   readonly stream: ClientChannel;
   output: string;
   /** The server closed the channel: waiting for more output fails at once. */
   closed: boolean;
+  /** Pieces of changeguard's device protocol the user was shown (must stay 0). */
+  readonly leaks: LeakCounter;
   /** Resolves once `predicate` holds, checked as output arrives (no polling loop to steal CPU). */
   until(predicate: () => boolean, what: string): Promise<void>;
   close(): void;
@@ -35,6 +38,7 @@ export async function shellOn(open: () => Promise<Client>, justification?: strin
     stream,
     output: '',
     closed: false,
+    leaks: new LeakCounter(),
     until(predicate, what) {
       if (predicate()) return Promise.resolve();
       if (shell.closed) return Promise.reject(new Error(`the session closed while waiting for ${what}`));
@@ -61,6 +65,7 @@ export async function shellOn(open: () => Promise<Client>, justification?: strin
   };
   stream.on('data', (chunk: Buffer) => {
     shell.output += chunk.toString('latin1');
+    shell.leaks.push(chunk.toString('latin1'));
     for (const check of [...waiters]) check();
   });
   stream.once('close', () => {
@@ -71,6 +76,12 @@ export async function shellOn(open: () => Promise<Client>, justification?: strin
     await shell.until(() => shell.output.includes('Justification for'), 'the justification question');
     stream.write(`${justification}\r`);
   }
-  await shell.until(() => /\$ (\x1b\][^\x07]*\x07)?$/.test(shell.output), 'the first prompt');
+  await shell.until(() => PROMPT_AT_END.test(shell.output), 'the first prompt');
   return shell;
 }
+
+/**
+ * A prompt (`$ ` or `# `) as the last thing shown, terminal control sequences after it
+ * allowed: changeguard's line editor moves the cursor after drawing it, bash may mark it.
+ */
+export const PROMPT_AT_END = /[$#] (?:\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07)*$/;

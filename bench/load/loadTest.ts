@@ -12,7 +12,7 @@
  * openssh-server, like the proxy tests. Exits 1 on any error or loss. JSON in
  * bench/results/load.json (load-mongo.json for the MongoDB run).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
@@ -29,6 +29,7 @@ import { startSshTarget } from '../../test/support/sshTarget.js';
 import { formatTable, type BenchRow } from '../lib/benchRow.js';
 import { NEW_CHANGE_CALLBACK_ID, newChangeFormMetadata, newChangeFormValues, type NewChangeForm } from '../lib/newChangeForm.js';
 import { percentiles } from '../lib/percentiles.js';
+import { protocolLeaks } from '../lib/protocolLeaks.js';
 import { LOAD_SLACK_USERS, loadPolicyYaml } from './loadPolicy.js';
 import { startProductProcess } from '../../test/support/productProcess.js';
 import { runProxyTraffic } from './proxyTraffic.js';
@@ -109,6 +110,7 @@ try {
     const failedNotifications = await store.outbox.list({ statuses: ['failed'], limit: 1000 });
     const chain = await new AuditTrail(store.audit, () => new Date()).verify();
     const answered = fake.responses.filter((r) => r.id.startsWith('load-')).length;
+    const recordingLeaks = protocolLeaksInRecordings(join(dataDir, 'recordings'));
 
     failures = [
       ...proxy.errors,
@@ -121,6 +123,8 @@ try {
       ...(answered === slackResult.acknowledged ? [] : [`${answered} Slack answers delivered for ${slackResult.acknowledged} acknowledged interactions`]),
       ...failedNotifications.map((m) => `notification ${m.id} failed: ${m.lastError ?? ''}`),
       ...(chain.ok ? [] : [`audit chain broken: ${JSON.stringify(chain)}`]),
+      ...(proxy.protocolLeaks === 0 ? [] : [`${proxy.protocolLeaks} pieces of changeguard's device protocol shown to users`]),
+      ...(recordingLeaks === 0 ? [] : [`${recordingLeaks} pieces of changeguard's device protocol in recordings`]),
     ];
 
     const [setupP50, setupP99] = percentiles(proxy.setupMs, [0.5, 0.99]);
@@ -145,6 +149,8 @@ try {
       { area: 'load: memory', metric: 'product RSS after the sessions closed', value: product.rss() / MiB, unit: 'MiB' },
       { area: 'load: records', metric: 'commands recorded (allowed + blocked)', value: allowed + blocked, unit: `/ ${proxy.allowedSent + proxy.blockedSent} typed` },
       { area: 'load: records', metric: 'audit records, chain verified', value: chain.count, unit: chain.ok ? 'ok' : 'BROKEN' },
+      { area: 'load: capture', metric: 'protocol pieces in client streams', value: proxy.protocolLeaks, unit: '', target: '0', met: proxy.protocolLeaks === 0 },
+      { area: 'load: capture', metric: 'protocol pieces in recordings', value: recordingLeaks, unit: '', target: '0', met: recordingLeaks === 0 },
     ];
     process.stdout.write(`${formatTable(rows)}\n`);
     if (failures.length > 0) process.stdout.write(`\nErrors (${failures.length}, first 20):\n${failures.slice(0, 20).map((f) => `- ${f}`).join('\n')}\n`);
@@ -221,4 +227,18 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Reads every asciicast under `dir` and counts pieces of the device protocol in its events. */
+function protocolLeaksInRecordings(dir: string): number {
+  let leaks = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.cast')) continue;
+    const [, ...events] = readFileSync(join(dir, name), 'utf8').trimEnd().split('\n');
+    for (const line of events) {
+      const event = JSON.parse(line) as [number, string, string];
+      leaks += protocolLeaks(event[2]);
+    }
+  }
+  return leaks;
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { connect, shellOn, type Shell } from '../lib/sshShell.js';
+import { connect, PROMPT_AT_END, shellOn, type Shell } from '../lib/sshShell.js';
 
 export interface ProxyTrafficResult {
   readonly sessionsOpened: number;
@@ -11,6 +11,8 @@ export interface ProxyTrafficResult {
   readonly allowedSent: number;
   readonly blockedSent: number;
   readonly errors: readonly string[];
+  /** Pieces of changeguard's device protocol shown in the sessions' terminals (must be 0). */
+  readonly protocolLeaks: number;
 }
 
 interface Options {
@@ -23,7 +25,6 @@ interface Options {
   readonly onTick?: () => void;
 }
 
-const PROMPT_AT_END = /\$ (\x1b\][^\x07]*\x07)?$/;
 const REFUSAL = 'changeguard:\x1b[0m';
 
 /**
@@ -93,7 +94,8 @@ export async function runProxyTraffic(options: Options): Promise<ProxyTrafficRes
     clearInterval(ticker);
     for (const shell of shells) shell.close();
   }
-  return { sessionsOpened: shells.length, setupMs, commandMs, blockMs, allowedSent, blockedSent, errors };
+  const protocolLeaks = shells.reduce((sum, shell) => sum + shell.leaks.count, 0);
+  return { sessionsOpened: shells.length, setupMs, commandMs, blockMs, allowedSent, blockedSent, errors, protocolLeaks };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Change } from '../domain/change/change.js';
 import type { PolicyGroup, PolicyUser } from '../domain/policy/policy.js';
+import { findChangeConflicts, type ChangeConflicts } from '../services/changes/changeConflicts.js';
 import { webApprovalRequirement } from '../services/changes/webApprovalRequirement.js';
 import type { ApprovalLinks } from '../services/links/approvalLinks.js';
 import type { NotificationText } from '../services/notifications/notificationText.js';
@@ -83,7 +84,9 @@ export class NotificationRenderer implements NotificationText {
       if (change) {
         const group = policy.groups.find((g) => g.id === change.group);
         view.change = this.changeView(summariseChange(change), nameOf);
-        const card = this.card(change, group, recipient, policy.users);
+        // Approvers (and the requester's copy) are warned of overlapping changes and freezes while it is pending.
+        const conflicts = change.status === 'pending_approval' ? await findChangeConflicts(this.deps, change) : undefined;
+        const card = this.card(change, group, recipient, policy.users, conflicts);
         view.card = card;
         changeVersion = change.version;
         // Not on a copy for someone who may never review it: the requester, an executor.
@@ -138,7 +141,7 @@ export class NotificationRenderer implements NotificationText {
     };
   }
 
-  private card(change: Change, group: PolicyGroup | undefined, recipient: string | undefined, users: readonly PolicyUser[]) {
+  private card(change: Change, group: PolicyGroup | undefined, recipient: string | undefined, users: readonly PolicyUser[], conflicts: ChangeConflicts | undefined) {
     const nameOf = (id: string) => users.find((u) => u.id === id)?.name ?? id;
     const approvals = change.approvals.filter((a) => a.scriptHash === change.scriptHash);
     const decision = change.rejection ?? change.revocation ?? change.cancellation;
@@ -147,7 +150,20 @@ export class NotificationRenderer implements NotificationText {
       description: truncate(change.description, DESCRIPTION_CHARS),
       approvals: approvals.map((a) => ({ name: nameOf(a.approver), at: a.at.toISOString() })),
       approvalCount: approvals.length,
-      needed: Math.max(1, group?.approvals ?? 1),
+      needed: conflicts?.approvalsNeeded ?? Math.max(1, group?.approvals ?? 1),
+      emergency: change.emergency ?? false,
+      freezes: conflicts?.freezes.map((f) => ({ id: f.id, reason: f.reason, from: f.from, to: f.to, timezone: f.timezone })) ?? [],
+      collisions: (conflicts?.collisions ?? []).slice(0, 5).map((c) => ({
+        code: c.code,
+        title: c.title,
+        statusLabel: c.status.replace(/_/g, ' '),
+        requesterName: nameOf(c.requester),
+        devices: [...c.devices],
+        windowStart: c.windowStart.toISOString(),
+        windowEnd: c.windowEnd.toISOString(),
+        link: this.webLinks.change(c.code),
+      })),
+      moreCollisions: Math.max(0, (conflicts?.collisions.length ?? 0) - 5),
       decision: decision && { name: nameOf(decision.by), at: decision.at.toISOString(), reason: decision.reason },
       script: scriptPreview(change.script),
       approveLink:

@@ -38,7 +38,7 @@ const outputSchema = z.object({
  * still sent, and the problem logged.
  */
 /** Answers to people's requests (`/change list`, `show`, ...; the App Home), under templates/slack/answers/. */
-export const SLACK_ANSWERS = ['changeList', 'changeDetails', 'validation', 'auditSummary', 'keyList', 'appHome'] as const;
+export const SLACK_ANSWERS = ['changeList', 'changeDetails', 'validation', 'auditSummary', 'keyList', 'appHome', 'commandSearch'] as const;
 export type SlackAnswer = (typeof SLACK_ANSWERS)[number];
 
 export class SlackTemplates {
@@ -160,8 +160,7 @@ function registerHelpers(hbs: typeof Handlebars): void {
     const at = new Date(value);
     if (Number.isNaN(at.getTime())) return String(value);
     const root = options.data?.root as { timezone?: unknown } | undefined;
-    const timezone = typeof root?.timezone === 'string' ? root.timezone : 'UTC';
-    return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${formatFallbackDate(at, timezone)}>`;
+    return slackDate(at, typeof root?.timezone === 'string' ? root.timezone : 'UTC');
   });
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
@@ -174,6 +173,11 @@ function registerHelpers(hbs: typeof Handlebars): void {
     return typeof url === 'string' && /^https?:\/\//.test(url) ? `<${url}|${text}>` : text;
   });
   hbs.registerHelper('plural', (count: unknown, singular: unknown, plural: unknown) => (count === 1 ? singular : plural));
+}
+
+/** A date Slack shows in each reader's own time zone, `timezone` where it cannot (the `date` helper; modals built in code). */
+export function slackDate(at: Date, timezone: string): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${formatFallbackDate(at, timezone)}>`;
 }
 
 /** `2026-11-22 10:00 Europe/Paris`: what Slack shows where it cannot localise the date. */

@@ -22,6 +22,12 @@ export class WebLinks {
     return `${this.publicUrl}/sessions/${encodeURIComponent(id)}`;
   }
 
+  /** Command search with these filters (`q`, `user`, `verdict`...). */
+  commandSearch(filters: Readonly<Record<string, string | undefined>> = {}): string {
+    const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')).toString();
+    return `${this.publicUrl}/commands${query ? `?${query}` : ''}`;
+  }
+
   outbox(): string {
     return `${this.publicUrl}/outbox`;
   }

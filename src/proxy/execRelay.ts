@@ -1,22 +1,42 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
-import type { LiveSession } from '../services/sessions/liveSession.js';
 import { judgeExecCommand } from '../services/sessions/judgeSessionLine.js';
+import type { LiveSession } from '../services/sessions/liveSession.js';
+import { recordUnjudgedCommand } from '../services/sessions/recordUnjudgedCommand.js';
+import { runtimeAllowList } from '../services/sessions/runtimeAllowList.js';
+import { transferServer } from '../domain/shell/fileTransfer.js';
+import { ScpControl, type ScpEntry } from './transfer/scpControl.js';
+import { ExecutorMarkers, type ExecutorEvent } from './executor/executorMarkers.js';
+import { execExecutorScript, executorCommand, newExecutorNonce } from './executor/executorScript.js';
 import { writeWithBackpressure } from './flowControl.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
-import { recordSessionEnd } from './sessionEnd.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
+import { recordSessionEnd } from './sessionEnd.js';
+
+/** Run-time refusals recorded for one command; a loop would otherwise flood the record. */
+const MAX_UNJUDGED_RECORDS = 20;
 
 /**
- * `ssh user+CHG-42+web01@proxy 'command'`: the command is judged before anything is sent;
- * if allowed it runs on the device and its streams are relayed and recorded, and its exit
- * status is stored with the command.
+ * `ssh user+CHG-42+web01@proxy 'command'`: the command is judged before anything is sent; if
+ * allowed it runs on the device in a one-shot executor, under the same run-time check as an
+ * interactive line (only the texts judged may run), its streams relayed and recorded and its
+ * exit status stored with the command.
  */
 export class ExecRelay implements ActiveSession {
   private upstream: ClientChannel | undefined;
   private exitCode: number | undefined;
   private exitSignal: string | undefined;
   private finishing: Promise<void> | undefined;
+  private readonly nonce = newExecutorNonce();
+  private readonly stdoutMarkers = new ExecutorMarkers(this.nonce);
+  private readonly stderrMarkers = new ExecutorMarkers(this.nonce);
+  private opaque: 'block' | 'allow' = 'block';
+  private unjudged = 0;
+  /** For `scp -t` / `scp -f`: the names and sizes it moves (file data is relayed, not recorded). */
+  private scp: { readonly control: ScpControl; readonly direction: 'upload' | 'download' } | undefined;
+  /** A file transfer: its bytes are data, kept out of the recording. */
+  private transferring = false;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -38,9 +58,19 @@ export class ExecRelay implements ActiveSession {
       return;
     }
     const recordId = judgement.stored ? judgement.record.id : undefined;
+    const parsed = this.ctx.deps.parser.parse(command);
+    const transfer = transferServer(parsed);
+    if (transfer !== undefined) {
+      this.transferring = true;
+      this.recorder.notice(`changeguard: file transfer (${transfer.program}, ${transfer.direction}): ${command}\n`);
+      if (transfer.program === 'scp' && transfer.direction !== 'both') this.scp = { control: new ScpControl(), direction: transfer.direction };
+    }
+    const allowList = await runtimeAllowList(this.ctx.deps, this.live, parsed);
+    this.opaque = this.live.lastPolicy?.policy.settings.opaque ?? 'block';
+    const script = execExecutorScript({ nonce: this.nonce, command, allowList, opaque: this.opaque });
     const upstream = await new Promise<ClientChannel>((resolve, reject) => {
       const pty = this.pty ? { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes } : undefined;
-      this.client.exec(command, { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => {
+      this.client.exec(executorCommand(script), { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => {
         if (error) return reject(error);
         // Here, not after the await: a quick command's exit status can arrive in the same
         // read as the channel's confirmation, and 'exit' is not buffered like data is.
@@ -55,22 +85,18 @@ export class ExecRelay implements ActiveSession {
       });
     });
     this.upstream = upstream;
-    upstream.on('data', (chunk: Buffer) => {
-      this.recorder.output(chunk);
-      writeWithBackpressure(this.channel, upstream, chunk);
-    });
-    upstream.stderr.on('data', (chunk: Buffer) => {
-      this.recorder.output(chunk);
-      writeWithBackpressure(this.channel.stderr, upstream.stderr, chunk);
-    });
+    upstream.on('data', (chunk: Buffer) => this.relay(this.stdoutMarkers, chunk, this.channel, upstream));
+    upstream.stderr.on('data', (chunk: Buffer) => this.relay(this.stderrMarkers, chunk, this.channel.stderr, upstream.stderr));
     // No exit report before the close: the connection to the device was lost mid-command.
     upstream.on('close', () => (this.exitCode !== undefined || this.exitSignal !== undefined ? void this.finish('ended', 'the command finished') : this.connectionLost()));
     this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
-      this.recorder.input(data);
+      if (this.scp?.direction === 'upload') this.noteTransferred(this.scp.control.push(data));
+      if (!this.transferring) this.recorder.input(data);
       writeWithBackpressure(upstream, this.channel, data);
     });
-    this.channel.on('eof', () => upstream.end());
+    // ssh2 ends a server channel's readable side on the client's EOF ('eof' is only emitted on the session).
+    this.channel.on('end', () => upstream.end());
     this.channel.on('close', () => void this.finish('ended', 'the user disconnected'));
   }
 
@@ -92,6 +118,39 @@ export class ExecRelay implements ActiveSession {
     return this.finish('terminated', reason, 1);
   }
 
+  private relay(markers: ExecutorMarkers, chunk: Buffer, target: Writable, source: Readable): void {
+    const { output, events } = markers.scan(chunk);
+    if (output.length > 0) {
+      if (this.scp?.direction === 'download' && markers === this.stdoutMarkers) this.noteTransferred(this.scp.control.push(output));
+      if (!this.transferring) this.recorder.output(output);
+      writeWithBackpressure(target, source, output);
+    }
+    for (const event of events) this.onEvent(event);
+  }
+
+  private noteTransferred(entries: readonly ScpEntry[]): void {
+    const verb = this.scp?.direction === 'download' ? 'download' : 'upload';
+    for (const entry of entries) {
+      this.recorder.notice(`changeguard: scp ${verb} ${entry.kind === 'directory' ? 'directory ' : ''}${entry.path}${entry.kind === 'file' ? ` (${entry.size} bytes, mode ${entry.mode})` : ''}\n`);
+    }
+  }
+
+  private onEvent(event: ExecutorEvent): void {
+    if (event.type === 'unjudged') {
+      const ran = this.opaque === 'allow';
+      this.unjudged++;
+      if (!ran && this.channel.writable) {
+        const message = `changeguard: refused at run time: "${event.text}" was not part of the judged command\n`;
+        this.recorder.notice(message);
+        this.channel.stderr.write(message);
+      }
+      if (this.unjudged > MAX_UNJUDGED_RECORDS) return;
+      recordUnjudgedCommand(this.ctx.deps, this.ctx.alerts, this.live, event.text, ran).catch((error: unknown) => this.logError(error, 'recording a run-time refusal failed'));
+    } else if (event.type === 'malformed' || event.type === 'ready') {
+      void this.cut('the device printed text that imitates changeguard\'s own protocol: the command is stopped');
+    }
+  }
+
   private connectionLost(): void {
     if (this.finishing !== undefined) return;
     const reason = `the connection to ${this.live.scope.session.device} was lost`;
@@ -111,6 +170,10 @@ export class ExecRelay implements ActiveSession {
 
   private async wrapUp(state: Exclude<SessionState, 'active'>, reason: string, status?: number): Promise<void> {
     this.ctx.sessions.delete(this.live.scope.session.id);
+    for (const [markers, target] of [[this.stdoutMarkers, this.channel], [this.stderrMarkers, this.channel.stderr]] as const) {
+      const held = markers.flush();
+      if (held.length > 0 && target.writable) target.write(held);
+    }
     this.upstream?.close();
     this.client.end();
     if (this.channel.writable) {

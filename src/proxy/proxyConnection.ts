@@ -9,6 +9,7 @@ import { isStoreUnavailable } from '../store/storeErrors.js';
 import { ExecRelay } from './execRelay.js';
 import type { ProxyContext } from './proxyContext.js';
 import { AsciicastRecorder } from './recording/asciicastRecorder.js';
+import { SftpRelay } from './sftpRelay.js';
 import { ShellRelay } from './shellRelay.js';
 import { PromptCancelled, TerminalLineReader } from './terminalPrompt.js';
 import { connectUpstream, UpstreamError } from './upstream.js';
@@ -121,7 +122,7 @@ export class ProxyConnection {
     session.on('auth-agent', (_accept, reject) => reject?.());
     session.on('shell', (accept) => void this.runShell(accept()));
     session.on('exec', (accept, _reject, info) => void this.runExec(accept(), info.command));
-    session.on('subsystem', (accept, _reject, info) => this.refuseSubsystem(accept(), info.name));
+    session.on('subsystem', (accept, _reject, info) => void this.runSubsystem(accept(), info.name));
   }
 
   private async runShell(channel: ServerChannel): Promise<void> {
@@ -161,7 +162,7 @@ export class ProxyConnection {
       );
       const live = newLiveSession({ session, group: opened.change.group, interruptAttempts: new Map() }, opened.change);
       channel.write(`changeguard: session ${session.id} on ${session.device} for ${session.changeCode} (recorded)\r\n`);
-      const relay = new ShellRelay(this.ctx, live, channel, client, pty, recorder, this.passedEnv());
+      const relay = new ShellRelay(this.ctx, live, channel, client, pty, recorder, this.passedEnv(), this.ctx.settings.executor);
       this.relay = relay;
       this.ctx.sessions.set(session.id, relay);
       try {
@@ -178,13 +179,54 @@ export class ProxyConnection {
   }
 
   private async runExec(channel: ServerChannel, command: string): Promise<void> {
+    const opened = await this.openNamedTarget(channel, 'to run a command', command);
+    if (opened === undefined) return;
+    const relay = new ExecRelay(this.ctx, opened.live, channel, opened.client, this.pty, opened.recorder, this.passedEnv());
+    this.relay = relay;
+    this.ctx.sessions.set(opened.live.scope.session.id, relay);
+    try {
+      await relay.start(command);
+    } catch (error) {
+      void relay.cut(`the command could not be started on ${opened.live.scope.session.device}: ${(error as Error).message}`);
+    }
+  }
+
+  /** sftp, where the policy allows file transfers: each request judged (SftpRelay). */
+  private async runSftp(channel: ServerChannel): Promise<void> {
+    const opened = await this.openNamedTarget(channel, 'to transfer files', 'sftp');
+    if (opened === undefined) return;
+    const relay = new SftpRelay(this.ctx, opened.live, channel, opened.client, opened.recorder);
+    this.ctx.sessions.set(opened.live.scope.session.id, relay);
+    try {
+      await relay.start();
+    } catch (error) {
+      void relay.cut(`sftp could not be started on ${opened.live.scope.session.device}: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * A non-interactive session on the change and server the login name gives: authorised,
+   * connected, stored and recording. Undefined (the channel closed with the reason) when refused.
+   */
+  private async openNamedTarget(
+    channel: ServerChannel,
+    purpose: string,
+    title: string,
+  ): Promise<{ client: Client; live: ReturnType<typeof newLiveSession>; recorder: AsciicastRecorder } | undefined> {
     channel.once('close', () => this.client.end());
-    if (this.refuseForOutage) return this.reject(channel, STORE_OUTAGE_REFUSAL, this.pty !== undefined);
+    if (this.refuseForOutage) {
+      this.reject(channel, STORE_OUTAGE_REFUSAL, this.pty !== undefined);
+      return undefined;
+    }
     const login = this.login;
-    if (!login) return this.reject(channel, 'not authenticated', this.pty !== undefined);
     const withPty = this.pty !== undefined;
+    if (!login) {
+      this.reject(channel, 'not authenticated', withPty);
+      return undefined;
+    }
     if (login.changeCode === undefined || login.device === undefined) {
-      return this.reject(channel, 'to run a command, name the change and the server: ssh user+CHG-42+web01@proxy \'command\'', withPty);
+      this.reject(channel, `${purpose}, name the change and the server: ssh user+CHG-42+web01@proxy`, withPty);
+      return undefined;
     }
     let upstream: Client | undefined;
     try {
@@ -208,23 +250,17 @@ export class ProxyConnection {
           width: this.pty?.cols ?? 80,
           height: this.pty?.rows ?? 24,
           timestamp: Math.floor(session.startedAt.getTime() / 1000),
-          title: `${session.changeCode} ${session.device} ${session.user}: ${command}`,
+          title: `${session.changeCode} ${session.device} ${session.user}: ${title}`,
           ...(this.pty ? { env: { TERM: this.pty.term } } : {}),
         },
         (error) => this.ctx.logger.error({ err: error, session: id }, 'recording write failed'),
       );
       const live = newLiveSession({ session, group: opened.change.group, interruptAttempts: new Map() }, opened.change);
-      const relay = new ExecRelay(this.ctx, live, channel, client, this.pty, recorder, this.passedEnv());
-      this.relay = relay;
-      this.ctx.sessions.set(session.id, relay);
-      try {
-        await relay.start(command);
-      } catch (error) {
-        void relay.cut(`the command could not be started on ${session.device}: ${(error as Error).message}`);
-      }
+      return { client, live, recorder };
     } catch (error) {
       upstream?.end();
       this.failed(channel, error, withPty);
+      return undefined;
     }
   }
 
@@ -297,10 +333,19 @@ export class ProxyConnection {
     channel.end();
   }
 
-  private refuseSubsystem(channel: ServerChannel, name: string): void {
+  /** sftp where the policy allows file transfers; any other subsystem, and sftp otherwise, is refused. */
+  private async runSubsystem(channel: ServerChannel, name: string): Promise<void> {
+    let transfersAllowed = false;
+    try {
+      transfersAllowed = (await this.ctx.deps.policies.current()).policy.settings.fileTransfer === 'allow';
+    } catch (error) {
+      this.ctx.logger.error({ err: error }, 'reading the policy for a subsystem request failed');
+    }
+    if (name === 'sftp' && transfersAllowed && !this.refuseForOutage) return this.runSftp(channel);
     channel.once('close', () => this.client.end());
     this.refused('subsystem', name);
-    channel.stderr.write(`changeguard: the ${name} subsystem is not available through changeguard: every command must pass a judged prompt\n`);
+    const why = name === 'sftp' ? 'file transfer through changeguard is off (the policy\'s settings.fileTransfer)' : 'every command must pass a judged prompt';
+    channel.stderr.write(`changeguard: the ${name} subsystem is not available through changeguard: ${why}\n`);
     this.close(channel, 1);
   }
 

@@ -4,7 +4,7 @@ import type { StoreOutageHandling } from '../services/sessions/judgeSessionLine.
 import type { SessionAlerts } from '../services/sessions/sessionAlerts.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { RecordingStore } from '../store/recordingStore.js';
-import type { CaptureTimings } from './capture/commandCapture.js';
+import type { ExecutorTimings } from './shellRelay.js';
 
 /** A session this process relays: the watcher can cut it. */
 export interface ActiveSession {
@@ -15,7 +15,7 @@ export interface ActiveSession {
 
 export interface ProxySettings {
   readonly storeOutage: StoreOutageHandling;
-  readonly capture: CaptureTimings;
+  readonly executor: ExecutorTimings;
   readonly upstreamReadyTimeoutMs: number;
 }
 

@@ -1,24 +1,78 @@
 import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
+import type { ParsedLine } from '../domain/shell/simpleCommand.js';
+import { checkProgramInput, judgeSessionLine, type SessionJudgement } from '../services/sessions/judgeSessionLine.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
-import { checkProgramInput, judgeSessionLine, recordUnreadableLine, type SessionJudgement } from '../services/sessions/judgeSessionLine.js';
-import { CommandCapture, notice, type LineDecision } from './capture/commandCapture.js';
-import { shellIntegration } from './capture/shellIntegration.js';
+import { recordUnjudgedCommand } from '../services/sessions/recordUnjudgedCommand.js';
+import { rememberFunctions, runtimeAllowList } from '../services/sessions/runtimeAllowList.js';
+import { AlternateScreen } from './executor/alternateScreen.js';
+import { ExecutorMarkers, type ExecutorEvent } from './executor/executorMarkers.js';
+import { executorCommand, interactiveExecutorScript, newExecutorNonce } from './executor/executorScript.js';
+import { completeFrame, runFrame } from './executor/frames.js';
+import { ProgramLine } from './executor/programLine.js';
 import { writeWithBackpressure } from './flowControl.js';
+import { expandHistory } from './prompt/historyExpansion.js';
+import { BRACKETED_PASTE_OFF, PromptEditor } from './prompt/promptEditor.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
-import { recordSessionEnd } from './sessionEnd.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
+import { recordSessionEnd } from './sessionEnd.js';
 
 /**
- * An interactive session: the user's channel on one side, a marked bash on the device on the
- * other. Bytes are relayed at once both ways; the capture decides what happens to each line
- * the user submits; the recorder keeps everything shown and typed.
+ * starting: the device's shell has not said it is ready. prompt: the user edits a line.
+ * judging: a submitted line is being judged. running: the device runs a judged line.
+ * completing: the device lists completions for Tab. restarting: a new shell replaces one that
+ * died. closed: the session is over.
+ */
+type State = 'starting' | 'prompt' | 'judging' | 'running' | 'completing' | 'restarting' | 'closed';
+
+export interface ExecutorTimings {
+  /** How long the device's shell may take to start and say it is ready. */
+  readonly readyTimeoutMs: number;
+  /** How long Tab waits for the device's completions. */
+  readonly completionTimeoutMs: number;
+}
+
+export const DEFAULT_EXECUTOR_TIMINGS: ExecutorTimings = { readyTimeoutMs: 20_000, completionTimeoutMs: 2_000 };
+
+/** Shells that die on their own (a `${x:?}` error, `set -e`) are restarted at most this often. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+/** Run-time refusals recorded per line; a loop would otherwise flood the record. */
+const MAX_UNJUDGED_RECORDS = 20;
+
+const CTRL_C = 0x03;
+const CTRL_U = Buffer.from([0x15]);
+
+/**
+ * An interactive session. The user types into changeguard's line editor; a submitted line is
+ * judged, and only an allowed line goes to the device, as a frame its executor runs under a
+ * check that lets nothing else run (executor/executorScript.ts). While a line runs, keys go to
+ * the program and its output to the user, with the executor's markers cut out. The recorder
+ * keeps everything shown and typed.
  */
 export class ShellRelay implements ActiveSession {
   private upstream: ClientChannel | undefined;
-  private capture: CommandCapture | undefined;
+  private readonly nonce = newExecutorNonce();
+  private markers = new ExecutorMarkers(this.nonce);
+  private readonly screen = new AlternateScreen();
+  private readonly editor: PromptEditor;
+  private state: State = 'starting';
+  private challenge: string | null = null;
+  private cwd: string | undefined;
+  private euid = -1;
+  private continuation = '';
+  private readonly queue: string[] = [];
+  /** Lines submitted in this session, expanded: what `!!` and friends refer to. */
+  private readonly history: string[] = [];
+  private held: Buffer[] = [];
+  private lastOutputByte = 0x0a;
+  private running: { judgement: SessionJudgement; endsShell: boolean; opaque: 'block' | 'allow'; unjudged: number } | null = null;
+  private readonly programLine = new ProgramLine();
+  private checkingInput = false;
+  private completion: { resolve: (items: readonly string[]) => void; timer: NodeJS.Timeout } | null = null;
+  private readyTimer: NodeJS.Timeout | undefined;
+  private restarts: number[] = [];
   private exitCode: number | undefined;
-  /** The device's sshd reported how the shell ended (a status or a signal). */
   private shellExited = false;
   private finishing: Promise<void> | undefined;
 
@@ -30,85 +84,44 @@ export class ShellRelay implements ActiveSession {
     private readonly pty: PseudoTtyInfo,
     private readonly recorder: AsciicastRecorder,
     private readonly env: Readonly<Record<string, string>>,
-  ) {}
+    private readonly timings: ExecutorTimings = DEFAULT_EXECUTOR_TIMINGS,
+  ) {
+    this.editor = new PromptEditor(
+      {
+        write: (data) => this.show(data),
+        line: (text) => this.onLine(text),
+        interrupt: () => {
+          this.continuation = '';
+          this.showPrompt();
+        },
+        end: () => void this.finish('ended', 'the user ended the session', false),
+        complete: (line) => this.complete(line),
+      },
+      { cols: pty.cols, rows: pty.rows },
+    );
+  }
+
 
   /** `typeAhead`: what the user typed after the justification, before the shell existed. */
   async start(typeAhead: Buffer = Buffer.alloc(0)): Promise<void> {
-    const integration = shellIntegration();
-    const upstream = await new Promise<ClientChannel>((resolve, reject) => {
-      this.client.exec(
-        integration.command,
-        { pty: { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes }, env: { ...this.env } },
-        (error, stream) => {
-          if (error) return reject(error);
-          // Here, not after the await: an exit status arriving in the same read as the
-          // channel's confirmation would be missed ('exit' is not buffered like data is).
-          stream.on('exit', (code: number | null) => {
-            this.shellExited = true;
-            if (typeof code === 'number') this.exitCode = code;
-          });
-          resolve(stream);
-        },
-      );
-    });
-    this.upstream = upstream;
-    const capture = new CommandCapture(
-      integration,
-      { cols: this.pty.cols, rows: this.pty.rows },
-      {
-        toUpstream: (data) => writeWithBackpressure(upstream, this.channel, data),
-        toClient: (data) => {
-          this.recorder.notice(data.toString('utf8'));
-          this.channel.write(data);
-        },
-        judgeLine: (line) => this.judge(line),
-        checkProgramInput: (line) => this.checkInput(line),
-        unreadable: (reason) => {
-          this.ctx.logger.warn({ session: this.live.scope.session.id, reason }, 'unreadable command line blocked');
-          recordUnreadableLine(this.ctx.deps, this.live, reason).catch((error: unknown) => this.logError(error, 'audit of an unreadable line failed'));
-        },
-        end: (message, state) => void this.finish(state, message, true),
-      },
-      this.ctx.settings.capture,
-    );
-    this.capture = capture;
-
-    upstream.on('data', (chunk: Buffer) => {
-      const parts = capture.output(chunk);
-      if (Buffer.isBuffer(parts)) {
-        this.recorder.output(parts);
-        writeWithBackpressure(this.channel, upstream, parts);
-      } else {
-        for (const part of parts) {
-          this.recorder.output(part);
-          writeWithBackpressure(this.channel, upstream, part);
-        }
-      }
-    });
-    upstream.stderr.on('data', (chunk: Buffer) => {
-      this.recorder.output(chunk);
-      this.channel.stderr.write(chunk);
-    });
-    // A channel that closes without an exit report lost its connection (the device went down,
-    // its sshd was killed, the network dropped): the user is told, and the end is abnormal.
-    upstream.on('close', () => (this.shellExited ? void this.finish('ended', 'the shell exited', false) : this.connectionLost()));
-    this.client.once('close', () => this.connectionLost());
     this.channel.on('data', (data: Buffer) => {
       this.recorder.input(data);
-      capture.input(data);
+      this.onInput(data);
     });
     this.channel.on('close', () => void this.finish('ended', 'the user disconnected', false));
+    this.client.once('close', () => this.connectionLost());
     if (typeAhead.length > 0) {
       this.recorder.input(typeAhead);
-      capture.input(typeAhead);
+      this.onInput(typeAhead);
     }
+    await this.openExecutor();
     // Paused since the justification was read; input waiting in the channel flows now.
     this.channel.resume();
   }
 
   resize(info: { cols: number; rows: number; width: number; height: number }): void {
     this.upstream?.setWindow(info.rows, info.cols, info.height, info.width);
-    this.capture?.resize(info.cols, info.rows);
+    this.editor.resize(info.cols, info.rows);
     this.recorder.resize(info.cols, info.rows);
   }
 
@@ -120,37 +133,328 @@ export class ShellRelay implements ActiveSession {
     return this.finish('terminated', reason, true);
   }
 
-  private connectionLost(): void {
-    void this.finish('ended_abnormally', `the connection to ${this.live.scope.session.device} was lost`, true);
+  private async openExecutor(): Promise<void> {
+    const script = interactiveExecutorScript({ nonce: this.nonce, cwd: this.cwd });
+    const { term, cols, rows, width, height, modes } = this.pty;
+    const upstream = await new Promise<ClientChannel>((resolve, reject) => {
+      this.client.exec(executorCommand(script), { pty: { term, cols, rows, width, height, modes }, env: { ...this.env } }, (error, stream) => {
+        if (error) return reject(error);
+        // Here, not after the await: an exit status arriving in the same read as the
+        // channel's confirmation would be missed ('exit' is not buffered like data is).
+        stream.on('exit', (code: number | null) => {
+          this.shellExited = true;
+          if (typeof code === 'number') this.exitCode = code;
+        });
+        resolve(stream);
+      });
+    });
+    this.upstream = upstream;
+    this.shellExited = false;
+    this.markers = new ExecutorMarkers(this.nonce);
+    this.readyTimer = setTimeout(() => {
+      if (this.state === 'starting' || this.state === 'restarting') {
+        void this.finish('terminated', `the shell on ${this.live.scope.session.device} did not start (changeguard needs bash 4.4 or newer there)`, true);
+      }
+    }, this.timings.readyTimeoutMs);
+    this.readyTimer.unref();
+    upstream.on('data', (chunk: Buffer) => this.onOutput(chunk, upstream));
+    upstream.stderr.on('data', (chunk: Buffer) => this.onOutput(chunk, upstream));
+    upstream.on('close', () => this.onUpstreamClosed(upstream));
   }
 
-  private async judge(line: string): Promise<LineDecision> {
+  private onOutput(chunk: Buffer, upstream: ClientChannel): void {
+    if (upstream !== this.upstream || this.state === 'closed') return;
+    const { output, events } = this.markers.scan(chunk);
+    if (output.length > 0) {
+      this.screen.scan(output);
+      this.lastOutputByte = output[output.length - 1] as number;
+      this.recorder.output(output);
+      writeWithBackpressure(this.channel, upstream, output);
+    }
+    for (const event of events) this.onEvent(event);
+  }
+
+  private onEvent(event: ExecutorEvent): void {
+    switch (event.type) {
+      case 'ready':
+        this.onReady(event);
+        return;
+      case 'unjudged':
+        this.onUnjudged(event.text);
+        return;
+      case 'completions':
+        if (this.completion !== null) {
+          clearTimeout(this.completion.timer);
+          this.completion.resolve(event.items);
+          this.completion = null;
+        }
+        return;
+      case 'malformed':
+        void this.finish('terminated', 'the device printed text that imitates changeguard\'s own protocol: the session is closed', true);
+        return;
+    }
+  }
+
+  private onReady(event: Extract<ExecutorEvent, { type: 'ready' }>): void {
+    const before = this.state;
+    if (before !== 'starting' && before !== 'restarting' && before !== 'running' && before !== 'completing') {
+      // Only the executor, between lines, says it is ready: anything else is forged.
+      void this.finish('terminated', 'the device announced a prompt changeguard did not expect (forged protocol text): the session is closed', true);
+      return;
+    }
+    clearTimeout(this.readyTimer);
+    this.challenge = event.challenge;
+    this.cwd = event.cwd;
+    this.euid = event.euid;
+    if (before === 'running' && this.running !== null) {
+      const { judgement } = this.running;
+      if (judgement.stored) {
+        this.ctx.deps.store.commands.setExitStatus(judgement.record.id, event.status).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
+      }
+      this.running = null;
+    }
+    this.state = 'prompt';
+    this.screen.reset();
+    if (before !== 'completing') this.showPrompt();
+    this.nextLine();
+  }
+
+  private onUnjudged(text: string): void {
+    const running = this.running;
+    const ran = running?.opaque === 'allow';
+    if (running !== null) running.unjudged++;
+    if (!ran) this.tell(`refused at run time: "${text}" was not part of the judged line`);
+    if (running !== null && running.unjudged > MAX_UNJUDGED_RECORDS) return;
+    recordUnjudgedCommand(this.ctx.deps, this.ctx.alerts, this.live, text, ran).catch((error: unknown) => this.logError(error, 'recording a run-time refusal failed'));
+  }
+
+  private onInput(data: Buffer): void {
+    switch (this.state) {
+      case 'starting':
+      case 'restarting':
+      case 'judging':
+      case 'prompt':
+      case 'completing':
+        // The editor keeps keys typed ahead of a prompt for that prompt.
+        this.editor.feed(data);
+        return;
+      case 'running':
+        this.programInput(data);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private onLine(text: string): void {
+    const combined = this.continuation === '' ? text : `${this.continuation}\n${text}`;
+    if (this.ctx.deps.parser.continues(combined)) {
+      this.continuation = combined;
+      this.editor.prompt('> ');
+      return;
+    }
+    this.continuation = '';
+    if (combined.trim() === '') {
+      if (this.state === 'prompt') this.showPrompt();
+      return;
+    }
+    const expansion = expandHistory(combined, this.history);
+    if (!expansion.ok) {
+      this.tell(expansion.error);
+      if (this.state === 'prompt') this.showPrompt();
+      return;
+    }
+    // Like bash: the expanded line is shown, and it is what is judged and run.
+    if (expansion.expanded) this.show(Buffer.from(`${expansion.line.replace(/\n/g, '\r\n')}\r\n`));
+    this.history.push(expansion.line);
+    this.queue.push(expansion.line);
+    this.nextLine();
+  }
+
+  private nextLine(): void {
+    if (this.state !== 'prompt') return;
+    const line = this.queue.shift();
+    if (line === undefined) return;
+    this.state = 'judging';
+    void this.submit(line).catch((error: unknown) => {
+      this.logError(error, 'judging a line failed');
+      this.tell('changeguard could not judge the command; it was not run');
+      this.backToPrompt();
+    });
+  }
+
+  private async submit(line: string): Promise<void> {
     const judgement = await judgeSessionLine(this.ctx.deps, this.ctx.alerts, this.live, line, 'shell', this.ctx.settings.storeOutage);
-    return this.decisionOf(judgement);
-  }
-
-  private async checkInput(line: string): Promise<LineDecision | null> {
-    const judgement = await checkProgramInput(this.ctx.deps, this.ctx.alerts, this.live, line, this.ctx.settings.storeOutage);
-    return judgement ? this.decisionOf(judgement) : null;
-  }
-
-  private decisionOf(judgement: SessionJudgement): LineDecision {
+    if (this.state !== 'judging') return;
     if (!judgement.stored) {
       this.ctx.logger.warn(
         { session: this.live.scope.session.id, command: judgement.record.line, verdict: judgement.verdict, rules: judgement.record.ruleIds },
         'command judged while the store is unreachable (not recorded)',
       );
     }
-    const recordId = judgement.record.id;
-    return {
-      verdict: judgement.verdict,
-      message: judgement.message,
-      onExit: judgement.stored
-        ? (status) => {
-            this.ctx.deps.store.commands.setExitStatus(recordId, status).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
-          }
-        : undefined,
-    };
+    if (judgement.verdict === 'interrupt') {
+      await this.finish('interrupted', judgement.message ?? 'command not permitted: the session is closed', true);
+      return;
+    }
+    if (judgement.verdict === 'block') {
+      this.tell(judgement.message ?? 'command not permitted');
+      this.backToPrompt();
+      return;
+    }
+    const parsed = this.ctx.deps.parser.parse(line);
+    rememberFunctions(this.live, parsed);
+    const allowList = await runtimeAllowList(this.ctx.deps, this.live, parsed);
+    const opaque = this.live.lastPolicy?.policy.settings.opaque ?? 'block';
+    const upstream = this.upstream;
+    const challenge = this.challenge;
+    if (this.state !== 'judging' || upstream === undefined || challenge === null) return;
+    this.running = { judgement, endsShell: endsShell(parsed), opaque, unjudged: 0 };
+    this.state = 'running';
+    // Programs get plain keys; each turns bracketed paste on itself if it wants it.
+    this.show(BRACKETED_PASTE_OFF);
+    this.programLine.reset();
+    this.lastOutputByte = 0x0a;
+    upstream.write(runFrame(challenge, line, opaque, allowList));
+  }
+
+  private backToPrompt(): void {
+    if (this.state === 'closed') return;
+    this.state = 'prompt';
+    this.showPrompt();
+    this.nextLine();
+  }
+
+  /** Keys for the running program: relayed, except that a line matching a deny rule is not entered. */
+  private programInput(data: Buffer): void {
+    const upstream = this.upstream;
+    if (upstream === undefined) return;
+    if (this.checkingInput) {
+      this.held.push(data);
+      return;
+    }
+    if (data.includes(CTRL_C)) this.programLine.reset();
+    if (this.screen.alternate) {
+      // Full-screen programs are relayed, not parsed (their keys are not command lines).
+      writeWithBackpressure(upstream, this.channel, data);
+      return;
+    }
+    const index = this.programLine.scan(data);
+    if (index < 0) {
+      writeWithBackpressure(upstream, this.channel, data);
+      return;
+    }
+    writeWithBackpressure(upstream, this.channel, data.subarray(0, index));
+    const enter = Buffer.from(data.subarray(index, index + 1));
+    const rest = data.subarray(index + 1);
+    const line = this.programLine.take();
+    if (line.trim() === '') {
+      upstream.write(enter);
+      if (rest.length > 0) this.programInput(Buffer.from(rest));
+      return;
+    }
+    this.checkingInput = true;
+    if (rest.length > 0) this.held.unshift(Buffer.from(rest));
+    void this.checkProgramLine(line, enter);
+  }
+
+  private async checkProgramLine(line: string, enter: Buffer): Promise<void> {
+    let judgement: SessionJudgement | null;
+    try {
+      judgement = await checkProgramInput(this.ctx.deps, this.ctx.alerts, this.live, line, this.ctx.settings.storeOutage);
+    } catch (error) {
+      this.logError(error, 'checking program input failed');
+      judgement = null;
+    }
+    this.checkingInput = false;
+    if (this.state !== 'running' || this.upstream === undefined) return;
+    if (judgement === null || judgement.verdict === 'allow') {
+      this.upstream.write(enter);
+    } else if (judgement.verdict === 'block') {
+      this.upstream.write(CTRL_U);
+      this.tell(judgement.message ?? 'input not permitted');
+    } else {
+      await this.finish('interrupted', judgement.message ?? 'input not permitted: the session is closed', true);
+      return;
+    }
+    const held = this.held;
+    this.held = [];
+    for (const data of held) this.programInput(data);
+  }
+
+  private async complete(line: string): Promise<[string[], string]> {
+    const word = /\S*$/.exec(line)?.[0] ?? '';
+    const challenge = this.challenge;
+    if (this.state !== 'prompt' || this.upstream === undefined || challenge === null || this.continuation !== '') return [[], word];
+    const first = line.trim() === word && !word.includes('/');
+    this.state = 'completing';
+    const items = await new Promise<readonly string[]>((resolve) => {
+      const timer = setTimeout(() => {
+        this.completion = null;
+        resolve([]);
+      }, this.timings.completionTimeoutMs);
+      this.completion = { resolve, timer };
+      this.upstream?.write(completeFrame(challenge, first ? 'c' : 'f', word));
+    });
+    return [[...new Set(items)].sort(), word];
+  }
+
+  private showPrompt(): void {
+    if (this.state === 'closed') return;
+    if (this.lastOutputByte !== 0x0a) this.show(Buffer.from('\r\n'));
+    this.lastOutputByte = 0x0a;
+    const device = this.live.scope.session.device;
+    const where = this.cwd ?? '~';
+    this.editor.prompt(`${this.live.scope.session.user}@${device}:${where}${this.euid === 0 ? '#' : '$'} `);
+  }
+
+  /** changeguard's own notice, on a line of its own. */
+  private tell(message: string): void {
+    const text = `${this.lastOutputByte === 0x0a ? '' : '\r\n'}\x1b[1;31mchangeguard:\x1b[0m ${message.replace(/[\r\n]+/g, ' ')}\r\n`;
+    this.lastOutputByte = 0x0a;
+    this.recorder.notice(text);
+    if (this.channel.writable) this.channel.write(text);
+  }
+
+  /** What the editor draws: shown and recorded like output. */
+  private show(data: Buffer): void {
+    if (this.state === 'closed' || !this.channel.writable) return;
+    this.recorder.output(data);
+    this.channel.write(data);
+  }
+
+  private onUpstreamClosed(upstream: ClientChannel): void {
+    if (upstream !== this.upstream || this.state === 'closed') return;
+    const held = this.markers.flush();
+    if (held.length > 0) this.show(held);
+    if (!this.shellExited) {
+      this.connectionLost();
+      return;
+    }
+    if (this.running?.endsShell === true || this.state === 'prompt') {
+      void this.finish('ended', 'the shell exited', false);
+      return;
+    }
+    // The shell died on its own (a fatal expansion error, `set -e`, a killed process): the
+    // session goes on in a new one, in the same directory.
+    const now = Date.now();
+    this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
+    if (this.restarts.length >= MAX_RESTARTS) {
+      void this.finish('ended', `the shell on ${this.live.scope.session.device} keeps exiting`, true);
+      return;
+    }
+    this.restarts.push(now);
+    if (this.running !== null && this.running.judgement.stored && this.exitCode !== undefined) {
+      this.ctx.deps.store.commands.setExitStatus(this.running.judgement.record.id, this.exitCode).catch((error: unknown) => this.logError(error, 'storing an exit status failed'));
+    }
+    this.running = null;
+    this.state = 'restarting';
+    this.tell(`the shell exited${this.exitCode === undefined ? '' : ` (status ${this.exitCode})`}; a new one starts in ${this.cwd ?? 'the home directory'} (shell variables and functions are gone)`);
+    this.live.functions.clear();
+    this.openExecutor().catch((error: unknown) => void this.finish('ended_abnormally', `the shell could not be restarted: ${(error as Error).message}`, true));
+  }
+
+  private connectionLost(): void {
+    void this.finish('ended_abnormally', `the connection to ${this.live.scope.session.device} was lost`, true);
   }
 
   private finish(state: Exclude<SessionState, 'active'>, reason: string, tellUser: boolean): Promise<void> {
@@ -161,13 +465,15 @@ export class ShellRelay implements ActiveSession {
 
   private async wrapUp(state: Exclude<SessionState, 'active'>, reason: string, tellUser: boolean): Promise<void> {
     const { session } = this.live.scope;
-    this.ctx.sessions.delete(session.id);
-    this.capture?.close();
-    if (tellUser && this.channel.writable) {
-      const text = notice(reason);
-      this.recorder.notice(text);
-      this.channel.write(text);
+    if (tellUser && this.channel.writable) this.tell(reason);
+    this.state = 'closed';
+    clearTimeout(this.readyTimer);
+    if (this.completion !== null) {
+      clearTimeout(this.completion.timer);
+      this.completion.resolve([]);
     }
+    this.ctx.sessions.delete(session.id);
+    this.editor.close();
     this.upstream?.close();
     this.client.end();
     if (this.channel.writable) {
@@ -182,4 +488,9 @@ export class ShellRelay implements ActiveSession {
   private logError(error: unknown, message: string): void {
     this.ctx.logger.error({ err: error, session: this.live.scope.session.id }, message);
   }
+}
+
+/** A line whose top level exits the shell: its end is the session's end, not a crash. */
+function endsShell(parsed: ParsedLine): boolean {
+  return parsed.commands.some((c) => c.program === 'exit' || c.program === 'logout' || (c.program === 'exec' && c.args.some((a) => !a.startsWith('-') && !/^\d*[<>]/.test(a))));
 }

@@ -8,7 +8,7 @@ import { SessionAlerts } from '../services/sessions/sessionAlerts.js';
 import { recoverAbandonedSessions, reviewLiveSessions } from '../services/sessions/superviseSessions.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { RecordingStore } from '../store/recordingStore.js';
-import { DEFAULT_CAPTURE_TIMINGS, type CaptureTimings } from './capture/commandCapture.js';
+import { DEFAULT_EXECUTOR_TIMINGS, type ExecutorTimings } from './shellRelay.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
 import { ProxyConnection } from './proxyConnection.js';
 
@@ -26,7 +26,7 @@ export interface SshProxyOptions {
   readonly storeOutage?: StoreOutageHandling | undefined;
   /** How often live sessions are checked against the store (revoke, Terminate, lock, window end). */
   readonly watchIntervalMs?: number | undefined;
-  readonly captureTimings?: CaptureTimings | undefined;
+  readonly executorTimings?: ExecutorTimings | undefined;
   readonly upstreamReadyTimeoutMs?: number | undefined;
 }
 
@@ -71,7 +71,7 @@ export class SshProxy {
       owner: options.instanceId ?? '',
       settings: {
         storeOutage: options.storeOutage ?? 'block',
-        capture: options.captureTimings ?? DEFAULT_CAPTURE_TIMINGS,
+        executor: options.executorTimings ?? DEFAULT_EXECUTOR_TIMINGS,
         upstreamReadyTimeoutMs: options.upstreamReadyTimeoutMs ?? 15_000,
       },
       sessions,

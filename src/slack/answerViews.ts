@@ -3,6 +3,7 @@ import { scriptPreview } from '../notify/notificationRenderer.js';
 import type { WebLinks } from '../notify/webLinks.js';
 import type { ChangeAuditReport } from '../services/changes/changeAudit.js';
 import type { MyChanges } from '../services/changes/listChanges.js';
+import type { CommandSearchResult } from '../services/search/searchCommands.js';
 import type { ChangeValidation } from '../services/changes/validateChange.js';
 import type { OutboxMessage } from '../store/outboxRepository.js';
 import type { RegisteredKey } from '../store/accountRepository.js';
@@ -125,6 +126,29 @@ export function appHomeView(input: { name: string; mine: MyChanges; alerts: read
     moreAwaiting: awaiting.more,
     showAlerts: input.alerts !== null,
     alerts: input.alerts?.map((a) => ({ at: a.createdAt, text: a.text })) ?? [],
+  };
+}
+
+/** `/change search`: `moreLink` is the same search on the web. */
+export function commandSearchView(result: CommandSearchResult, links: WebLinks, moreLink: string, timezone: string) {
+  return {
+    timezone,
+    scopeLabel: result.scope === 'own' ? 'your sessions' : 'all sessions',
+    found: result.records.length,
+    hasMore: result.hasMore,
+    moreLink,
+    records: result.records.map((record) => ({
+      at: record.at,
+      user: record.user,
+      device: record.device,
+      changeCode: record.changeCode,
+      changeLink: links.change(record.changeCode),
+      verdict: record.verdict,
+      rules: record.ruleIds.join(', '),
+      sessionLink: links.session(record.sessionId),
+      // Shown as inline code, which a backtick would end.
+      line: record.line.slice(0, 200).replace(/`/g, 'ˋ'),
+    })),
   };
 }
 

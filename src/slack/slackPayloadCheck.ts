@@ -22,13 +22,24 @@ const user = z.looseObject({ id: slackId });
 /** Slack caps these far lower; anything bigger is not from Slack. */
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 
-const slashCommand = z.looseObject({
-  command: z.enum(KNOWN_COMMANDS as [string, ...string[]]),
-  text: text(8000).default(''),
-  user_id: slackId,
-  response_url: z.string().url().optional(),
-  trigger_id: z.string().max(200).optional(),
-});
+/** `/change search` terms: the words (at most 200 characters) and a few `key:value` filters. */
+export const MAX_SEARCH_TERMS = 500;
+const SEARCH_SUBCOMMAND = /^\s*search(\s|$)/i;
+
+const slashCommand = z
+  .looseObject({
+    command: z.enum(KNOWN_COMMANDS as [string, ...string[]]),
+    text: text(8000).default(''),
+    user_id: slackId,
+    response_url: z.string().url().optional(),
+    trigger_id: z.string().max(200).optional(),
+  })
+  .superRefine((command, ctx) => {
+    // A search runs against every stored command: terms no person types are refused here.
+    if (SEARCH_SUBCOMMAND.test(command.text) && command.text.trim().length - 'search'.length > MAX_SEARCH_TERMS) {
+      ctx.addIssue({ code: 'custom', path: ['text'], message: `search terms must be at most ${MAX_SEARCH_TERMS} characters`, input: command.text });
+    }
+  });
 
 const blockActions = z.looseObject({
   type: z.literal('block_actions'),

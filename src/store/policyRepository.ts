@@ -1,11 +1,12 @@
 import type { Commit } from './commit.js';
-import type { Policy, PolicyChannels, PolicyDevice, PolicyGroup, PolicyRule, PolicySettings, PolicyUser } from '../domain/policy/policy.js';
+import type { Policy, PolicyChannels, PolicyDevice, PolicyFreeze, PolicyGroup, PolicyRule, PolicySettings, PolicyUser } from '../domain/policy/policy.js';
 
 export interface PolicyCollections {
   users: PolicyUser;
   groups: PolicyGroup;
   devices: PolicyDevice;
   rules: PolicyRule;
+  freezes: PolicyFreeze;
 }
 export type PolicyCollection = keyof PolicyCollections;
 

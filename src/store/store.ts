@@ -6,6 +6,7 @@ import type { LinkNonceRepository } from './linkNonceRepository.js';
 import type { OutboxRepository } from './outboxRepository.js';
 import type { PolicyRepository } from './policyRepository.js';
 import type { ReportScheduleRepository } from './reportScheduleRepository.js';
+import type { SiemFeedRepository } from './siemFeedRepository.js';
 import type { SessionRepository } from './sessionRepository.js';
 import type { SlackMessageRepository } from './slackMessageRepository.js';
 
@@ -23,6 +24,8 @@ export interface Store {
   readonly outbox: OutboxRepository;
   readonly slackMessages: SlackMessageRepository;
   readonly reportSchedules: ReportScheduleRepository;
+  /** The SIEM stream's feed and cursors; undefined where the store cannot feed it in the same write yet (MongoDB). */
+  readonly siemFeed?: SiemFeedRepository | undefined;
   /**
    * Moves commits written with their state but not yet in the audit chain and the outbox
    * there, in order, idempotently; returns how many. SQLite writes commits in place (always

@@ -17,11 +17,13 @@ import * as changeAudit from './routes/changeAudit.js';
 import * as changeDetail from './routes/changeDetail.js';
 import * as changeEdit from './routes/changeEdit.js';
 import * as changes from './routes/changes.js';
+import * as commandSearch from './routes/commandSearch.js';
 import * as home from './routes/home.js';
 import * as locks from './routes/locks.js';
 import * as newChange from './routes/newChange.js';
 import * as outbox from './routes/outbox.js';
 import * as policy from './routes/policy.js';
+import * as policyBacktest from './routes/policyBacktest.js';
 import * as reports from './routes/reports.js';
 import * as sessionDetail from './routes/sessionDetail.js';
 import * as sessions from './routes/sessions.js';
@@ -44,6 +46,8 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   router.use(formBodiesOnly);
   // The change form carries a script of up to 64 KiB, which URL-encoding may triple.
   router.use(['/changes/new', '/changes/:code/edit'], express.urlencoded({ extended: false, limit: '320kb', parameterLimit: 150 }));
+  // A draft policy may be 1 MiB (the policy file limit), which URL-encoding may triple.
+  router.use('/policy/backtest', express.urlencoded({ extended: false, limit: '3mb', parameterLimit: 10 }));
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
   router.use(
     ctx.sessions.resolveViewer(
@@ -68,7 +72,9 @@ export function portalRouter(ctx: PortalContext, keys: { readonly signInState: B
   sessionDetail.register(router, ctx);
   locks.register(router, ctx);
   auditTrail.register(router, ctx);
+  commandSearch.register(router, ctx);
   policy.register(router, ctx);
+  policyBacktest.register(router, ctx);
   outbox.register(router, ctx);
   reports.register(router, ctx);
   approvalLink.register(router, ctx);

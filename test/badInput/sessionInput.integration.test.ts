@@ -6,11 +6,12 @@ import { startProxyHarness, TestTerminal, type ProxyHarness } from '../support/p
 import { verifyAudit } from './storeSnapshot.js';
 
 /**
- * Hostile keystrokes at a prompt of a real bash behind the proxy. Each trick tries to make the
- * mirrored screen (what changeguard judges) differ from what bash runs. Whatever the trick, the
- * blocked command must not run (the victim file survives) and the session must say why.
- * Tricks already covered elsewhere: backspace and cursor editing, history, completion and
- * bracketed pastes (test/integration/proxy/shellSession), opaque commands, Ctrl-X Ctrl-E.
+ * Hostile keystrokes at changeguard's prompt, in front of a real bash. Each trick tries to make
+ * what changeguard judges differ from what bash runs (control characters, escape sequences,
+ * forged protocol text, rewritten prompts). Whatever the trick, the blocked command must not
+ * run (the victim file survives) and the session must say why. Tricks covered elsewhere:
+ * editing, history, completion and pastes (test/integration/proxy/shellSession), and the
+ * bypass corpus (test/integration/proxy/bypassCorpus).
  */
 
 let h: ProxyHarness;
@@ -32,7 +33,7 @@ async function openTerminal(): Promise<{ term: TestTerminal; code: string }> {
 async function submit(term: TestTerminal, line: Buffer): Promise<void> {
   const before = term.prompts();
   term.stream.write(Buffer.concat([line, Buffer.from('\r')]));
-  await term.waitForPrompt(before + 1);
+  await term.waitFor((t) => t.prompts() > before && t.atPrompt(), 'the next prompt');
 }
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
@@ -42,7 +43,7 @@ interface Trick {
   readonly name: string;
   /** Lines typed one after the other; the last one tries to delete `victim`. */
   readonly lines: (victim: string) => Buffer[];
-  /** How it is refused: judged and blocked by the rule, or blocked as a line changeguard cannot read. */
+  /** How it is refused: judged and blocked by the rule, or blocked as a line holding control characters. */
   readonly refusal: 'rule' | 'unreadable';
 }
 
@@ -68,17 +69,17 @@ const tricks: Trick[] = [
   {
     name: 'a carriage return inserted with Ctrl-V to overwrite the visible line',
     lines: (victim) => [utf8(`rm -rf ${victim} #\x16\recho harmless`)],
-    refusal: unreadable,
+    refusal: notPermitted,
   },
   {
     name: 'a newline inserted with Ctrl-V (drawn as ^J, run as a separator)',
     lines: (victim) => [utf8(`echo harmless\x16\nrm -rf ${victim}`)],
-    refusal: unreadable,
+    refusal: notPermitted,
   },
   {
     name: 'an escape sequence inserted with Ctrl-V (drawn as ^[)',
     lines: (victim) => [utf8(`rm -rf ${victim} #\x16\x1b[999D\x16\x1b[30m`)],
-    refusal: unreadable,
+    refusal: notPermitted,
   },
   {
     name: 'a C1 CSI moving the cursor back to draw "echo" over the command',
@@ -104,7 +105,7 @@ const tricks: Trick[] = [
   {
     name: 'a bracketed paste holding a second start marker and an Enter before its end',
     lines: (victim) => [utf8(`\x1b[200~echo pasted\x1b[200~\rrm -rf ${victim}\x1b[201~`)],
-    refusal: notPermitted,
+    refusal: unreadable,
   },
   {
     name: 'OSC 133 prompt markers typed by the user (with the session nonce copied from PS0)',
@@ -130,6 +131,8 @@ describe('session input: tricks to fool the command capture', () => {
       writeFileSync(victim, 'keep me');
       const { term, code } = await openTerminal();
       for (const line of trick.lines(victim)) await submit(term, line);
+      const refused = trick.refusal === 'rule' ? /is not permitted \(rule no-recursive-rm\)/ : /contains an invisible control character/;
+      await term.waitFor((t) => refused.test(t.text()), `the refusal (${refused.source})`);
       if (!existsSync(victim)) console.log(JSON.stringify(term.text()));
       expect(existsSync(victim) && readFileSync(victim, 'utf8')).toBe('keep me');
       expect(term.closed).toBe(false);
@@ -137,14 +140,13 @@ describe('session input: tricks to fool the command capture', () => {
       const [session] = await h.store.sessions.listByChange(code);
       if (trick.refusal === 'rule') {
         expect(term.text()).toMatch(/is not permitted \(rule no-recursive-rm\)/);
-        await expect.poll(async () => (await h.store.commands.listBySession(session!.id)).at(-1)?.verdict).toBe('block');
-      } else {
-        expect(term.text()).toMatch(/could not read the command line \([^)]+\); it was not run/);
         await expect
-          .poll(async () => (await h.store.audit.list({ change: code })).records.map((r) => r.details))
-          .toContain(`unreadable command line blocked in session ${session!.id}`);
-        expect((await h.store.commands.listBySession(session!.id)).filter((c) => c.verdict === 'allow' && c.line.includes('rm'))).toEqual([]);
+          .poll(async () => (await h.store.commands.listBySession(session!.id)).some((c) => c.verdict === 'block' && c.line.includes(victim)))
+          .toBe(true);
+      } else {
+        await expect.poll(async () => (await h.store.commands.listBySession(session!.id)).at(-1)?.ruleIds).toEqual(['(unreadable)']);
       }
+      expect((await h.store.commands.listBySession(session!.id)).filter((c) => c.verdict === 'allow' && c.line.includes(victim))).toEqual([]);
       term.close();
     });
   }

@@ -161,6 +161,60 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
       });
     });
 
+    describe('command search', () => {
+      const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+      async function seed(): Promise<void> {
+        const lines: Partial<CommandRecord>[] = [
+          { id: 's1', line: 'sudo systemctl restart nginx', at: at(1) },
+          { id: 's2', line: 'cat /etc/nginx/nginx.conf', at: at(2), device: 'web02' },
+          { id: 's3', line: 'rm -rf /var/www', at: at(3), verdict: 'block', ruleIds: ['no-rm'] },
+          { id: 's4', line: 'Systemctl STATUS Nginx', at: at(4), user: 'bob', sessionId: 'sess-2', changeCode: 'CHG-2' },
+          { id: 's5', line: 'echo café', at: at(5), verdict: 'interrupt' },
+          { id: 's6', line: 'uptime', at: at(6) },
+        ];
+        for (const line of lines) await store.commands.append(buildCommand(line));
+      }
+      const ids = async (query: Partial<Parameters<Store['commands']['search']>[0]>) =>
+        (await store.commands.search({ limit: 10, offset: 0, ...query })).records.map((r) => r.id);
+
+      it('finds lines by word prefixes, without case or accents, newest first', async () => {
+        await seed();
+        expect(await ids({ words: ['nginx'] })).toEqual(['s4', 's2', 's1']);
+        expect(await ids({ words: ['ngi', 'syst'] })).toEqual(['s4', 's1']);
+        expect(await ids({ words: ['cafe'] })).toEqual(['s5']);
+        expect(await ids({ words: ['ginx'] })).toEqual([]);
+        expect(await ids({})).toEqual(['s6', 's5', 's4', 's3', 's2', 's1']);
+      });
+
+      it('narrows by user, device, change, verdicts and time, and pages', async () => {
+        await seed();
+        expect(await ids({ user: 'bob' })).toEqual(['s4']);
+        expect(await ids({ device: 'web02' })).toEqual(['s2']);
+        expect(await ids({ changeCode: 'CHG-2', words: ['nginx'] })).toEqual(['s4']);
+        expect(await ids({ verdicts: ['block', 'interrupt'] })).toEqual(['s5', 's3']);
+        expect(await ids({ since: at(2), until: at(4) })).toEqual(['s3', 's2']);
+        expect(await ids({ words: ['nginx'], user: 'alice', since: at(2) })).toEqual(['s2']);
+        const first = await store.commands.search({ limit: 4, offset: 0 });
+        const second = await store.commands.search({ limit: 4, offset: 4 });
+        expect(first.records.map((r) => r.id)).toEqual(['s6', 's5', 's4', 's3']);
+        expect(first.hasMore).toBe(true);
+        expect(second.records.map((r) => r.id)).toEqual(['s2', 's1']);
+        expect(second.hasMore).toBe(false);
+        // Found records are the records as stored.
+        expect((await store.commands.search({ limit: 1, offset: 0, words: ['uptime'] })).records[0]).toEqual(buildCommand({ id: 's6', line: 'uptime', at: at(6) }));
+      });
+
+      it('scans a time range oldest first, in batches', async () => {
+        await seed();
+        const batches: string[][] = [];
+        for await (const batch of store.commands.scan({ since: at(2), until: at(6), batchSize: 2 })) batches.push(batch.map((r) => r.id));
+        expect(batches).toEqual([['s2', 's3'], ['s4', 's5']]);
+        const all: string[] = [];
+        for await (const batch of store.commands.scan({})) all.push(...batch.map((r) => r.id));
+        expect(all).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+      });
+    });
+
     describe('audit trail', () => {
       it('chains appends and records the head', async () => {
         expect(await store.audit.head()).toBeNull();
@@ -207,7 +261,7 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
 
     describe('policy', () => {
       it('starts empty with default settings, then replaces whole sections in order', async () => {
-        expect(await store.policy.load()).toEqual({ users: [], groups: [], devices: [], rules: [], channels: {}, settings: { opaque: 'block', timezone: 'UTC' } });
+        expect(await store.policy.load()).toEqual({ users: [], groups: [], devices: [], rules: [], freezes: [], channels: {}, settings: { opaque: 'block', timezone: 'UTC' } });
         const policy = buildPolicy({ rules: [buildRule({ id: 'b' }), buildRule({ id: 'a', command: ['rm'] })] });
         await store.policy.apply({ replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules }, channels: { security: 'C01SEC' } });
         const loaded = await store.policy.load();

@@ -235,8 +235,8 @@ describe('the ssh examples, through the proxy with OpenSSH', () => {
     }
   }
 
-  /** The prompt marker the proxy's shell integration prints: the shell waits for a command. */
-  const promptMarker = /\x1b\]133;B;cg=/;
+  /** changeguard's prompt (alice@web01:/dir$ ), followed only by cursor moves: it waits for a command. */
+  const promptMarker = /alice@web01:[^\r\n]*[$#] (?:\x1b\[[0-9;?]*[A-Za-z])*$/;
 
   it('has the four lines this test runs', () => {
     expect(lines).toEqual([

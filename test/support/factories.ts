@@ -72,6 +72,7 @@ export function buildPolicy(overrides: Partial<Policy> = {}): Policy {
       { id: 'web02', host: '127.0.0.1', port: 22, user: 'deploy', credential: { passwordEnv: 'WEB02_PASSWORD' } },
     ],
     rules: [],
+    freezes: [],
     channels: {},
     settings: DEFAULT_SETTINGS,
     ...overrides,

@@ -207,9 +207,18 @@ export class TestTerminal {
     this.stream.write(text);
   }
 
-  /** Prompts drawn so far (changeguard's B markers pass through to the user). */
+  /**
+   * Prompts drawn so far: changeguard's line editor starts each on a fresh line
+   * (`user@device:dir$ `); a redraw while editing repeats it on the same line, which is not
+   * counted.
+   */
   prompts(): number {
-    return this.output.split('\x1b]133;B;cg=').length - 1;
+    return (this.text().match(PROMPT) ?? []).length;
+  }
+
+  /** True when the last thing shown is a prompt waiting for input. */
+  atPrompt(): boolean {
+    return PROMPT_AT_END.test(this.text());
   }
 
   /** Output with escape sequences removed, for reading. */
@@ -249,6 +258,10 @@ export class TestTerminal {
     this.client.end();
   }
 }
+
+/** A prompt at the start of a line: `alice@web01:/some/dir$ `. */
+const PROMPT = /(?:^|\n)[^\s@]+@[^\s:]+:[^\n]*?[$#] /g;
+const PROMPT_AT_END = /(?:^|\n)[^\s@]+@[^\s:]+:[^\n]*[$#] $/;
 
 export function stripAnsi(text: string): string {
   // OSC (to BEL or ST), CSI, and other two-byte escapes.

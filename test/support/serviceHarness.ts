@@ -10,7 +10,7 @@ export async function serviceHarness(store: Store, options: { clock?: TestClock;
   const clock = options.clock ?? new TestClock(new Date('2026-11-22T09:00:00Z'));
   const policy = options.policy ?? buildPolicy();
   await store.policy.apply({
-    replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules },
+    replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules, freezes: policy.freezes },
     channels: policy.channels,
     settings: policy.settings,
   });

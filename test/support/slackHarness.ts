@@ -67,7 +67,7 @@ export async function startSlackHarness(
   const store = SqliteStore.open(options.sqliteFile ?? ':memory:');
   const policy = slackTestPolicy();
   await store.policy.apply({
-    replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules },
+    replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules, freezes: policy.freezes },
     channels: policy.channels,
     settings: policy.settings,
   });

@@ -75,6 +75,7 @@ export async function startSshTarget(options: { extraConfig?: string } = {}): Pr
       'AllowTcpForwarding yes',
       'MaxStartups 300',
       'MaxSessions 300',
+      'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
       options.extraConfig ?? '',
       '',

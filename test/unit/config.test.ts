@@ -26,6 +26,14 @@ describe('configuration', () => {
     [{ SLACK_CLIENT_ID: 'abc' }, "SLACK_CLIENT_ID: expected the app's client id from Basic Information, such as 1234567890.1234567890"],
     [{ SLACK_CLIENT_ID: '123.456' }, 'SLACK_CLIENT_SECRET: expected when SLACK_CLIENT_ID is set (Sign in with Slack needs both)'],
     [{ SLACK_CLIENT_SECRET: 's3cret' }, 'SLACK_CLIENT_ID: expected when SLACK_CLIENT_SECRET is set (Sign in with Slack needs both)'],
+    [{ SIEM_SYSLOG_URL: 'udp://siem:514' }, 'SIEM_SYSLOG_URL: expected tcp://host:port or tls://host:port (syslog over TCP, RFC 6587, or TLS, RFC 5425), such as tls://siem.example.com:6514'],
+    [{ SIEM_SYSLOG_URL: 'tcp://siem' }, 'SIEM_SYSLOG_URL: expected tcp://host:port or tls://host:port (syslog over TCP, RFC 6587, or TLS, RFC 5425), such as tls://siem.example.com:6514'],
+    [{ SIEM_SYSLOG_URL: 'tcp://siem:514', SIEM_SYSLOG_CA_FILE: '/ca.pem' }, 'SIEM_SYSLOG_CA_FILE: only for syslog over TLS (SIEM_SYSLOG_URL=tls://host:port)'],
+    [{ SIEM_SYSLOG_FACILITY: 'local9' }, 'SIEM_SYSLOG_FACILITY: expected one of kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, audit, alert, clock, local0, local1, local2, local3, local4, local5, local6, local7'],
+    [{ SIEM_WEBHOOK_URL: 'http://siem.example.com/in', SIEM_WEBHOOK_SECRET: 'x'.repeat(32) }, 'SIEM_WEBHOOK_URL: expected an https:// URL (the stream carries the audit trail: never plain HTTP)'],
+    [{ SIEM_WEBHOOK_URL: 'https://siem.example.com/in' }, 'SIEM_WEBHOOK_SECRET: expected when SIEM_WEBHOOK_URL is set (every request is signed with it)'],
+    [{ SIEM_WEBHOOK_URL: 'https://siem.example.com/in', SIEM_WEBHOOK_SECRET: 'short' }, 'SIEM_WEBHOOK_SECRET: expected at least 32 characters (the HMAC-SHA256 key the receiver checks signatures with), e.g. from `openssl rand -hex 32`'],
+    [{ SIEM_SYSLOG_URL: 'tls://siem:6514', MONGODB_URI: 'mongodb://db/changeguard' }, 'SIEM_SYSLOG_URL / SIEM_WEBHOOK_URL: the SIEM stream needs the embedded SQLite store for now (unset MONGODB_URI, or the SIEM variables)'],
     [{ CHANGEGUARD_SECRET: 'abcd' }, 'CHANGEGUARD_SECRET: expected at least 32 bytes as hex (64 or more hex digits), e.g. from `openssl rand -hex 32`'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: expected a number of hops (1-10) or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal; "true" is none of these'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, '"10.0.0.0/33" is none of these'],
@@ -44,6 +52,21 @@ describe('configuration', () => {
     });
     expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack?.appToken).toBe('xapp-1');
     expect(load({ PORT: '', MONGODB_URI: '' })).toMatchObject({ port: 3000, mongodbUri: undefined });
+  });
+
+  it('reads the SIEM sinks: syslog over TCP or TLS (IPv6 too), a signed webhook; none by default', () => {
+    expect(load({}).siem).toEqual({ syslog: undefined, webhook: undefined });
+    expect(load({ SIEM_SYSLOG_URL: 'tls://[::1]:6514', SIEM_SYSLOG_CA_FILE: '/etc/ca.pem', SIEM_SYSLOG_FACILITY: 'local3' }).siem.syslog).toEqual({
+      transport: 'tls',
+      host: '::1',
+      port: 6514,
+      caFile: '/etc/ca.pem',
+      facility: 'local3',
+    });
+    expect(load({ SIEM_SYSLOG_URL: 'tcp://siem.example.com:514' }).siem.syslog).toMatchObject({ transport: 'tcp', host: 'siem.example.com', port: 514, facility: 'audit' });
+    const webhook = load({ SIEM_WEBHOOK_URL: 'https://siem.example.com/in', SIEM_WEBHOOK_SECRET: 'k'.repeat(40) }).siem.webhook;
+    expect(webhook?.url.href).toBe('https://siem.example.com/in');
+    expect(webhook?.secret).toBe('k'.repeat(40));
   });
 
   it('reads the reverse proxies trusted for client addresses', () => {

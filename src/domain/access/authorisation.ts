@@ -26,6 +26,8 @@ export const ACTIONS = [
   'audit.view',
   'policy.view',
   'policy.import',
+  'policy.backtest',
+  'commands.searchAll',
   'outbox.view',
   'report.view',
   'reportSchedule.manage',
@@ -92,6 +94,11 @@ export const ACCESS_RULES: Readonly<Record<Action, AccessRule>> = {
   'audit.view': { roles: ['auditor'], operator: true },
   'policy.view': { roles: ['admin', 'auditor'] },
   'policy.import': { roles: ['admin'], system: true, operator: true },
+  // Trying a draft reads every recorded command: the roles that read every session, and an
+  // operator with the store in hand (the CLI).
+  'policy.backtest': { roles: ['auditor', 'security', 'admin'], operator: true },
+  // Everyone searches the commands of their own sessions; these roles search everyone's.
+  'commands.searchAll': { roles: ['auditor', 'security', 'admin'], operator: true },
   'outbox.view': { roles: ['admin', 'auditor'] },
   'report.view': { roles: ['auditor', 'security', 'admin'], system: true },
   'reportSchedule.manage': { roles: ['admin', 'auditor'] },
@@ -182,6 +189,10 @@ function refuse(action: Action, who: string, relations: ReadonlySet<Relation>, s
         return `${who} may not read the policy (admin or auditor role)`;
       case 'policy.import':
         return `${who} may not import the policy (admin role)`;
+      case 'policy.backtest':
+        return `${who} may not backtest a draft policy (auditor, security or admin role)`;
+      case 'commands.searchAll':
+        return `${who} may only search their own sessions (searching other people's needs the auditor, security or admin role)`;
       case 'outbox.view':
         return `${who} may not read the outbox (admin or auditor role)`;
       case 'report.view':

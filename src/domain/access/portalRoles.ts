@@ -17,6 +17,10 @@ export const PORTAL_CAPABILITIES = [
   'viewOutbox',
   'terminateSessions',
   'lockUsers',
+  /** Search every session's commands (others search their own sessions only). */
+  'searchAllCommands',
+  /** Judge past sessions' commands under a draft policy. */
+  'backtestPolicy',
 ] as const;
 export type PortalCapability = (typeof PORTAL_CAPABILITIES)[number];
 
@@ -28,6 +32,8 @@ const CAPABILITY_ACTIONS: Readonly<Record<PortalCapability, Action>> = {
   viewOutbox: 'outbox.view',
   terminateSessions: 'session.terminate',
   lockUsers: 'user.lock',
+  searchAllCommands: 'commands.searchAll',
+  backtestPolicy: 'policy.backtest',
 };
 
 export function capabilitiesOf(user: PolicyUser): ReadonlySet<PortalCapability> {

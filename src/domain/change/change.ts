@@ -36,6 +36,11 @@ export interface Change {
   readonly scriptHash: string;
   readonly windowStart: Date;
   readonly windowEnd: Date;
+  /**
+   * Flagged an emergency by the requester: it may be filed or moved into a policy freeze, and
+   * there needs one approval more than the group's quorum. Absent: not an emergency.
+   */
+  readonly emergency?: boolean | undefined;
   readonly status: ChangeStatus;
   readonly approvals: readonly Approval[];
   readonly rejection?: Decision | undefined;

@@ -21,3 +21,7 @@ export const FINAL_STATUSES: readonly ChangeStatus[] = [
   'cancelled',
   'expired',
 ];
+
+export function isFinal(status: ChangeStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}

@@ -15,6 +15,8 @@ export const NOTIFICATION_TYPES = [
   'access.request_expired',
   'access.approval_reminder',
   'access.approver_management',
+  /** A change was filed or moved onto the same servers at the same time as another: its people are told. */
+  'access.change_overlap',
   // Audit trail
   'audit.trail',
   /** The audit chain's head (seq and hash), posted on a schedule: evidence kept outside the store. */

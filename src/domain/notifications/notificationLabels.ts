@@ -3,6 +3,7 @@ import type { NotificationType } from './catalogue.js';
 /** How each notification type is named to people (the catalogue's wording, docs/DESIGN.md). */
 export const NOTIFICATION_LABELS: Readonly<Record<NotificationType, string>> = {
   'access.request_created': 'Created request',
+  'access.change_overlap': 'Overlapping change',
   'access.request_approved': 'Request approved',
   'access.request_disapproved': 'Request disapproved',
   'access.request_revoked': 'Request revoked',

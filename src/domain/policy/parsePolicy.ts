@@ -2,7 +2,8 @@ import safeRegex from 'safe-regex2';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { problemsFromZod, type ValidationProblem } from '../validation/formatIssue.js';
 import { RuleSet } from '../rules/ruleSet.js';
-import type { Policy, PolicyDocument, PolicyRule, PolicyUser } from './policy.js';
+import { freezePeriod } from '../change/freezes.js';
+import type { Policy, PolicyDocument, PolicyFreeze, PolicyRule, PolicyUser } from './policy.js';
 import { policyDocumentSchema } from './policySchema.js';
 
 export type PolicyParseResult =
@@ -75,10 +76,11 @@ export function parsePolicy(input: string | Uint8Array): PolicyParseResult {
     ...(value.groups && { groups: value.groups }),
     ...(value.devices && { devices: value.devices }),
     ...(value.rules && { rules: value.rules as PolicyRule[] }),
+    ...(value.freezes && { freezes: value.freezes as PolicyFreeze[] }),
     ...(value.channels && { channels: value.channels }),
     ...(value.settings && { settings: value.settings }),
   };
-  const problems = [...duplicateIds(document), ...invalidPatterns(document)];
+  const problems = [...duplicateIds(document), ...invalidPatterns(document), ...emptyFreezes(document)];
   if (problems.length > 0) return { ok: false, problems: withLines(problems, problems.map((p) => pathParts(p.path)), yaml, lineCounter) };
   return { ok: true, document, locate: (found) => withLines([...found], found.map((p) => pathParts(p.path)), yaml, lineCounter) };
 }
@@ -112,7 +114,7 @@ function describeYamlError(message: string): string {
 
 function duplicateIds(document: PolicyDocument): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  for (const section of ['users', 'groups', 'devices', 'rules'] as const) {
+  for (const section of ['users', 'groups', 'devices', 'rules', 'freezes'] as const) {
     const seen = new Map<string, number>();
     document[section]?.forEach((item, index) => {
       const first = seen.get(item.id);
@@ -148,6 +150,18 @@ function invalidPatterns(document: PolicyDocument): ValidationProblem[] {
   return problems;
 }
 
+/** A freeze must end after it starts (in its own zone; the policy's zone when it names none). */
+function emptyFreezes(document: PolicyDocument): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  document.freezes?.forEach((freeze, index) => {
+    const period = freezePeriod(freeze, document.settings?.timezone ?? 'UTC');
+    if (period && period.end.getTime() <= period.start.getTime()) {
+      problems.push({ path: `freezes[${index}].to`, message: `must be after from (${freeze.from}): the freeze would cover no time` });
+    }
+  });
+  return problems;
+}
+
 /**
  * Cross-references over the policy as it will be after import (sections the document omits
  * keep their stored values): every id a group or rule names must exist.
@@ -157,7 +171,7 @@ export function checkReferences(policy: Policy, document: PolicyDocument): Valid
   const users = new Set(policy.users.map((u) => u.id));
   const groups = new Set(policy.groups.map((g) => g.id));
   const devices = new Set(policy.devices.map((d) => d.id));
-  const sectionOf = <K extends 'groups' | 'rules'>(key: K) => (document[key] ? key : `${key} (stored)`);
+  const sectionOf = <K extends 'groups' | 'rules' | 'freezes'>(key: K) => (document[key] ? key : `${key} (stored)`);
 
   policy.groups.forEach((group, index) => {
     const at = `${sectionOf('groups')}[${index}]`;
@@ -184,6 +198,15 @@ export function checkReferences(policy: Policy, document: PolicyDocument): Valid
     need('group', groups, rule.scope?.groups, 'groups');
     need('device', devices, rule.scope?.devices, 'devices');
     need('user', users, rule.scope?.users, 'users');
+  });
+  policy.freezes.forEach((freeze, index) => {
+    const at = `${sectionOf('freezes')}[${index}]`;
+    freeze.devices?.forEach((ref, i) => {
+      if (!devices.has(ref)) problems.push({ path: `${at}.devices[${i}]`, message: `unknown device "${ref}"` });
+    });
+    freeze.groups?.forEach((ref, i) => {
+      if (!groups.has(ref)) problems.push({ path: `${at}.groups[${i}]`, message: `unknown group "${ref}"` });
+    });
   });
   return problems;
 }

@@ -69,6 +69,23 @@ export interface PolicyRule {
   readonly message?: string | undefined;
 }
 
+/**
+ * A change freeze: no change may be filed or moved into it unless flagged an emergency (which
+ * then needs one approval more than the group's quorum, from another approver). `from` and
+ * `to` are wall times in `timezone` (default: `settings.timezone`): `2026-12-20` or
+ * `2026-12-20 18:00`; a `to` without a time includes its whole day. It covers the servers it
+ * lists, the servers of the groups it lists, and every change filed in those groups.
+ */
+export interface PolicyFreeze {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly timezone?: string | undefined;
+  readonly devices?: readonly string[] | undefined;
+  readonly groups?: readonly string[] | undefined;
+  readonly reason: string;
+}
+
 export interface PolicyChannels {
   readonly approvals?: string | undefined;
   readonly security?: string | undefined;
@@ -87,6 +104,12 @@ export interface PolicySettings {
    * account alone cannot approve them. Unset: any channel may approve.
    */
   readonly requireWebApproval?: Risk | undefined;
+  /**
+   * File transfers through the proxy (`scp`, `sftp`, `rsync` over ssh): refused unless
+   * `allow`; then each transfer is judged by the rules (as `scp -t /dir`, `sftp put /path`...)
+   * and recorded.
+   */
+  readonly fileTransfer?: 'refuse' | 'allow' | undefined;
 }
 
 export const DEFAULT_SETTINGS: PolicySettings = { opaque: 'block', timezone: 'UTC' };
@@ -96,6 +119,7 @@ export interface Policy {
   readonly groups: readonly PolicyGroup[];
   readonly devices: readonly PolicyDevice[];
   readonly rules: readonly PolicyRule[];
+  readonly freezes: readonly PolicyFreeze[];
   readonly channels: PolicyChannels;
   readonly settings: PolicySettings;
 }

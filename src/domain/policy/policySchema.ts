@@ -83,6 +83,33 @@ const rule = z
     message: 'needs "command", "pattern" or both',
   });
 
+/** A wall time in the freeze's zone: a day (`2026-12-20`), or a day and a time (`2026-12-20 18:00`). */
+export const FREEZE_TIME_PATTERN = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?$/;
+const freezeTime = z
+  .string()
+  .regex(FREEZE_TIME_PATTERN, 'must be a date like 2026-12-20 or a date and time like "2026-12-20 18:00"')
+  .superRefine((text, ctx) => {
+    const [, day, time] = FREEZE_TIME_PATTERN.exec(text) ?? [];
+    if (day === undefined) return;
+    const at = new Date(`${day}T${time ?? '00:00'}:00Z`);
+    const real = !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === day && (time === undefined || at.toISOString().slice(11, 16) === time);
+    if (!real) ctx.addIssue({ code: 'custom', message: `is not a real date and time, got ${JSON.stringify(text)}` });
+  });
+
+const freeze = z
+  .strictObject({
+    id,
+    from: freezeTime,
+    to: freezeTime,
+    timezone: timezone.optional(),
+    devices: idList.optional(),
+    groups: idList.optional(),
+    reason: z.string().trim().min(1, 'is required: say why changes are frozen').max(500),
+  })
+  .refine((f) => (f.devices?.length ?? 0) + (f.groups?.length ?? 0) > 0, {
+    message: 'needs "devices", "groups" or both: the servers the freeze covers',
+  });
+
 const channelId = z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id like C01ABCDEF');
 
 export const policyDocumentSchema = z.strictObject({
@@ -90,6 +117,7 @@ export const policyDocumentSchema = z.strictObject({
   groups: z.array(group).optional(),
   devices: z.array(device).optional(),
   rules: z.array(rule).optional(),
+  freezes: z.array(freeze).optional(),
   channels: z
     .strictObject({ approvals: channelId.optional(), security: channelId.optional(), audit: channelId.optional() })
     .optional(),
@@ -98,6 +126,7 @@ export const policyDocumentSchema = z.strictObject({
       opaque: z.enum(['block', 'allow']).default(DEFAULT_SETTINGS.opaque),
       timezone: timezone.default(DEFAULT_SETTINGS.timezone),
       requireWebApproval: z.enum(RISKS).optional(),
+      fileTransfer: z.enum(['refuse', 'allow']).optional(),
     })
     .optional(),
 });

@@ -1,8 +1,11 @@
-import type { Risk } from '../policy/policy.js';
+import type { OpaqueHandling, Risk } from '../policy/policy.js';
+import { KNOWN_PROGRAMS } from '../shell/knownPrograms.js';
+import { opaqueProgramReason, SHELLS } from '../shell/programKinds.js';
 import type { ParsedLine, SimpleCommand } from '../shell/simpleCommand.js';
-import type { OpaqueHandling } from '../policy/policy.js';
+import { isKnownWrapper } from '../shell/wrappers.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
-import { FORCE_RULE_ID, OPAQUE_RULE_ID, highestRisk, mostSevere, type Verdict } from './verdict.js';
+import { describeUnsafeCharacter, findUnsafeCharacter } from '../validation/unsafeText.js';
+import { FORCE_RULE_ID, OPAQUE_RULE_ID, TAMPER_RULE_ID, UNREADABLE_RULE_ID, highestRisk, mostSevere, type Verdict } from './verdict.js';
 
 export interface CommandEvaluation {
   readonly command: SimpleCommand;
@@ -11,26 +14,39 @@ export interface CommandEvaluation {
   readonly matched: readonly CompiledRule[];
   /** Why a non-allow verdict was given, for the user. */
   readonly reason: string | undefined;
+  /** Set when the verdict comes from no rule: `(opaque)`, `(force)` or `(tamper)`. */
+  readonly pseudoRule?: string | undefined;
 }
 
 export interface LineEvaluation {
   readonly line: string;
   readonly verdict: Verdict;
-  /** Ids of every rule that matched any command (plus `(opaque)` / `(force)` refusals). */
+  /** Ids of every rule that matched any command (plus `(opaque)` / `(force)` / `(tamper)` refusals). */
   readonly ruleIds: readonly string[];
   readonly matchedRules: readonly CompiledRule[];
   readonly risk: Risk | null;
   readonly commands: readonly CommandEvaluation[];
   /** The first reason that stopped the line, shown to the user. */
   readonly reason: string | undefined;
+  /** True when the line tampers with changeguard's check: the session is cut whatever the rules say. */
+  readonly tampering: boolean;
 }
 
 export interface EvaluationOptions {
   readonly opaque: OpaqueHandling;
 }
 
-/** A line's verdict is the most severe over all its simple commands. */
+/**
+ * A line's verdict is the most severe over all its simple commands. A line holding control
+ * characters or bidirectional overrides is refused whatever the rules say: the record, read by
+ * people in a browser or a terminal, would show another command than the one that ran.
+ */
 export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: EvaluationOptions): LineEvaluation {
+  const unsafe = findUnsafeCharacter(parsed.line, { multiline: true });
+  if (unsafe !== null) {
+    const reason = `the command ${describeUnsafeCharacter(unsafe)}; it was not run`;
+    return { line: parsed.line, verdict: 'block', ruleIds: [UNREADABLE_RULE_ID], matchedRules: [], risk: 'medium', commands: [], reason, tampering: false };
+  }
   const commands = parsed.commands.map((command) => evaluateCommand(rules, command, options));
   let verdict: Verdict = 'allow';
   let risk: Risk | null = null;
@@ -49,15 +65,23 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
         matchedRules.push(compiled);
       }
     }
-    if (evaluation.matched.length === 0 && evaluation.verdict !== 'allow') {
-      const pseudo = evaluation.command.opaque ? OPAQUE_RULE_ID : FORCE_RULE_ID;
-      if (!ids.includes(pseudo)) ids.push(pseudo);
-    }
+    if (evaluation.pseudoRule !== undefined && !ids.includes(evaluation.pseudoRule)) ids.push(evaluation.pseudoRule);
   }
-  return { line: parsed.line, verdict, ruleIds: ids, matchedRules, risk, commands, reason };
+  const tampering = commands.some((c) => c.pseudoRule === TAMPER_RULE_ID);
+  if (tampering) risk = 'high';
+  return { line: parsed.line, verdict, ruleIds: ids, matchedRules, risk, commands, reason, tampering };
 }
 
-function evaluateCommand(rules: RuleSet, command: SimpleCommand, options: EvaluationOptions): CommandEvaluation {
+export function evaluateCommand(rules: RuleSet, command: SimpleCommand, options: EvaluationOptions): CommandEvaluation {
+  if (command.tampering !== undefined) {
+    return {
+      command,
+      verdict: 'interrupt',
+      matched: [],
+      reason: `"${command.text}" would switch off changeguard's command check (${command.tampering})`,
+      pseudoRule: TAMPER_RULE_ID,
+    };
+  }
   const matched = rules.candidates(command.program).filter((compiled) => matches(compiled, command));
   const byAction = (action: string) => matched.find((c) => c.rule.action === action);
 
@@ -66,14 +90,11 @@ function evaluateCommand(rules: RuleSet, command: SimpleCommand, options: Evalua
   const block = byAction('block');
   if (block) return { command, verdict: 'block', matched, reason: describe(block, command) };
 
-  // An allow or force rule cannot vouch for an opaque command: what runs is unknown until it runs.
-  if (command.opaque && options.opaque === 'block') {
-    return {
-      command,
-      verdict: 'block',
-      matched,
-      reason: `"${command.text}" cannot be judged before it runs (computed program name or shell fed from a pipe)`,
-    };
+  const opacity = opacityOf(rules, command, matched);
+  // An allow or force rule cannot vouch for an opaque command: what runs is unknown until it
+  // runs. Only a rule naming a program explicitly vouches for what that program does inside.
+  if (opacity !== undefined && options.opaque === 'block') {
+    return { command, verdict: 'block', matched, reason: `"${command.text}" cannot be judged before it runs: ${opacity}`, pseudoRule: OPAQUE_RULE_ID };
   }
   // Force makes the policy an allow-list; wrappers are transparent, what they run is checked.
   if (rules.forceActive && !command.wrapper && !byAction('force')) {
@@ -82,9 +103,30 @@ function evaluateCommand(rules: RuleSet, command: SimpleCommand, options: Evalua
       verdict: 'block',
       matched,
       reason: `"${command.text}" is not in the list of commands allowed for this session`,
+      pseudoRule: FORCE_RULE_ID,
     };
   }
   return { command, verdict: 'allow', matched, reason: undefined };
+}
+
+/** Why the command is opaque, or undefined when it can be judged (or a rule vouches for it). */
+function opacityOf(rules: RuleSet, command: SimpleCommand, matched: readonly CompiledRule[]): string | undefined {
+  if (command.opaque) {
+    if (command.opaqueKind === 'program' && vouched(command, matched)) return undefined;
+    return command.opaqueReason ?? 'computed program name or shell fed from a pipe';
+  }
+  // A program the engine does not know, handed a refused program or a shell as an argument,
+  // may be a wrapper that runs it (`setpriv --reuid=0 rm x`).
+  if (command.program === '' || command.wrapper || KNOWN_PROGRAMS.has(command.program) || isKnownWrapper(command.program)) return undefined;
+  if (opaqueProgramReason(command.program, command.args) !== undefined) return undefined;
+  const runnable = command.args.find((a) => !a.startsWith('-') && (SHELLS.has(a) || rules.refusesProgram(a)));
+  if (runnable === undefined || vouched(command, matched)) return undefined;
+  return `${command.program} is not known to changeguard and may run ${runnable}`;
+}
+
+/** An allow or force rule that names this program in `command:` accepts what it does inside. */
+function vouched(command: SimpleCommand, matched: readonly CompiledRule[]): boolean {
+  return matched.some((c) => (c.rule.action === 'allow' || c.rule.action === 'force') && c.rule.command?.includes(command.program) === true);
 }
 
 function matches(compiled: CompiledRule, command: SimpleCommand): boolean {

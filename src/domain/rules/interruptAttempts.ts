@@ -15,7 +15,8 @@ export interface InterruptResolution {
 export function resolveInterrupt(evaluation: LineEvaluation, previous: ReadonlyMap<string, number>): InterruptResolution {
   const attempts = new Map(previous);
   if (evaluation.verdict !== 'interrupt') return { verdict: evaluation.verdict, attempts };
-  let cut = false;
+  // Tampering with the check is not an attempt a rule counts: the session ends at once.
+  let cut = evaluation.tampering;
   for (const compiled of evaluation.matchedRules) {
     if (compiled.rule.action !== 'interrupt') continue;
     const count = (attempts.get(compiled.rule.id) ?? 0) + 1;

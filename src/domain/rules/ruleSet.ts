@@ -25,7 +25,11 @@ export class RuleSet {
   readonly forceActive: boolean;
   private readonly scoped = new Map<string, RuleSet>();
 
-  private constructor(readonly rules: readonly CompiledRule[]) {
+  private constructor(
+    readonly rules: readonly CompiledRule[],
+    /** False: every rule is tried on every command (the reference the index must agree with). */
+    private readonly indexed = true,
+  ) {
     for (const compiled of rules) {
       const programs = compiled.rule.command ?? programsOfAnchoredPattern(compiled.rule.pattern);
       if (programs === undefined) {
@@ -49,6 +53,17 @@ export class RuleSet {
   }
 
   /**
+   * The same rules without the index: every rule is tried on every command. Slow, and the
+   * reference a property test holds the indexed engine to (indexing must never change a verdict).
+   */
+  static compileUnindexed(rules: readonly PolicyRule[]): RuleSet {
+    return new RuleSet(
+      rules.map((rule, order) => ({ rule, order, regex: compilePattern(rule) })),
+      false,
+    );
+  }
+
+  /**
    * The rules that apply to one session's user, group and device. A scoped rule applies
    * only when every dimension it names contains the context's value. Memoised because a
    * session asks once per command.
@@ -57,15 +72,25 @@ export class RuleSet {
     const key = `${context.user ?? ''}\u0000${context.group ?? ''}\u0000${context.device ?? ''}`;
     let set = this.scoped.get(key);
     if (!set) {
-      set = new RuleSet(this.rules.filter((c) => scopeMatches(c.rule.scope, context)));
+      set = new RuleSet(this.rules.filter((c) => scopeMatches(c.rule.scope, context)), this.indexed);
       if (this.scoped.size > 1000) this.scoped.clear();
       this.scoped.set(key, set);
     }
     return set;
   }
 
+  /**
+   * True when some block or interrupt rule names this program (in `command:` or an anchored
+   * pattern): an unknown program handed this name may run it.
+   */
+  refusesProgram(program: string): boolean {
+    const named = this.byProgram.get(program);
+    return named !== undefined && named.some((c) => c.rule.action === 'block' || c.rule.action === 'interrupt');
+  }
+
   /** Candidate rules for a program, in policy order. */
   candidates(program: string): CompiledRule[] {
+    if (!this.indexed) return [...this.rules];
     const named = program === '' ? undefined : this.byProgram.get(program);
     if (!named) return this.anyProgram;
     if (this.anyProgram.length === 0) return named;
@@ -93,9 +118,12 @@ function scopeMatches(scope: RuleScope | undefined, context: RuleContext): boole
   );
 }
 
-// `^rm\s`, `^(systemctl|service)\s+stop`, `^(?:kill|pkill)\b`: the pattern can only match
-// commands whose program is one of these literal names, so it is indexed under them.
-const ANCHORED_PROGRAMS = /^\^(?:\((?:\?:)?([\w-]+(?:\|[\w-]+)*)\)|([\w-]+))(?:\\s|\\b| |$)/;
+// `^rm\s`, `^(systemctl|service)\s+stop`: the pattern can only match commands whose program
+// is one of these literal names (the text is `program args...`, so whitespace must follow the
+// name), and it is indexed under them. `^mkfs`, `^rm\b` and `^kill$` are not: `mkfs.ext4`,
+// `rm.old` and `killall` would escape an index by name, so such patterns are tried on every
+// command.
+const ANCHORED_PROGRAMS = /^\^(?:\((?:\?:)?([\w-]+(?:\|[\w-]+)*)\)|([\w-]+))(?:\\s| )/;
 
 export function programsOfAnchoredPattern(pattern: string | undefined): string[] | undefined {
   if (pattern === undefined) return undefined;

@@ -22,3 +22,11 @@ export function highestRisk(a: Risk | null, b: Risk | null): Risk | null {
  */
 export const OPAQUE_RULE_ID = '(opaque)';
 export const FORCE_RULE_ID = '(force)';
+/** The line would switch off changeguard's run-time check: the session is cut. */
+export const TAMPER_RULE_ID = '(tamper)';
+/** A file transfer (scp, sftp, rsync) where the policy does not allow transfers. */
+export const TRANSFER_RULE_ID = '(transfer)';
+/** The line holds control characters or bidi overrides: it would not read as what it is. */
+export const UNREADABLE_RULE_ID = '(unreadable)';
+/** A command bash was about to run that the judged line did not contain (found by the run-time check). */
+export const UNJUDGED_RULE_ID = '(unjudged)';

@@ -2,9 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 import type { Node } from 'web-tree-sitter';
+import { debugTrapTexts } from './bashCommandText.js';
+import { functionNameTampering, tamperingReason } from './integrationTampering.js';
 import { LruCache } from './lruCache.js';
-import type { ParsedLine, SimpleCommand } from './simpleCommand.js';
-import { SHELLS, unwrap } from './wrappers.js';
+import { isProgramDirectory, opaquePathReason, opaqueProgramReason, startupFileReason } from './programKinds.js';
+import { sensitiveAssignmentReason, sensitiveNameReason } from './sensitiveVariables.js';
+import type { ParsedLine, ShellFunction, SimpleCommand } from './simpleCommand.js';
+import { isKnownWrapper, SHELLS, unwrap } from './wrappers.js';
 import { assignmentOf, wordOf } from './words.js';
 import type { Word } from './words.js';
 
@@ -25,23 +29,56 @@ interface Context {
   readonly nesting: number;
   /** Stdin carries data from elsewhere (a pipe, `<file`, a heredoc): a shell reading it runs unseen code. */
   readonly stdinFed: boolean;
-  /** Arguments are appended from stdin (`xargs`): a shell's script name is unseen. */
+  /** Arguments are appended from stdin (`xargs`): a wrapper's command may come from there. */
   readonly argsFromStdin: boolean;
+  /** Inside `sh -c '...'` and the like: a new bash process, without changeguard's run-time check. */
+  readonly nestedShell: boolean;
 }
 
-const TOP: Context = { depth: 0, nesting: 0, stdinFed: false, argsFromStdin: false };
+const TOP: Context = { depth: 0, nesting: 0, stdinFed: false, argsFromStdin: false, nestedShell: false };
 
 const DECLARATIONS = new Set(['declaration_command', 'unset_command']);
 const REDIRECTS = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect']);
+/** Builtins that take variable names: a computed name could reach any variable, changeguard's too. */
+const NAME_TAKING = new Set(['declare', 'typeset', 'local', 'export', 'readonly', 'unset', 'read', 'mapfile', 'readarray', 'getopts', 'printf']);
+/** Programs whose `NAME=value` arguments set the environment of the command they run. */
+const ENVIRONMENT_SETTERS = new Set(['env', 'sudo', 'doas', 'systemd-run']);
+/** Programs that write to a destination named in their arguments. */
+const COPIERS = new Set(['cp', 'mv', 'ln', 'install', 'rsync', 'tee', 'dd', 'link']);
+
+/**
+ * Shell code a nested bash (`sh -c '...'`) would evaluate dynamically: there the run-time
+ * check of changeguard's executor does not follow, so a value could smuggle code in
+ * (`x='a[$(rm y)]'; echo $((x))`). Such a nested script is opaque.
+ */
+const DYNAMIC_EVALUATION = new RegExp(
+  [
+    String.raw`\$\(\(|\(\(|\$\[|\$\{!|@P\}|\[\[[^\]]*-(eq|ne|lt|le|gt|ge)\b|\[\s*-v\b|\btest\s+-v\b`,
+    // An array subscript that is not a plain number (`${a[X]}`, `a[$i]=1`) is arithmetic.
+    String.raw`\$\{[A-Za-z_]\w*\[(?![0-9]+\]|[@*]\])|\b[A-Za-z_]\w*\[(?![0-9]+\])[^\]]*\]\+?=`,
+    // A substring offset or length that is not a plain number (`${v:X}`, `${v:0:n}`).
+    String.raw`\$\{[A-Za-z_]\w*:(?![-=?+])\s*(?!-?[0-9]+\s*(?::\s*-?[0-9]+\s*)?\})`,
+    // Integer variables evaluate every value assigned to them.
+    String.raw`\b(declare|typeset|local|readonly|export)\s+(-[A-Za-z]+\s+)*-[A-Za-z]*i`,
+  ].join('|'),
+);
 
 let initialised: Promise<void> | undefined;
 
+interface Collected {
+  texts: string[];
+  functions: ShellFunction[];
+}
+
 /**
- * Turns a bash command line into the simple commands it would run (DESIGN.md, "Shell
- * normalisation"), walking tree-sitter-bash's syntax tree.
+ * Turns a bash command line into the simple commands it would run (docs/DESIGN.md, "Shell
+ * normalisation"), walking tree-sitter-bash's syntax tree, and predicts the `$BASH_COMMAND`
+ * texts the executor's run-time check will see (bashCommandText.ts).
  */
 export class ShellParser {
   private readonly cache = new LruCache<string, ParsedLine>(CACHE_ENTRIES);
+  /** Redirections tree-sitter hangs on a list or pipeline, by the id of the command bash gives them to. */
+  private pendingRedirects = new Map<number, Node[]>();
 
   private constructor(private readonly parser: Parser) {}
 
@@ -59,21 +96,45 @@ export class ShellParser {
     const cached = this.cache.get(line);
     if (cached !== undefined) return cached;
     const commands: SimpleCommand[] = [];
-    const parseError = this.walkLine(line, TOP, commands);
+    const collected: Collected = { texts: [], functions: [] };
+    const parseError = this.walkLine(line, TOP, commands, collected);
     const result: ParsedLine = Object.freeze({
       line,
       commands: Object.freeze(commands),
       opaque: commands.some((c) => c.opaque),
       ...(parseError === undefined ? {} : { parseError }),
+      runtimeTexts: Object.freeze([...new Set(collected.texts)]),
+      functions: Object.freeze(collected.functions),
     });
     if (line.length <= MAX_CACHED_LINE) this.cache.set(line, result);
     return result;
   }
 
+  /**
+   * True when `text` is the start of a command that goes on past the end of the line (an open
+   * quote, heredoc, loop, group or trailing operator): the prompt asks for more instead of
+   * judging a fragment.
+   */
+  continues(text: string): boolean {
+    if (text.length > MAX_LINE || text.includes('\0')) return false;
+    const tree = this.parser.parse(text);
+    if (tree === null) return false;
+    try {
+      if (!tree.rootNode.hasError) return false;
+      const end = text.trimEnd().length;
+      const problem = firstProblem(tree.rootNode);
+      if (problem === null) return false;
+      if (problem.isMissing) return problem.startIndex >= end;
+      return problem.endIndex >= end && opensConstruct(text.slice(problem.startIndex));
+    } finally {
+      tree.delete();
+    }
+  }
+
   /** Appends the commands of `line` to `out`; on a syntax error, one opaque command and the error. */
-  private walkLine(line: string, ctx: Context, out: SimpleCommand[]): string | undefined {
+  private walkLine(line: string, ctx: Context, out: SimpleCommand[], collected: Collected): string | undefined {
     const error = (message: string): string => {
-      out.push(opaque(line.trim()));
+      out.push(opaque(line.trim(), `changeguard could not parse it (${message})`));
       return message;
     };
     if (line.length > MAX_LINE) return error(`line longer than ${MAX_LINE} characters`);
@@ -84,16 +145,18 @@ export class ShellParser {
     if (tree === null) return error('the parser gave no result');
     try {
       if (tree.rootNode.hasError) return error(describeError(tree.rootNode));
-      this.walk(tree.rootNode, ctx, out);
+      // Commands of a nested shell run in a new bash, outside the executor's check.
+      if (!ctx.nestedShell) collected.texts.push(...debugTrapTexts(tree.rootNode));
+      this.walk(tree.rootNode, ctx, out, collected);
       return undefined;
     } finally {
       tree.delete();
     }
   }
 
-  private walk(node: Node, ctx: Context, out: SimpleCommand[]): void {
+  private walk(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
     if (ctx.nesting > MAX_NESTING) {
-      out.push(opaque(node.text.trim()));
+      out.push(opaque(node.text.trim(), 'the line nests too deeply to follow'));
       return;
     }
     const inner: Context = { ...ctx, nesting: ctx.nesting + 1 };
@@ -101,16 +164,16 @@ export class ShellParser {
       case 'comment':
         return;
       case 'command':
-        this.command(node, [], inner, out);
+        this.command(node, this.takePending(node), inner, out, collected);
         return;
       case 'redirected_statement':
-        this.redirected(node, inner, out);
+        this.redirected(node, inner, out, collected);
         return;
       case 'pipeline': {
         let index = 0;
         for (const child of node.children) {
           if (child === null || !child.isNamed) continue;
-          this.walk(child, index++ > 0 ? { ...inner, stdinFed: true } : inner, out);
+          this.walk(child, index++ > 0 ? { ...inner, stdinFed: true } : inner, out, collected);
         }
         return;
       }
@@ -130,28 +193,49 @@ export class ShellParser {
             if (child !== null && child !== undefined && child.isNamed) pending.push(child);
           }
         }
-        for (const item of items) this.walk(item, inner, out);
+        for (const item of items) this.walk(item, inner, out, collected);
+        return;
+      }
+      case 'variable_assignment':
+      case 'variable_assignments':
+        this.assignments(node, inner, out, collected);
+        return;
+      case 'function_definition':
+        this.functionDefinition(node, inner, out, collected);
+        return;
+      case 'for_statement': {
+        // `for PATH in /tmp; do ...`: the loop variable is assigned like any other.
+        const variable = node.childForFieldName('variable')?.text;
+        if (variable !== undefined) this.flagNames([variable], `for ${variable} in ...`, out);
+        this.walkChildren(node, inner, out, collected);
         return;
       }
       default:
         if (DECLARATIONS.has(node.type)) {
-          this.declaration(node, [], inner, out);
+          this.declaration(node, this.takePending(node), inner, out, collected);
           return;
         }
-        // Lists, subshells, groups, loops, if/case, functions, substitutions, words...:
+        // Lists, subshells, groups, loops, if/case, substitutions, words...:
         // whatever commands they hold, in source order.
-        this.walkChildren(node, inner, out);
+        this.walkChildren(node, inner, out, collected);
     }
+  }
+
+  private takePending(node: Node): Node[] {
+    const pending = this.pendingRedirects.get(node.id);
+    if (pending === undefined) return [];
+    this.pendingRedirects.delete(node.id);
+    return pending;
   }
 
   /** Walks the named children that can hold a command (leaves never do). */
-  private walkChildren(node: Node, ctx: Context, out: SimpleCommand[]): void {
+  private walkChildren(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
     for (const child of node.children) {
-      if (child !== null && child.isNamed && child.childCount > 0) this.walk(child, ctx, out);
+      if (child !== null && child.isNamed && child.childCount > 0) this.walk(child, ctx, out, collected);
     }
   }
 
-  private redirected(node: Node, ctx: Context, out: SimpleCommand[]): void {
+  private redirected(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
     let body: Node | null = null;
     const redirects: Node[] = [];
     // Children are told apart by type: web-tree-sitter's field lookups cost O(index) each.
@@ -160,20 +244,28 @@ export class ShellParser {
       if (REDIRECTS.has(child.type)) redirects.push(child);
       else body ??= child;
     }
-    const bodyCtx = redirects.some(readsStdin) ? { ...ctx, stdinFed: true } : ctx;
+    const withPending = [...redirects, ...this.takePending(node)];
     if (body?.type === 'command') {
-      this.command(body, redirects, bodyCtx, out);
+      this.command(body, withPending, readsAny(withPending) ? { ...ctx, stdinFed: true } : ctx, out, collected);
     } else if (body !== null && DECLARATIONS.has(body.type)) {
-      this.declaration(body, redirects, bodyCtx, out);
+      this.declaration(body, withPending, ctx, out, collected);
+    } else if (body !== null && (body.type === 'list' || body.type === 'pipeline')) {
+      // tree-sitter hangs `a && b >f` on the list; bash gives the redirection to `b`.
+      const last = lastCommandOf(body);
+      if (last !== null) this.pendingRedirects.set(last.id, [...(this.pendingRedirects.get(last.id) ?? []), ...withPending]);
+      this.walk(body, ctx, out, collected);
+      for (const r of withPending) this.walk(r, ctx, out, collected);
     } else {
-      if (body !== null) this.walk(body, bodyCtx, out);
-      for (const r of redirects) this.walk(r, ctx, out);
+      const bodyCtx = readsAny(withPending) ? { ...ctx, stdinFed: true } : ctx;
+      if (body !== null) this.walk(body, bodyCtx, out, collected);
+      for (const r of withPending) this.walk(r, ctx, out, collected);
     }
   }
 
-  private command(node: Node, extraRedirects: readonly Node[], ctx: Context, out: SimpleCommand[]): void {
+  private command(node: Node, extraRedirects: readonly Node[], ctx: Context, out: SimpleCommand[], collected: Collected): void {
     const words: Word[] = [];
     const redirs: string[] = [];
+    const assignments: Word[] = [];
     let stdin = false;
     let named = false;
     let lastArgEnd = -1;
@@ -188,18 +280,25 @@ export class ShellParser {
       }
       lastArgEnd = end;
     };
-    for (const child of [...node.children, ...extraRedirects]) {
-      if (child === null) continue;
-      // Substitutions anywhere in the command run before it.
-      if (child.isNamed && child.childCount > 0) this.walk(child, ctx, out);
+    const children = [...node.children, ...extraRedirects].filter((c): c is Node => c !== null);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as Node;
+      // Substitutions anywhere in the command run before it (an assignment's are walked
+      // without reporting the assignment: emit() judges it with the command).
+      if (child.type === 'variable_assignment') this.walkChildren(child, ctx, out, collected);
+      else if (child.isNamed && child.childCount > 0) this.walk(child, ctx, out, collected);
+      const next = children[i + 1];
+      if (named && next !== undefined && REDIRECTS.has(next.type) && next.startIndex === child.endIndex && /^(\d+|\{[A-Za-z_]\w*\})$/.test(child.text)) {
+        // `2>x` as tree-sitter sometimes splits it (`0<x`, `{fd}>x`): a descriptor, not an argument.
+        continue;
+      }
       if (child.type === 'command_name') {
         named = true;
         words.push(wordOf(child));
       } else if (REDIRECTS.has(child.type)) {
         stdin = redirect(child, redirs, words) || stdin;
       } else if (!named) {
-        // Assignment prefixes (`FOO=1 rm`) only change the environment.
-        continue;
+        if (child.type === 'variable_assignment') assignments.push(assignmentOf(child));
       } else {
         // tree-sitter splits a translated string `$"text"` into `$` and a string.
         if (child.type === '$') {
@@ -217,75 +316,312 @@ export class ShellParser {
       }
     }
     if (dollar !== null) addArgument({ value: '$', literal: true }, dollar.startIndex, dollar.endIndex);
-    if (!named) return;
-    this.emit(words, redirs, stdin ? { ...ctx, stdinFed: true } : ctx, out);
+    if (!named) {
+      this.reportAssignments(assignments, out);
+      return;
+    }
+    this.emit(words, redirs, stdin ? { ...ctx, stdinFed: true } : ctx, out, collected, assignments);
   }
 
-  private declaration(node: Node, extraRedirects: readonly Node[], ctx: Context, out: SimpleCommand[]): void {
+  /** `NAME=value` alone: harmless, unless the name makes later programs run code. */
+  private assignments(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+    const list = node.type === 'variable_assignment' ? [node] : node.namedChildren.filter((c): c is Node => c !== null && c.type === 'variable_assignment');
+    this.reportAssignments(list.map(assignmentOf), out);
+    this.walkChildren(node, ctx, out, collected);
+  }
+
+  private reportAssignments(assignments: readonly Word[], out: SimpleCommand[]): void {
+    for (const assignment of assignments) {
+      const named = sensitiveNameReason(assignment.value.replace(/\+?=.*$/s, ''));
+      if (named?.tampering === true) {
+        out.push(tampered(assignment.value, named.reason));
+        continue;
+      }
+      const reason = sensitiveAssignmentReason(assignment.value, assignment.literal);
+      if (reason !== undefined) out.push(opaque(assignment.value, reason));
+      const tampering = tamperingReason('', [assignment.value]);
+      if (tampering !== undefined) out.push(tampered(assignment.value, tampering));
+    }
+  }
+
+  private declaration(node: Node, extraRedirects: readonly Node[], ctx: Context, out: SimpleCommand[], collected: Collected): void {
     const words: Word[] = [];
     const redirs: string[] = [];
     for (const child of node.children) {
       if (child === null) continue;
-      if (child.isNamed && child.childCount > 0) this.walk(child, ctx, out);
+      if (child.type === 'variable_assignment') this.walkChildren(child, ctx, out, collected);
+      else if (child.isNamed && child.childCount > 0) this.walk(child, ctx, out, collected);
       if (words.length === 0 && !child.isNamed) words.push({ value: child.type, literal: true });
       else if (child.type === 'variable_assignment') words.push(assignmentOf(child));
       else if (REDIRECTS.has(child.type)) redirect(child, redirs, words);
       else if (child.isNamed) words.push(wordOf(child));
     }
     for (const r of extraRedirects) {
-      this.walk(r, ctx, out);
+      this.walk(r, ctx, out, collected);
       redirect(r, redirs, words);
     }
-    this.emit(words, redirs, ctx, out);
+    const program = words[0]?.value ?? '';
+    // `export PATH=...`, `declare -x LD_PRELOAD=...`: the same as a prefix assignment.
+    if (program !== 'unset') {
+      for (const word of words.slice(1)) {
+        if (!word.value.includes('=')) continue;
+        const reason = sensitiveAssignmentReason(word.value, word.literal);
+        if (reason !== undefined) out.push(opaque(word.value, reason));
+      }
+    }
+    this.emit(words, redirs, ctx, out, collected, []);
+  }
+
+  /** Variables a command sets or unsets by name: true when one of them is sensitive (recorded in `out`). */
+  private flagNames(names: readonly string[], text: string, out: SimpleCommand[]): boolean {
+    let flagged = false;
+    for (const name of names) {
+      const found = sensitiveNameReason(name);
+      if (found === undefined) continue;
+      out.push(found.tampering ? tampered(text, found.reason) : opaque(text, found.reason));
+      flagged = true;
+    }
+    return flagged;
+  }
+
+  private functionDefinition(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+    const nameNode = node.childForFieldName('name');
+    const name = nameNode?.text ?? '';
+    const tampering = functionNameTampering(name);
+    if (tampering !== undefined) out.push(tampered(`${name}()`, tampering));
+    const body: SimpleCommand[] = [];
+    const bodyCollected: Collected = { texts: [], functions: [] };
+    for (const child of node.children) {
+      if (child !== null && child.isNamed && child.childCount > 0 && child.id !== nameNode?.id) this.walk(child, ctx, body, bodyCollected);
+    }
+    out.push(...body);
+    collected.functions.push(...bodyCollected.functions);
+    const bodyNode = node.childForFieldName('body');
+    collected.functions.push(
+      Object.freeze({ name, runtimeTexts: Object.freeze(bodyNode ? debugTrapTexts(bodyNode) : []), commands: Object.freeze(body) }),
+    );
   }
 
   /** Turns an argument vector into commands: the command itself, then what it wraps. */
-  private emit(words: readonly Word[], redirs: readonly string[], ctx: Context, out: SimpleCommand[]): void {
+  private emit(
+    words: readonly Word[],
+    redirs: readonly string[],
+    ctx: Context,
+    out: SimpleCommand[],
+    collected: Collected,
+    assignments: readonly Word[],
+  ): void {
     const head = words[0];
     if (head === undefined) return;
     const args = words.slice(1);
-    const text = withRedirects([head.value, ...args.map((a) => a.value)].join(' '), redirs);
-    const program = basename(head.value);
-    if (!head.literal || program === '' || ctx.depth > MAX_DEPTH) {
-      out.push(opaque(text));
+    const argValues = args.map((a) => a.value);
+    const text = withRedirects([head.value, ...argValues].join(' '), redirs);
+    // `FOO=1 cmd`, and `env FOO=1 cmd` / `sudo FOO=1 cmd`, which set it for what they run.
+    const setsEnvironment = ENVIRONMENT_SETTERS.has(basename(head.value)) ? args.filter((a) => /^[A-Za-z_][^=/\s]*=/.test(a.value)) : [];
+    for (const assignment of [...assignments, ...setsEnvironment]) {
+      const reason = sensitiveAssignmentReason(assignment.value, assignment.literal);
+      if (reason !== undefined) out.push(opaque(`${assignment.value} ${text}`, reason));
+    }
+    if (!head.literal || head.value === '') {
+      out.push(opaque(text, 'the program name is computed when it runs'));
       return;
     }
-    const plain = (wrapper: boolean): SimpleCommand =>
+    if (ctx.depth > MAX_DEPTH) {
+      out.push(opaque(text, 'it wraps other commands too deeply to follow'));
+      return;
+    }
+    const program = basename(head.value);
+    if (program === '' || program.includes('{}')) {
+      out.push(opaque(text, 'the program is chosen when it runs'));
+      return;
+    }
+    const plain = (wrapper: boolean, extra: Partial<SimpleCommand> = {}): SimpleCommand =>
       Object.freeze({
         program,
-        args: Object.freeze(args.map((a) => a.value)),
-        text: withRedirects([program, ...args.map((a) => a.value)].join(' '), redirs),
+        args: Object.freeze(argValues),
+        text: withRedirects([program, ...argValues].join(' '), redirs),
         wrapper,
         opaque: false,
+        ...extra,
       });
+    const tampering = tamperingReason(program, argValues);
+    if (tampering !== undefined) {
+      out.push(plain(false, { tampering }));
+      return;
+    }
+    const assigned = namesAssignedBy(program, argValues);
+    if (assigned.length > 0 && this.flagNames(assigned, text, out)) return;
+    if (DECLARERS_OF_FUNCTIONS.has(program) && exportsFunctionsOrNamerefs(program, argValues)) {
+      out.push(plain(false, { opaque: true, opaqueReason: `${program} ${argValues.join(' ')} makes a nameref or passes functions to child shells, where changeguard's check does not follow`, opaqueKind: 'structure' }));
+      return;
+    }
+    for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?=/g)) {
+      if (this.flagNames([match[1] as string], text, out)) return;
+    }
+    if (PROGRAM_TEXT_TAKERS.has(program) && programTextComputed(program, args)) {
+      out.push(plain(false, { opaque: true, opaqueReason: `the ${program} program is computed when it runs`, opaqueKind: 'structure' }));
+      return;
+    }
+    const pathReason = opaquePathReason(head.value);
+    if (pathReason !== undefined) {
+      out.push(plain(false, { opaque: true, opaqueReason: pathReason, opaqueKind: 'structure' }));
+      return;
+    }
+    if (NAME_TAKING.has(program) && computedName(program, args)) {
+      out.push(plain(false, { opaque: true, opaqueReason: `${program} is given a variable name computed when it runs`, opaqueKind: 'structure' }));
+      return;
+    }
+    const installs = installsProgram(program, args, redirs);
+    if (installs !== undefined) {
+      out.push(plain(false, { opaque: true, opaqueReason: installs, opaqueKind: 'structure' }));
+      return;
+    }
     const how = unwrap(program, args);
     if (how === undefined || how.kind === 'none') {
-      out.push(plain(false));
+      if (ctx.argsFromStdin && how?.kind === 'none' && isKnownWrapper(program)) {
+        // `xargs env`, `xargs sudo`: the command to run comes from stdin.
+        out.push(plain(false, { opaque: true, opaqueReason: `${program} runs a program named on its input`, opaqueKind: 'structure' }));
+        return;
+      }
+      const programReason = opaqueProgramReason(program, argValues);
+      if (programReason !== undefined) out.push(plain(false, { opaque: true, opaqueReason: programReason, opaqueKind: 'program' }));
+      else if (ctx.stdinFed && SHELLS.has(program)) out.push(plain(false, { opaque: true, opaqueReason: `${program} runs the script it reads from its input`, opaqueKind: 'structure' }));
+      else out.push(plain(false));
       return;
     }
     const deeper: Context = { ...ctx, depth: ctx.depth + 1 };
     switch (how.kind) {
-      case 'shellStdin':
-        out.push(ctx.stdinFed || (ctx.argsFromStdin && SHELLS.has(program)) ? opaque(text) : plain(false));
-        return;
-      case 'unseen':
-        out.push(opaque(text));
+      case 'opaque':
+        out.push(plain(false, { opaque: true, opaqueReason: `${program}: ${how.reason}`, opaqueKind: SHELLS.has(program) ? 'program' : 'structure' }));
         return;
       case 'exec':
         out.push(plain(true));
         for (const argv of how.argvs) {
-          this.emit(argv, redirs, { ...deeper, argsFromStdin: ctx.argsFromStdin || how.appendsArgs === true }, out);
+          this.emit(argv, redirs, { ...deeper, argsFromStdin: ctx.argsFromStdin || how.appendsArgs === true }, out, collected, []);
         }
         return;
-      case 'line':
+      case 'line': {
         out.push(plain(true));
+        const nested = ctx.nestedShell || how.nestedShell === true;
         for (const line of how.lines) {
-          if (deeper.depth > MAX_DEPTH) out.push(opaque(line.trim()));
-          else this.walkLine(line, { ...deeper, argsFromStdin: false }, out);
+          if (deeper.depth > MAX_DEPTH) {
+            out.push(opaque(line.trim(), 'it wraps other commands too deeply to follow'));
+          } else {
+            const inner: SimpleCommand[] = [];
+            this.walkLine(line, { ...deeper, argsFromStdin: false, nestedShell: nested }, inner, collected);
+            if (how.nestedShell === true && evaluatesDynamically(line, inner)) {
+              out.push(
+                plain(false, {
+                  opaque: true,
+                  opaqueReason: `the script given to ${program} evaluates values as code, in a shell where changeguard's run-time check does not follow`,
+                  opaqueKind: 'structure',
+                }),
+              );
+            } else {
+              out.push(...inner);
+            }
+          }
         }
         return;
+      }
     }
   }
+}
+
+/**
+ * A nested shell's script that could turn a value into code: arithmetic and indirect
+ * expansion (`$((x))` with x='a[$(rm y)]'), eval-like builtins, and name-taking builtins
+ * given a subscript or an expansion as a name. Plain commands with `$var` arguments are fine.
+ */
+function evaluatesDynamically(line: string, commands: readonly SimpleCommand[]): boolean {
+  if (DYNAMIC_EVALUATION.test(line)) return true;
+  const computed = (name: string | undefined): boolean => name !== undefined && /[[$`]/.test(name);
+  return commands.some((c) => {
+    switch (c.program) {
+      case 'eval':
+      case 'source':
+      case '.':
+      case 'trap':
+      case 'let':
+      case 'enable':
+      case 'hash':
+      case 'alias':
+        return true;
+      case 'shopt':
+        return c.args.includes('expand_aliases');
+      case 'printf': {
+        const index = c.args.indexOf('-v');
+        return index >= 0 && computed(c.args[index + 1]);
+      }
+      case 'read':
+      case 'mapfile':
+      case 'readarray':
+      case 'getopts':
+      case 'unset':
+        return c.args.some((a) => !a.startsWith('-') && computed(a));
+      case 'declare':
+      case 'typeset':
+      case 'local':
+      case 'readonly':
+      case 'export':
+        return c.args.some((a) => !a.startsWith('-') && (computed(a.replace(/\+?=.*$/s, '')) || a.startsWith('-n')));
+      default:
+        return false;
+    }
+  });
+}
+
+/** The command bash gives a redirection written after a list or pipeline: the last one. */
+function lastCommandOf(node: Node): Node | null {
+  if (node.type === 'command' || DECLARATIONS.has(node.type)) return node;
+  if (node.type === 'redirected_statement') {
+    const body = node.namedChildren.find((c) => c !== null && !REDIRECTS.has(c.type)) ?? null;
+    return body !== null && (body.type === 'command' || DECLARATIONS.has(body.type)) ? body : null;
+  }
+  if (node.type !== 'list' && node.type !== 'pipeline') return null;
+  const named = node.namedChildren.filter((c): c is Node => c !== null);
+  const last = named[named.length - 1];
+  return last === undefined ? null : lastCommandOf(last);
+}
+
+/** `declare "$x=1"`, `printf -v "$v"`, `read $name`: a computed name could reach any variable. */
+function computedName(program: string, args: readonly Word[]): boolean {
+  if (program === 'printf') {
+    const index = args.findIndex((a) => a.value === '-v');
+    return index >= 0 && args[index + 1] !== undefined && !(args[index + 1] as Word).literal;
+  }
+  return args.some((a) => !a.literal && !a.value.startsWith('-') && !/^[A-Za-z_]\w*(\[[^\]$`]*\])?\+?=/.test(a.value));
+}
+
+/** `cp x /usr/local/bin/y`, `ln -s /bin/rm /usr/bin/del`, `> /usr/bin/x`: a program under a new name. */
+function installsProgram(program: string, args: readonly Word[], redirs: readonly string[]): string | undefined {
+  const targets: string[] = [];
+  for (const r of redirs) {
+    const m = /^\d*(?:&>>|>>|&>|>\||>)(.+)$/.exec(r);
+    if (m !== null) targets.push(m[1] as string);
+  }
+  if (COPIERS.has(program)) {
+    const values = args.map((a) => a.value);
+    const operands = values.filter((v, i) => !v.startsWith('-') && values[i - 1] !== '-t' && values[i - 1] !== '--target-directory');
+    const targetOption = values.findIndex((v) => v === '-t' || v === '--target-directory');
+    if (targetOption >= 0 && values[targetOption + 1] !== undefined) targets.push(values[targetOption + 1] as string);
+    for (const v of values) if (v.startsWith('--target-directory=')) targets.push(v.slice(19));
+    if (program === 'dd') targets.push(...values.filter((v) => v.startsWith('of=')).map((v) => v.slice(3)));
+    else if (program === 'tee') targets.push(...operands);
+    else if (operands.length > 1) targets.push(operands[operands.length - 1] as string);
+  }
+  if (program === 'sed' || program === 'perl') {
+    // `sed -i ... FILE`: edited in place.
+    const values = args.map((a) => a.value);
+    if (values.some((v) => /^-[A-Za-z]*i/.test(v) || v.startsWith('--in-place'))) targets.push(...values.filter((v) => !v.startsWith('-')).slice(1));
+  }
+  const hit = targets.find((t) => isProgramDirectory(t));
+  if (hit !== undefined) return `it writes into ${hit}, where a program could be installed under another name`;
+  for (const target of targets) {
+    const reason = startupFileReason(target.trim());
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
 }
 
 /** Appends a redirection's normalised text to `redirs`; returns true when it feeds stdin. */
@@ -312,8 +648,8 @@ function redirect(node: Node, redirs: string[], words: Word[]): boolean {
   return feedsStdin;
 }
 
-function readsStdin(node: Node): boolean {
-  return redirect(node, [], []);
+function readsAny(nodes: readonly Node[]): boolean {
+  return nodes.some((n) => redirect(n, [], []));
 }
 
 function withRedirects(text: string, redirs: readonly string[]): string {
@@ -326,25 +662,135 @@ function basename(path: string): string {
   return slash < 0 ? trimmed : trimmed.slice(slash + 1);
 }
 
-function opaque(text: string): SimpleCommand {
-  return Object.freeze({ program: '', args: Object.freeze([]), text, wrapper: false, opaque: true });
+function opaque(text: string, reason: string): SimpleCommand {
+  return Object.freeze({ program: '', args: Object.freeze([]), text, wrapper: false, opaque: true, opaqueReason: reason, opaqueKind: 'structure' as const });
 }
 
-/** Names the first ERROR or MISSING node, visiting only subtrees that contain one. */
-function describeError(root: Node): string {
+function tampered(text: string, reason: string): SimpleCommand {
+  return Object.freeze({ program: '', args: Object.freeze([]), text, wrapper: false, opaque: false, tampering: reason });
+}
+
+/** The first ERROR or MISSING node, visiting only subtrees that contain one. */
+function firstProblem(root: Node): Node | null {
   const stack: Node[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as Node;
-    if (node.isMissing) return `missing ${JSON.stringify(node.type)} at offset ${node.startIndex}`;
-    if (node.isError) {
-      const near = node.text.length > 20 ? `${node.text.slice(0, 20)}...` : node.text;
-      return `syntax error near ${JSON.stringify(near)} at offset ${node.startIndex}`;
-    }
+    if (node.isMissing || node.isError) return node;
     const children = node.children;
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i];
       if (child !== null && child !== undefined && (child.hasError || child.isMissing)) stack.push(child);
     }
   }
-  return 'syntax error';
+  return null;
+}
+
+function describeError(root: Node): string {
+  const node = firstProblem(root);
+  if (node === null) return 'syntax error';
+  if (node.isMissing) return `missing ${JSON.stringify(node.type)} at offset ${node.startIndex}`;
+  const near = node.text.length > 20 ? `${node.text.slice(0, 20)}...` : node.text;
+  return `syntax error near ${JSON.stringify(near)} at offset ${node.startIndex}`;
+}
+
+/**
+ * Whether text that fails to parse up to its end opened something a later line closes: a
+ * quote, a heredoc, a trailing backslash, or a keyword or brace that needs its partner.
+ */
+function opensConstruct(text: string): boolean {
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+    } else if (c === '\\') {
+      if (i === text.length - 1 || (i === text.length - 2 && text[i + 1] === '\n')) return true;
+      i++;
+    } else if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') {
+      quote = c;
+    }
+  }
+  if (quote !== null) return true;
+  if (/<<-?\s*['"]?\w+/.test(text)) return true;
+  return /(^|[\s;&|(])(\{|case|while|until|for|select|if|function|do|then|else)(\s|$)/.test(text) || /(\(|\$\(|\$\{|\[\[)\s*[^)}\]]*$/.test(text);
+}
+
+/** Builtins that can declare namerefs or export functions. */
+const DECLARERS_OF_FUNCTIONS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
+
+/** `declare -n`, `local -n` (a nameref sets another variable under a new name), `export -f`, `declare -fx`. */
+function exportsFunctionsOrNamerefs(program: string, args: readonly string[]): boolean {
+  const flags = args.filter((a) => /^-[A-Za-z]+$/.test(a)).join('');
+  if (flags.includes('n') && program !== 'export') return true;
+  return flags.includes('f') && (program === 'export' || flags.includes('x'));
+}
+
+/** The variable names a builtin assigns or unsets: read NAME..., printf -v NAME, mapfile NAME, getopts s NAME, unset NAME. */
+function namesAssignedBy(program: string, args: readonly string[]): string[] {
+  const operands = (valueFlags: string): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] as string;
+      if (a === '--') {
+        out.push(...args.slice(i + 1));
+        break;
+      }
+      if (a.startsWith('-') && a.length > 1) {
+        const last = a[a.length - 1] as string;
+        // `read -a NAME` names the array; other value flags take the next word as their value.
+        if (program === 'read' && a.includes('a')) {
+          if (last === 'a' && args[i + 1] !== undefined) out.push(args[++i] as string);
+          continue;
+        }
+        if (valueFlags.includes(last)) i++;
+        continue;
+      }
+      out.push(a);
+    }
+    return out;
+  };
+  switch (program) {
+    case 'read':
+      return operands('dinNptu');
+    case 'printf': {
+      const index = args.indexOf('-v');
+      return index >= 0 && args[index + 1] !== undefined ? [args[index + 1] as string] : [];
+    }
+    case 'mapfile':
+    case 'readarray':
+      return operands('dnOsuCc').slice(-1);
+    case 'getopts':
+      return operands('').slice(1, 2);
+    case 'unset':
+      return args.includes('-f') ? [] : operands('');
+    default:
+      return [];
+  }
+}
+
+/** Programs whose first operand (or `-e` values) is a program of their own language. */
+const PROGRAM_TEXT_TAKERS = new Set(['awk', 'mawk', 'nawk', 'gawk', 'sed']);
+
+/** True when the awk or sed program text holds an expansion: its code is only known when it runs. */
+function programTextComputed(program: string, args: readonly Word[]): boolean {
+  const valueFlags = program === 'sed' ? 'efl' : 'fvFW';
+  let sawScriptOption = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as Word;
+    if (a.value === '--') return args[i + 1]?.literal === false && !sawScriptOption;
+    if (program === 'sed' && (a.value === '-e' || a.value === '--expression')) {
+      sawScriptOption = true;
+      if (args[i + 1]?.literal === false) return true;
+      i++;
+      continue;
+    }
+    if (a.value.startsWith('-') && a.value.length > 1) {
+      if (valueFlags.includes(a.value[a.value.length - 1] as string) && a.value.length === 2) i++;
+      continue;
+    }
+    return !sawScriptOption && !a.literal;
+  }
+  return false;
 }

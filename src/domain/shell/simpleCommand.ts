@@ -19,10 +19,31 @@ export interface SimpleCommand {
    */
   readonly wrapper: boolean;
   /**
-   * True when the program name is not a literal (`$X`, `$(echo rm)`), the command is a
-   * shell fed from a pipe or stdin redirect (`curl x | sh`), or the text could not be parsed.
+   * True when changeguard cannot read what the command runs: the program name is computed
+   * (`$X`, `$(echo rm)`), the program runs code from elsewhere (an interpreter, a script,
+   * an interactive shell, an editor's shell escape), or the text could not be parsed.
    */
   readonly opaque: boolean;
+  /** Why it is opaque, for the user and the record. */
+  readonly opaqueReason?: string | undefined;
+  /**
+   * `program`: opaque because of what the named program does (python, vim, bash script.sh):
+   * a policy rule naming the program as allowed vouches for it. `structure`: opaque because
+   * the command itself cannot be read (computed names, scripts by path, parse errors):
+   * nothing vouches for it.
+   */
+  readonly opaqueKind?: 'program' | 'structure' | undefined;
+  /** Set when the command would switch off changeguard's check in the shell: the session is cut. */
+  readonly tampering?: string | undefined;
+}
+
+/** A shell function defined on a line: its body runs later, when it is called. */
+export interface ShellFunction {
+  readonly name: string;
+  /** The `$BASH_COMMAND` texts of its body (see bashCommandText.ts). */
+  readonly runtimeTexts: readonly string[];
+  /** Its body's commands, judged when it was defined. */
+  readonly commands: readonly SimpleCommand[];
 }
 
 export interface ParsedLine {
@@ -34,4 +55,11 @@ export interface ParsedLine {
   readonly opaque: boolean;
   /** Set when the shell grammar reported an error; such a line is wholly opaque. */
   readonly parseError?: string;
+  /**
+   * The collapsed `$BASH_COMMAND` text of every command bash will show its DEBUG trap while
+   * running the line (eval'd literals included): the run-time allow-list when it is allowed.
+   */
+  readonly runtimeTexts: readonly string[];
+  /** Functions the line defines. */
+  readonly functions: readonly ShellFunction[];
 }

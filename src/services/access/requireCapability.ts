@@ -11,6 +11,8 @@ const ACTION_OF = {
   viewOutbox: 'outbox.view',
   terminateSessions: 'session.terminate',
   lockUsers: 'locks.view',
+  searchAllCommands: 'commands.searchAll',
+  backtestPolicy: 'policy.backtest',
 } as const satisfies Record<PortalCapability, string>;
 
 /** Reading pages that need a role: refused with the table's words (reads are not audited). */

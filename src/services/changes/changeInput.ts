@@ -37,6 +37,8 @@ export const changeInputSchema = z.object({
   ),
   windowStart: z.coerce.date({ message: 'is not a date' }),
   windowEnd: z.coerce.date({ message: 'is not a date' }),
+  /** May be filed into a policy freeze; then needs one approval more (see domain/approval/freezeQuorum.ts). */
+  emergency: z.boolean().optional(),
 });
 
 export type ChangeInput = z.input<typeof changeInputSchema>;

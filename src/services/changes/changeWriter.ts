@@ -1,6 +1,7 @@
 import type { Change } from '../../domain/change/change.js';
 import type { ChangeNoticeEvent } from '../../domain/notifications/changeNotices.js';
 import { changeNotices } from '../../domain/notifications/changeNotices.js';
+import type { Notification } from '../../domain/notifications/catalogue.js';
 import type { Commit } from '../../store/commit.js';
 import type { ChangePatch } from '../../store/changeRepository.js';
 import type { Actor } from '../actor.js';
@@ -24,11 +25,20 @@ export function patched(before: Change, patch: ChangePatch): Change {
 }
 
 /** What a step of a change leaves behind: its audit record and what the people around it are told. */
-export async function changeCommit(deps: ServiceDeps, actor: Actor, after: Change, audit: AuditFields, notice: ChangeNoticeEvent | null): Promise<Commit> {
+export async function changeCommit(
+  deps: ServiceDeps,
+  actor: Actor,
+  after: Change,
+  audit: AuditFields,
+  notice: ChangeNoticeEvent | null,
+  /** Notices beyond the change's own (the other side of an overlap). */
+  others: readonly Notification[] = [],
+): Promise<Commit> {
   const { policy } = await deps.policies.current();
   const group = policy.groups.find((g) => g.id === after.group);
   const builder = new CommitBuilder(deps, actor).audit(audit);
   if (notice) builder.notify(...changeNotices(notice, after, group, policy.channels));
+  if (others.length > 0) builder.notify(...others);
   return builder.build();
 }
 

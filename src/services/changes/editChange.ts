@@ -9,6 +9,7 @@ import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { changeInputSchema } from './changeInput.js';
+import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** What an edit may change, with the same rules as filing; field names match the change form's. */
@@ -60,6 +61,10 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
       if (!group) throw new ServiceError('conflict', `access group ${current.group} of ${current.code} no longer exists`);
       const outside = devices.filter((d) => !group.devices.includes(d));
       if (outside.length > 0) throw invalidFields({ devices: `not in group ${group.id}: ${outside.join(', ')}` });
+      // Servers added may be frozen in this window: as at filing, only an emergency may go there.
+      const added = devices.filter((d) => !current.devices.includes(d));
+      const frozen = added.length === 0 ? {} : freezeFieldProblems((await deps.policies.current()).policy, { ...current, devices: added });
+      if (Object.keys(frozen).length > 0) throw invalidFields({ devices: `${added.join(', ')}: ${Object.values(frozen).join('; ')}` });
       const scriptHash = hashScript(script);
       const same =
         current.title === wanted.title &&
@@ -80,8 +85,10 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
         },
         result: null,
       };
-    }, (before, after) => {
+    }, async (before, after) => {
       const changed = EDITABLE.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+      // Servers added can meet other changes at work there.
+      const added = after.devices.filter((device) => !before.devices.includes(device));
       return changeCommit(
         deps,
         actor,
@@ -99,6 +106,7 @@ export async function editChange(deps: ServiceDeps, code: string, actor: Actor, 
           images: { before: image(before, changed), after: image(after, changed) },
         },
         { kind: 'edited' },
+        added.length > 0 ? await overlapNoticesFor(deps, { ...after, devices: added }, actor.userId) : [],
       );
     });
     await deps.events.publish({ type: 'change.edited', change: after, previous: before });

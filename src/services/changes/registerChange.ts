@@ -12,6 +12,7 @@ import { askerOf } from '../access/authorise.js';
 import { committed } from '../commits/commitBuilder.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { changeInputSchema, type ChangeInput } from './changeInput.js';
 import { changeCommit } from './changeWriter.js';
 
@@ -43,6 +44,11 @@ export async function checkChangeInput(deps: ServiceDeps, input: ChangeInput, ac
     if (outside.length > 0) fields.devices = `not in group ${group.id}: ${outside.join(', ')}`;
     const strangers = executors.filter((id) => !group.members.includes(id));
     if (strangers.length > 0) fields.executors = `not members of ${group.id}: ${strangers.join(', ')}`;
+  }
+  if (Object.keys(fields).length === 0) {
+    // Policy freezes: no window inside one, unless flagged an emergency that enough approvers can approve.
+    const { policy } = await deps.policies.current();
+    Object.assign(fields, freezeFieldProblems(policy, { ...value, requester: actor.userId }));
   }
   if (Object.keys(fields).length > 0) throw invalidFields(fields);
   return { ...value, executors };
@@ -78,13 +84,14 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
     scriptHash: hashScript(value.script),
     windowStart: value.windowStart,
     windowEnd: value.windowEnd,
+    ...(value.emergency && { emergency: true }),
     status: 'pending_approval' as const,
     approvals: [],
     createdAt: now,
     updatedAt: now,
     version: 0,
   };
-  const describe = (change: Change) =>
+  const describe = async (change: Change) =>
     changeCommit(
       deps,
       actor,
@@ -95,10 +102,11 @@ export async function registerChange(deps: ServiceDeps, input: ChangeInput, acto
         class: 'CHANGE',
         object: change.code,
         change: change.code,
-        details: `change filed for ${change.devices.join(', ')} in ${change.group}${change.executors ? `; executors ${change.executors.join(', ')}` : ''}`,
+        details: `change filed for ${change.devices.join(', ')} in ${change.group}${change.executors ? `; executors ${change.executors.join(', ')}` : ''}${change.emergency ? ' as an emergency' : ''}`,
         images: { before: null, after: change },
       },
       { kind: 'filed' },
+      await overlapNoticesFor(deps, change, actor.userId),
     );
   const change = await createWithCode(deps, base, value.code, describe);
   await deps.events.publish({ type: 'change.created', change });

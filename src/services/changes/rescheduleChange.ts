@@ -8,6 +8,7 @@ import type { Actor } from '../actor.js';
 import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** Field names match the change form's. */
@@ -24,6 +25,8 @@ export const rescheduleInputSchema = z.object({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .default(''),
+  /** Flags (or unflags) the change an emergency: one may be moved into a policy freeze. Absent: as it is. */
+  emergency: z.boolean().optional(),
 });
 
 export type RescheduleInput = z.input<typeof rescheduleInputSchema>;
@@ -41,7 +44,7 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
     for (const issue of parsed.error.issues) fields[formatPath(issue.path.slice(0, 1))] ??= issue.message;
     throw invalidFields(fields);
   }
-  const { windowStart, windowEnd, reason } = parsed.data;
+  const { windowStart, windowEnd, reason, emergency: flag } = parsed.data;
   return auditRefusals(deps, actor, { eventType: 'RESCHEDULE', object: code.trim().toUpperCase(), reason: reason || undefined }, async () => {
     const now = deps.clock();
     // ISO 8601 intervals: start/end.
@@ -52,14 +55,26 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
       if (!moved.ok) throw new ServiceError('conflict', moved.message);
       const problems = windowProblems(windowStart, windowEnd, now);
       if (Object.keys(problems).length > 0) throw invalidFields(problems);
-      if (windowStart.getTime() === current.windowStart.getTime() && windowEnd.getTime() === current.windowEnd.getTime()) {
+      const emergency = flag ?? current.emergency ?? false;
+      const sameWindow = windowStart.getTime() === current.windowStart.getTime() && windowEnd.getTime() === current.windowEnd.getTime();
+      if (sameWindow && emergency === (current.emergency ?? false)) {
         throw invalidFields({ windowStart: 'is the current window: nothing to reschedule' });
       }
+      // Policy freezes: as at filing, no window inside one unless flagged an emergency.
+      const frozen = freezeFieldProblems((await deps.policies.current()).policy, { ...current, windowStart, windowEnd, emergency });
+      if (Object.keys(frozen).length > 0) throw invalidFields(frozen);
       return {
-        patch: { windowStart, windowEnd, status: moved.to, approvals: [], approvalRound: { startedAt: now, reminders: 0 } },
+        patch: {
+          windowStart,
+          windowEnd,
+          ...(flag !== undefined && { emergency: flag }),
+          status: moved.to,
+          approvals: [],
+          approvalRound: { startedAt: now, reminders: 0 },
+        },
         result: null,
       };
-    }, (before, after) =>
+    }, async (before, after) =>
       changeCommit(
         deps,
         actor,
@@ -71,13 +86,16 @@ export async function rescheduleChange(deps: ServiceDeps, code: string, actor: A
           object: after.code,
           change: after.code,
           reason: reason || undefined,
-          details: `window moved from ${window(before)} to ${window(after)}${before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''}`,
+          details:
+            `window moved from ${window(before)} to ${window(after)}${before.status === 'approved' ? '; approvals withdrawn, approval needed again' : ''}` +
+            `${(after.emergency ?? false) !== (before.emergency ?? false) ? (after.emergency ? '; flagged an emergency' : '; no longer an emergency') : ''}`,
           images: {
-            before: { windowStart: before.windowStart, windowEnd: before.windowEnd, status: before.status, approvals: before.approvals },
-            after: { windowStart: after.windowStart, windowEnd: after.windowEnd, status: after.status, approvals: after.approvals },
+            before: { windowStart: before.windowStart, windowEnd: before.windowEnd, status: before.status, approvals: before.approvals, emergency: before.emergency ?? false },
+            after: { windowStart: after.windowStart, windowEnd: after.windowEnd, status: after.status, approvals: after.approvals, emergency: after.emergency ?? false },
           },
         },
         { kind: 'rescheduled' },
+        await overlapNoticesFor(deps, after, actor.userId),
       ),
     );
     await deps.events.publish({ type: 'change.rescheduled', change: after, previous: before });

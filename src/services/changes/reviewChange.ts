@@ -1,4 +1,6 @@
 import { decideApproval, decideRejection } from '../../domain/approval/approvalPolicy.js';
+import { approvalsNeeded } from '../../domain/approval/freezeQuorum.js';
+import { describeFreeze } from '../../domain/change/freezes.js';
 import type { Change } from '../../domain/change/change.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import type { PolicyGroup } from '../../domain/policy/policy.js';
@@ -7,6 +9,7 @@ import type { Actor } from '../actor.js';
 import { authorise } from '../access/authorise.js';
 import { ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import { freezesOf } from './changeConflicts.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 import { webApprovalRequirement } from './webApprovalRequirement.js';
 
@@ -58,9 +61,18 @@ export async function approveChange(
       async (current) => {
         const group = await groupOf(deps, current);
         await authorise(deps, actor, 'change.approve', { change: current, group }, { eventType: 'APPROVE', class: 'CHANGE', object: current.code, change: current.code });
-        const decision = decideApproval(current, group, actor.userId, deps.clock(), options.seenScriptHash);
+        // A window in a policy freeze: only an emergency may be approved, by one approver more.
+        const freezes = freezesOf((await deps.policies.current()).policy, current);
+        const quorum = { ...group, approvals: approvalsNeeded(group, current, freezes.length > 0) };
+        const decision = decideApproval(current, quorum, actor.userId, deps.clock(), options.seenScriptHash);
         if (!decision.ok) {
           throw new ServiceError(decision.refusal === 'not_pending' ? 'conflict' : 'forbidden', decision.message);
+        }
+        if (freezes.length > 0 && !current.emergency) {
+          throw new ServiceError(
+            'conflict',
+            `the window of ${current.code} falls in the change freeze ${freezes.map(describeFreeze).join('; ')}: it cannot be approved unless ${current.requester} moves it out, or flags it an emergency`,
+          );
         }
         if (!options.signedInOnWeb) {
           const web = await webApprovalRequirement(deps, current);
@@ -74,7 +86,7 @@ export async function approveChange(
         const status = decision.quorumReached ? transition(current.status, 'approve') : null;
         return {
           patch: { approvals: decision.approvals, ...(status?.ok && { status: status.to }) },
-          result: { quorumReached: decision.quorumReached, needed: decision.needed },
+          result: { quorumReached: decision.quorumReached, needed: decision.needed, freezes: freezes.map((f) => f.freeze.id) },
         };
       },
       (_before, after, result) =>
@@ -88,9 +100,9 @@ export async function approveChange(
             class: 'CHANGE',
             object: after.code,
             change: after.code,
-            details: result.quorumReached
-              ? `approval ${after.approvals.length} of ${result.needed}: change approved`
-              : `approval ${after.approvals.length} of ${result.needed}`,
+            details:
+              (result.quorumReached ? `approval ${after.approvals.length} of ${result.needed}: change approved` : `approval ${after.approvals.length} of ${result.needed}`) +
+              (result.freezes.length > 0 ? ` (emergency in freeze ${result.freezes.join(', ')})` : ''),
           },
           { kind: 'approval_recorded', approver: actor.userId },
         ),

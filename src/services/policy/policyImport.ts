@@ -37,7 +37,7 @@ interface PolicyChange {
   readonly after: unknown;
 }
 
-const CLASS_OF: Record<PolicyCollection, string> = { users: 'USER', groups: 'GROUP', devices: 'DEVICE', rules: 'RULE' };
+const CLASS_OF: Record<PolicyCollection, string> = { users: 'USER', groups: 'GROUP', devices: 'DEVICE', rules: 'RULE', freezes: 'FREEZE' };
 const COLLECTIONS = Object.keys(CLASS_OF) as PolicyCollection[];
 
 /** Parses and validates a policy text on its own: sections it omits count as empty. */
@@ -48,6 +48,30 @@ export function checkPolicy(text: string | Uint8Array, source: string): Policy {
   const problems = parsed.locate(checkReferences(policy, parsed.document));
   if (problems.length > 0) throw new PolicyValidationError(problems.map((p) => formatProblem(source, p)));
   return policy;
+}
+
+export interface PolicyDraft {
+  /** The sections the file holds. */
+  readonly document: PolicyDocument;
+  /** The policy in the store now. */
+  readonly stored: Policy;
+  /** The policy as it would be once imported: the file's sections over the stored ones. */
+  readonly next: Policy;
+}
+
+/**
+ * A policy file read as an import would read it (the same parsing, the same located errors,
+ * the same cross-references against the stored sections it leaves alone), writing nothing.
+ */
+export async function readPolicyDraft(deps: ServiceDeps, text: string | Uint8Array, source: string): Promise<PolicyDraft> {
+  const parsed = parsePolicy(text);
+  if (!parsed.ok) throw new PolicyValidationError(parsed.problems.map((p) => formatProblem(source, p)));
+  const document = parsed.document;
+  const stored = await deps.store.policy.load();
+  const next = mergePolicy(stored, document);
+  const problems = parsed.locate(checkReferences(next, document));
+  if (problems.length > 0) throw new PolicyValidationError(problems.map((p) => formatProblem(source, p)));
+  return { document, stored, next };
 }
 
 /**
@@ -65,13 +89,7 @@ export async function importPolicy(
   actor: Actor,
 ): Promise<PolicyImportSummary> {
   await authorise(deps, actor, 'policy.import', {}, { eventType: 'IMPORT', class: 'POLICY', object: source });
-  const parsed = parsePolicy(text);
-  if (!parsed.ok) throw new PolicyValidationError(parsed.problems.map((p) => formatProblem(source, p)));
-  const document = parsed.document;
-  const stored = await deps.store.policy.load();
-  const next = mergePolicy(stored, document);
-  const problems = parsed.locate(checkReferences(next, document));
-  if (problems.length > 0) throw new PolicyValidationError(problems.map((p) => formatProblem(source, p)));
+  const { document, stored, next } = await readPolicyDraft(deps, text, source);
 
   const changes = diffPolicy(stored, next, document);
   const total = COLLECTIONS.reduce((n, kind) => n + next[kind].length, 0) + 2;
@@ -123,7 +141,7 @@ function auditImage(item: unknown): unknown {
 }
 
 function emptyPolicy(): Policy {
-  return { users: [], groups: [], devices: [], rules: [], channels: {}, settings: DEFAULT_SETTINGS };
+  return { users: [], groups: [], devices: [], rules: [], freezes: [], channels: {}, settings: DEFAULT_SETTINGS };
 }
 
 function mergePolicy(base: Policy, document: PolicyDocument): Policy {
@@ -132,6 +150,7 @@ function mergePolicy(base: Policy, document: PolicyDocument): Policy {
     groups: document.groups ?? base.groups,
     devices: document.devices ?? base.devices,
     rules: document.rules ?? base.rules,
+    freezes: document.freezes ?? base.freezes,
     channels: document.channels ?? base.channels,
     settings: document.settings ?? base.settings,
   };

@@ -26,6 +26,8 @@ export interface PolicyView {
     readonly hostKeyFingerprint: string | undefined;
   }[];
   readonly rules: readonly PolicyRule[];
+  /** Change freezes, with their zone filled in. */
+  readonly freezes: readonly (Policy['freezes'][number] & { readonly timezone: string })[];
   readonly channels: Policy['channels'];
   readonly settings: Policy['settings'];
 }
@@ -64,6 +66,7 @@ export async function viewPolicy(deps: ServiceDeps, user: PolicyUser): Promise<P
       hostKeyFingerprint: d.hostKey ? sshFingerprint(d.hostKey) : undefined,
     })),
     rules: policy.rules,
+    freezes: policy.freezes.map((f) => ({ ...f, timezone: f.timezone ?? policy.settings.timezone })),
     channels: policy.channels,
     settings: policy.settings,
   };

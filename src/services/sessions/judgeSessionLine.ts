@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { evaluateLine } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
-import { OPAQUE_RULE_ID } from '../../domain/rules/verdict.js';
+import { OPAQUE_RULE_ID, TRANSFER_RULE_ID } from '../../domain/rules/verdict.js';
+import { transferServer } from '../../domain/shell/fileTransfer.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { assessRiskTally, tallyCommand } from '../../domain/session/sessionRisk.js';
-import type { SimpleCommand } from '../../domain/shell/simpleCommand.js';
-import { unwrap } from '../../domain/shell/wrappers.js';
+import { readsCommandsFromConnection } from '../../domain/session/execInput.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { judgeCommand, type Judgement } from './judgeCommand.js';
@@ -64,9 +64,37 @@ export async function judgeExecCommand(
   outage: StoreOutageHandling = 'block',
 ): Promise<SessionJudgement> {
   const parsed = deps.parser.parse(line);
-  const shell = parsed.commands.find(readsCommandsFromInput);
-  if (!shell) return judgeSessionLine(deps, alerts, live, line, 'exec', outage);
-  const reason = `"${shell.text}" would read commands from the connection, which changeguard cannot judge: open an interactive session instead`;
+  const shell = parsed.commands.find(readsCommandsFromConnection);
+  if (shell) {
+    const reason = `"${shell.text}" would read commands from the connection, which changeguard cannot judge: open an interactive session instead`;
+    return refuseBeforeJudging(deps, alerts, live, line, OPAQUE_RULE_ID, reason);
+  }
+  const transfer = transferServer(parsed);
+  if (transfer !== undefined) {
+    let allowed: boolean;
+    try {
+      allowed = (await deps.policies.current()).policy.settings.fileTransfer === 'allow';
+    } catch {
+      allowed = false;
+    }
+    if (!allowed) {
+      const reason = `file transfer (${transfer.program}) through changeguard is off: the policy's settings.fileTransfer must be allow, and each transfer is then judged and recorded`;
+      return refuseBeforeJudging(deps, alerts, live, line, TRANSFER_RULE_ID, reason);
+    }
+  }
+  return judgeSessionLine(deps, alerts, live, line, 'exec', outage);
+}
+
+/** An exec command refused for what it is, whatever the rules: stored, audited, alerted. */
+async function refuseBeforeJudging(
+  deps: ServiceDeps,
+  alerts: SessionAlerts,
+  live: LiveSession,
+  line: string,
+  ruleId: string,
+  reason: string,
+): Promise<SessionJudgement> {
+  const parsed = deps.parser.parse(line);
   const record: CommandRecord = {
     id: randomUUID(),
     sessionId: live.scope.session.id,
@@ -79,7 +107,7 @@ export async function judgeExecCommand(
     commands: parsed.commands.map((c) => c.text),
     effective: effectiveCommands(parsed),
     verdict: 'block',
-    ruleIds: [OPAQUE_RULE_ID],
+    ruleIds: [ruleId],
     risk: null,
     reason,
   };
@@ -92,7 +120,7 @@ export async function judgeExecCommand(
       object: record.device,
       change: record.changeCode,
       command: line,
-      details: `block by ${OPAQUE_RULE_ID} in session ${record.sessionId}`,
+      details: `block by ${ruleId} in session ${record.sessionId}`,
       reason,
     });
   } catch {
@@ -182,34 +210,5 @@ function judgeDuringOutage(
 }
 
 function evaluationOf(line: string): Judgement['evaluation'] {
-  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined };
-}
-
-/** Interpreters that, given no script, run what arrives on stdin. */
-const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'nodejs', 'php', 'lua', 'tclsh', 'irb']);
-
-function readsCommandsFromInput(command: SimpleCommand): boolean {
-  if (command.opaque) return false;
-  const unwrapped = unwrap(
-    command.program,
-    command.args.map((value) => ({ value, literal: true })),
-  );
-  if (unwrapped?.kind === 'shellStdin') return true;
-  if (INTERPRETERS.has(command.program)) {
-    return !command.args.some((arg) => !arg.startsWith('-')) && !command.args.some((arg) => ['-c', '-e', '-r', '-E'].includes(arg));
-  }
-  return false;
-}
-
-/** A submitted line the proxy could not read with certainty was blocked: audited, since no command record can name it. */
-export async function recordUnreadableLine(deps: ServiceDeps, live: LiveSession, reason: string): Promise<void> {
-  await deps.audit.record(actorOf(live.scope.session), {
-    status: 'D',
-    eventType: 'EXECUTE',
-    class: 'COMMAND',
-    object: live.scope.session.device,
-    change: live.scope.session.changeCode,
-    details: `unreadable command line blocked in session ${live.scope.session.id}`,
-    reason,
-  });
+  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false };
 }

@@ -1,4 +1,5 @@
 import type { Change } from '../../domain/change/change.js';
+import type { ShellFunction } from '../../domain/shell/simpleCommand.js';
 import { EMPTY_RISK_TALLY, type SessionRiskTally } from '../../domain/session/sessionRisk.js';
 import type { PolicySnapshot } from '../policy/policyService.js';
 import type { SessionScope } from './judgeCommand.js';
@@ -13,8 +14,10 @@ export interface LiveSession {
   highRiskRaised: boolean;
   /** The last policy read while the store answered: used only if the outage setting allows. */
   lastPolicy: PolicySnapshot | undefined;
+  /** Shell functions defined on allowed lines, by name: their bodies may run when called. */
+  readonly functions: Map<string, ShellFunction>;
 }
 
 export function newLiveSession(scope: SessionScope, change: Change): LiveSession {
-  return { scope, change, riskTally: EMPTY_RISK_TALLY, highRiskRaised: false, lastPolicy: undefined };
+  return { scope, change, riskTally: EMPTY_RISK_TALLY, highRiskRaised: false, lastPolicy: undefined, functions: new Map() };
 }

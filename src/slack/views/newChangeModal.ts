@@ -15,6 +15,7 @@ export const NEW_CHANGE_BLOCKS = {
   windowEnd: 'windowEnd',
   group: 'group',
   script: 'script',
+  emergency: 'emergency',
 } as const;
 
 /** Slack caps a text input at 3,000 characters; longer scripts are filed on the web. */
@@ -130,6 +131,14 @@ export function newChangeModal(input: NewChangeModalInput): types.ModalView {
       : []),
     {
       type: 'input',
+      block_id: NEW_CHANGE_BLOCKS.emergency,
+      optional: true,
+      label: plain('Emergency'),
+      hint: plain('Only for work that cannot wait: an emergency may be filed into a change freeze, and then needs one approval more than usual.'),
+      element: { type: 'checkboxes', action_id: 'value', options: [{ text: plain('This change is an emergency'), value: 'yes' }] },
+    },
+    {
+      type: 'input',
       block_id: NEW_CHANGE_BLOCKS.script,
       label: plain('Script'),
       hint: plain(`The exact commands, one per line (# comments allowed). Up to ${SLACK_TEXT_INPUT_MAX} characters here; longer scripts (up to ${MAX_SCRIPT_BYTES / 1024} KiB) at ${input.webFormUrl}`),
@@ -159,6 +168,7 @@ export interface NewChangeSubmission {
   readonly devices: string[];
   readonly executors: string[];
   readonly script: string;
+  readonly emergency: boolean;
   /** The block the servers input has in this modal (null when the group had none). */
   readonly devicesBlock: string | null;
 }
@@ -190,6 +200,7 @@ export function readNewChangeSubmission(values: StateValues, privateMetadata: st
     devices: devicesBlock ? (values[devicesBlock]?.value?.selected_options ?? []).map((o) => o.value) : [],
     executors: executorsBlock ? (values[executorsBlock]?.value?.selected_options ?? []).map((o) => o.value) : [],
     script: text(NEW_CHANGE_BLOCKS.script),
+    emergency: (values[NEW_CHANGE_BLOCKS.emergency]?.value?.selected_options ?? []).some((o) => o.value === 'yes'),
     devicesBlock,
   };
 }

@@ -1,7 +1,8 @@
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
-import type { CommandRepository } from '../commandRepository.js';
+import { wordsOf } from '../../domain/search/searchWords.js';
+import type { CommandRepository, CommandScanRange, CommandSearchPage, CommandSearchQuery } from '../commandRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, isDuplicateKey, nextPosition, requireNumber, requireString, toStored } from './mongoDocument.js';
+import { eq, isDuplicateKey, nextPosition, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { CommandDoc, MongoModels } from './mongoModels.js';
 
 /**
@@ -21,7 +22,7 @@ export class MongoCommandRepository implements CommandRepository {
     try {
       // `_id` is the command's id: setting its exit status is then an `_id` lookup, the one
       // FerretDB answers without scanning the collection.
-      await this.models.commands.collection.insertOne({ _id: requireString(record.id), ...toStored({ ...record }), pos } as never);
+      await this.models.commands.collection.insertOne({ _id: requireString(record.id), ...toStored({ ...record }), pos, words: wordsOf(record.line) } as never);
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateKeyError('command', record.id);
       throw error;
@@ -49,9 +50,78 @@ export class MongoCommandRepository implements CommandRepository {
     // A command stored by an earlier version has an ObjectId `_id`.
     if (byId.matchedCount === 0) await this.models.commands.updateOne({ id: eq(id) }, update);
   }
+
+  /**
+   * Every filter is an equality on an indexed field ({field, pos} indexes, so a page of the
+   * newest needs no sort); each searched word is an anchored regular expression on the
+   * multikey `words` index (a prefix range of the index, not a scan).
+   */
+  async search(query: CommandSearchQuery): Promise<CommandSearchPage> {
+    const filter: Record<string, unknown>[] = [];
+    for (const word of query.words ?? []) filter.push({ words: { $regex: `^${escapeRegex(requireString(word))}` } });
+    if (query.user !== undefined) filter.push({ user: eq(query.user) });
+    if (query.device !== undefined) filter.push({ device: eq(query.device) });
+    if (query.changeCode !== undefined) filter.push({ changeCode: eq(query.changeCode) });
+    if (query.verdicts && query.verdicts.length > 0) filter.push({ verdict: { $in: query.verdicts.map((v) => requireString(v)) } });
+    if (query.since) filter.push({ at: { $gte: requireDate(query.since) } });
+    if (query.until) filter.push({ at: { $lt: requireDate(query.until) } });
+    const docs = await this.models.commands
+      .find(filter.length > 0 ? { $and: filter } : {})
+      .sort({ pos: -1, _id: -1 })
+      .skip(requireNumber(query.offset))
+      .limit(requireNumber(query.limit) + 1)
+      .lean<CommandDoc[]>();
+    return { records: docs.slice(0, query.limit).map(toRecord), hasMore: docs.length > query.limit };
+  }
+
+  /** One cursor on the {at, pos} index, handed out a batch at a time. */
+  async *scan(range: CommandScanRange): AsyncIterable<readonly CommandRecord[]> {
+    const at: Record<string, Date> = {};
+    if (range.since) at.$gte = requireDate(range.since);
+    if (range.until) at.$lt = requireDate(range.until);
+    const size = range.batchSize ?? 1000;
+    const cursor = this.models.commands
+      .find(Object.keys(at).length > 0 ? { at } : {})
+      .sort({ at: 1, pos: 1, _id: 1 })
+      .batchSize(size)
+      .lean<CommandDoc[]>()
+      .cursor();
+    let batch: CommandRecord[] = [];
+    try {
+      for await (const doc of cursor) {
+        batch.push(toRecord(doc as CommandDoc));
+        if (batch.length >= size) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** Commands stored before search existed get their words (once; later starts find none). */
+  async fillMissingWords(): Promise<void> {
+    for (;;) {
+      const docs = await this.models.commands
+        .find({ words: { $exists: false } }, { _id: 1, line: 1 })
+        .limit(1000)
+        .lean<{ _id: unknown; line: string }[]>();
+      if (docs.length === 0) return;
+      await this.models.commands.collection.bulkWrite(
+        docs.map((doc) => ({ updateOne: { filter: { _id: doc._id as never }, update: { $set: { words: wordsOf(String(doc.line)) } } } })),
+        { ordered: false },
+      );
+    }
+  }
 }
 
 function toRecord(doc: CommandDoc & { _id?: unknown }): CommandRecord {
-  const { _id, pos, ...record } = doc;
+  const { _id, pos, words, ...record } = doc;
   return record;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

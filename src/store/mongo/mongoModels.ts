@@ -20,8 +20,11 @@ import type { RelayMarkerDoc, RevisionDoc } from './revisionedCollection.js';
 
 export type ChangeDoc = Change;
 export type SessionDoc = Session;
-/** `pos`: the order commands were judged in (mongoCommandRepository.ts). */
-export type CommandDoc = CommandRecord & { readonly pos: number };
+/**
+ * `pos`: allocation order from a counter, the order commands were judged in. `words`: the
+ * folded words of the line that command search matches (absent on documents stored before it).
+ */
+export type CommandDoc = CommandRecord & { readonly pos: number; readonly words?: readonly string[] };
 export type AuditRecordDoc = AuditRecord;
 /** The single `{ _id: 'audit' }` document: the chain head, moved after each append. */
 export interface AuditHeadDoc {
@@ -145,7 +148,12 @@ function commandSchema() {
       sessionId: { type: String, required: true },
       changeCode: { type: String, required: true },
       user: { type: String, required: true },
+      device: { type: String },
+      verdict: { type: String },
+      at: { type: Date },
       ruleIds: { type: [String], default: undefined },
+      /** Folded words of the line (domain/search/searchWords.ts): what command search matches. */
+      words: { type: [String], default: undefined },
       pos: { type: Number, required: true },
     },
     OPTIONS,
@@ -154,6 +162,13 @@ function commandSchema() {
   schema.index({ sessionId: 1, pos: 1 });
   schema.index({ changeCode: 1, pos: 1 });
   schema.index({ user: 1, ruleIds: 1 });
+  // Command search: newest first within each filter, words by prefix; backtests scan by time.
+  schema.index({ pos: -1 });
+  schema.index({ user: 1, pos: -1 });
+  schema.index({ device: 1, pos: -1 });
+  schema.index({ verdict: 1, pos: -1 });
+  schema.index({ words: 1, pos: -1 });
+  schema.index({ at: 1, pos: 1 });
   return schema;
 }
 

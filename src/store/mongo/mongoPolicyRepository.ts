@@ -7,7 +7,7 @@ import { fromStored, toStored } from './mongoDocument.js';
 import type { MongoModels, PolicyDoc, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
 import type { MongoRevisioned } from './mongoRevisioned.js';
 
-const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
+const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
 const POLICY_KEY = 'current';
 
 /**
@@ -47,6 +47,7 @@ export class MongoPolicyRepository implements PolicyRepository {
         groups: write.replace.groups ?? base.groups,
         devices: write.replace.devices ?? base.devices,
         rules: write.replace.rules ?? base.rules,
+        freezes: write.replace.freezes ?? base.freezes,
         channels: write.channels ?? base.channels,
         settings: write.settings ?? base.settings,
       };
@@ -58,8 +59,8 @@ export class MongoPolicyRepository implements PolicyRepository {
   private async loadItemised(): Promise<Policy> {
     const state = await this.models.policyItems.db.collection('policy_state').findOne({ _id: 'policy' } as never);
     if (state) {
-      const { users, groups, devices, rules, channels, settings } = state as unknown as Partial<Policy>;
-      return { users: users ?? [], groups: groups ?? [], devices: devices ?? [], rules: rules ?? [], channels: channels ?? {}, settings: settings ?? DEFAULT_SETTINGS };
+      const { users, groups, devices, rules, freezes, channels, settings } = state as unknown as Partial<Policy>;
+      return { users: users ?? [], groups: groups ?? [], devices: devices ?? [], rules: rules ?? [], freezes: freezes ?? [], channels: channels ?? {}, settings: settings ?? DEFAULT_SETTINGS };
     }
     const [items, singletons] = await Promise.all([
       this.models.policyItems.find({}).sort({ kind: 1, position: 1 }).lean<PolicyItemDoc[]>(),
@@ -73,6 +74,7 @@ export class MongoPolicyRepository implements PolicyRepository {
       groups: list('groups'),
       devices: list('devices'),
       rules: list('rules'),
+      freezes: list('freezes'),
       channels: (single('channels') as PolicyChannels | undefined) ?? {},
       settings: (single('settings') as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
     };
@@ -80,12 +82,13 @@ export class MongoPolicyRepository implements PolicyRepository {
 }
 
 function toPolicy(doc: PolicyDoc): Policy {
-  const { users, groups, devices, rules, channels, settings } = fromStored(doc);
-  return { users, groups, devices, rules, channels, settings };
+  const { users, groups, devices, rules, freezes, channels, settings } = fromStored(doc);
+  // Revisions written before freezes existed have none.
+  return { users, groups, devices, rules, freezes: freezes ?? [], channels, settings };
 }
 
 function emptyPolicy(): Policy {
-  return { users: [], groups: [], devices: [], rules: [], channels: {}, settings: DEFAULT_SETTINGS };
+  return { users: [], groups: [], devices: [], rules: [], freezes: [], channels: {}, settings: DEFAULT_SETTINGS };
 }
 
 function refuseDuplicateIds(write: PolicyWrite): void {

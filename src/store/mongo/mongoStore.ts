@@ -93,7 +93,9 @@ export class MongoStore implements Store {
       await ensureIndexes(slackModels);
       const webModels = defineWebModels(connection);
       await ensureIndexes(webModels);
-      return new MongoStore(connection, models, slackModels, webModels);
+      const store = new MongoStore(connection, models, slackModels, webModels);
+      await store.commands.fillMissingWords();
+      return store;
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;

@@ -198,4 +198,58 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE TABLE web_signouts (user TEXT PRIMARY KEY, at INTEGER NOT NULL);
   `,
   },
+  {
+    id: '007-command-search',
+    sql: `
+  -- Command search (services/search): the filters as columns, one index each (an index
+  -- entry ends with the rowid, so equal values come in recorded order and a page of the
+  -- newest needs no sort), time for ranges and backtest scans, and the words of each line in
+  -- a full-text index. The words are changeguard_words(line) (domain/search/searchWords.ts,
+  -- a function the store registers), so both stores index the same words.
+  ALTER TABLE commands ADD COLUMN device TEXT NOT NULL DEFAULT '';
+  ALTER TABLE commands ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+  UPDATE commands SET device = json_extract(doc, '$.device'), verdict = json_extract(doc, '$.verdict');
+  CREATE INDEX commands_user ON commands(user);
+  CREATE INDEX commands_device ON commands(device);
+  CREATE INDEX commands_verdict ON commands(verdict);
+  CREATE INDEX commands_at ON commands(at);
+  -- Contentless (the line is in doc), no positions (words are matched, not phrases), and
+  -- prefix indexes so short prefixes ("sys", "ng") need not scan the whole vocabulary.
+  CREATE VIRTUAL TABLE commands_words USING fts5(words, content='', detail='none', prefix='2 3 4', tokenize='unicode61 remove_diacritics 2');
+  INSERT INTO commands_words (rowid, words) SELECT pos, changeguard_words(json_extract(doc, '$.line')) FROM commands;
+  -- The positions each day's commands (UTC days of \`at\`) were stored at: a time range becomes
+  -- a range of rowids the full-text index can seek to. A superset, always: the time filter
+  -- still applies, and commands stored out of time order only widen a day's range.
+  CREATE TABLE command_days (day INTEGER PRIMARY KEY, min_pos INTEGER NOT NULL, max_pos INTEGER NOT NULL);
+  INSERT INTO command_days (day, min_pos, max_pos) SELECT at / 86400000, min(pos), max(pos) FROM commands GROUP BY at / 86400000;
+  `,
+  },
+  {
+    id: '008-siem-feed',
+    sql: `
+  -- The SIEM stream (store/siemFeedRepository.ts): one cursor per sink, and the feed of audit
+  -- records and security alerts they read. Triggers append to the feed in the very statement
+  -- that stores the record or the alert's outbox row, whichever code path writes it, so the
+  -- stream cannot miss one; they write nothing until a sink is registered.
+  CREATE TABLE siem_cursors (
+    sink TEXT PRIMARY KEY,
+    delivered_pos INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    claimed_by TEXT,
+    claimed_until INTEGER,
+    last_delivered_at INTEGER
+  );
+  CREATE TABLE siem_feed (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT,
+    audit_seq INTEGER,
+    alert_id TEXT
+  );
+  CREATE TRIGGER siem_feed_audit AFTER INSERT ON audit_records WHEN EXISTS (SELECT 1 FROM siem_cursors)
+  BEGIN INSERT INTO siem_feed (audit_seq) VALUES (NEW.seq); END;
+  CREATE TRIGGER siem_feed_alert AFTER INSERT ON outbox WHEN NEW.audience = 'role:security' AND EXISTS (SELECT 1 FROM siem_cursors)
+  BEGIN INSERT INTO siem_feed (alert_id) VALUES (NEW.id); END;
+  `,
+  },
 ];

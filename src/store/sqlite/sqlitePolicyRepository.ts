@@ -5,7 +5,7 @@ import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite
 import { fromDocument, toDocument } from './jsonDocument.js';
 import type { SqliteCommitWriter } from './sqliteCommitWriter.js';
 
-const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules'];
+const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
 
 export class SqlitePolicyRepository implements PolicyRepository {
   constructor(
@@ -27,6 +27,7 @@ export class SqlitePolicyRepository implements PolicyRepository {
       groups: list('groups'),
       devices: list('devices'),
       rules: list('rules'),
+      freezes: list('freezes'),
       channels: single<PolicyChannels>('channels') ?? {},
       settings: single<PolicySettings>('settings') ?? DEFAULT_SETTINGS,
     };

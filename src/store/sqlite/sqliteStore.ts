@@ -8,11 +8,12 @@ import { SqliteAccountRepository } from './sqliteAccountRepository.js';
 import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommitWriter } from './sqliteCommitWriter.js';
-import { SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { indexedWords, SqliteCommandRepository } from './sqliteCommandRepository.js';
 import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
 import { SqliteReportScheduleRepository } from './sqliteReportScheduleRepository.js';
+import { SqliteSiemFeedRepository } from './sqliteSiemFeedRepository.js';
 import { SqliteSessionRepository } from './sqliteSessionRepository.js';
 import { SqliteSlackMessageRepository } from './sqliteSlackMessageRepository.js';
 
@@ -30,6 +31,7 @@ export class SqliteStore implements Store {
   readonly accounts: SqliteAccountRepository;
   readonly linkNonces: SqliteLinkNonceRepository;
   readonly outbox: SqliteOutboxRepository;
+  readonly siemFeed: SqliteSiemFeedRepository;
   readonly slackMessages: SqliteSlackMessageRepository;
   readonly reportSchedules: SqliteReportScheduleRepository;
   private closed = false;
@@ -37,6 +39,7 @@ export class SqliteStore implements Store {
   private constructor(readonly db: Database.Database) {
     this.audit = new SqliteAuditRepository(db);
     this.outbox = new SqliteOutboxRepository(db);
+    this.siemFeed = new SqliteSiemFeedRepository(db);
     const commits = new SqliteCommitWriter(this.audit, this.outbox);
     this.changes = new SqliteChangeRepository(db, commits);
     this.sessions = new SqliteSessionRepository(db, commits);
@@ -63,6 +66,8 @@ export class SqliteStore implements Store {
       throw new StoreUnavailableError(`cannot open SQLite store ${file}: ${(error as Error).message}`, { cause: error });
     }
     db.pragma('busy_timeout = 5000');
+    // The search index's words, computed as the domain does (migration 007 fills it with it).
+    db.function('changeguard_words', { deterministic: true }, indexedWords);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

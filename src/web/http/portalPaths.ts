@@ -14,6 +14,7 @@ export const PORTAL_PREFIXES = [
   '/sessions',
   '/locks',
   '/audit',
+  '/commands',
   '/policy',
   '/outbox',
   '/reports',

@@ -19,11 +19,19 @@ function navFor(res: Response): NavItem[] {
     { href: '/changes', label: 'Changes' },
     ...(can.has('viewAllChanges') ? [{ href: '/sessions', label: 'Live sessions' }] : []),
     ...(can.has('lockUsers') ? [{ href: '/locks', label: 'Locks' }] : []),
+    { href: '/commands', label: 'Commands' },
     ...(can.has('viewAuditTrail') ? [{ href: '/audit', label: 'Audit trail' }] : []),
     ...(mayReadReports(viewer.user) ? [{ href: '/reports', label: 'Reports' }] : []),
     ...(can.has('viewPolicy') ? [{ href: '/policy', label: 'Policy' }] : []),
+    ...(can.has('backtestPolicy') ? [{ href: '/policy/backtest', label: 'Backtest' }] : []),
     ...(can.has('viewOutbox') ? [{ href: '/outbox', label: 'Outbox' }] : []),
   ];
+}
+
+/** The item the page is under: the longest address the path starts with (/policy/backtest is Backtest's, not Policy's). */
+function currentNav(items: readonly NavItem[], path: string): (NavItem & { current: boolean })[] {
+  const under = items.filter((item) => path === item.href || path.startsWith(`${item.href}/`)).sort((a, b) => b.href.length - a.href.length)[0];
+  return items.map((item) => ({ ...item, current: item === under }));
 }
 
 /**
@@ -49,7 +57,7 @@ export async function renderPage(
   const portal = {
     timezone,
     viewer: viewer && { id: viewer.user.id, name: viewer.user.name, roles: viewer.user.roles, method: viewer.method },
-    nav: navFor(res).map((item) => ({ ...item, current: path === item.href || path.startsWith(`${item.href}/`) })),
+    nav: currentNav(navFor(res), path),
     // An error raised before cookies were parsed still gets a page (its forms just will not verify).
     csrfToken: req.cookies ? ctx.csrf.tokenFor(req, res) : '',
     // The banner that anyone here can act as anyone: only while the picker is offered.

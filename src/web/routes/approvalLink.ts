@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { changeRightsOf } from '../../domain/access/portalRoles.js';
+import { findChangeConflicts } from '../../services/changes/changeConflicts.js';
 import { webApprovalRequirement } from '../../services/changes/webApprovalRequirement.js';
 import { decideByApprovalLink, inspectApprovalLink } from '../../services/links/approvalLinkDecision.js';
 import { ServiceError } from '../../services/serviceError.js';
@@ -61,6 +62,7 @@ export function register(router: Router, ctx: PortalContext): void {
       used: view.used,
       canDecide: !view.used && (rights.approve || rights.reject),
       canApprove: rights.approve,
+      conflicts: change.status === 'pending_approval' ? await findChangeConflicts(ctx.deps, change) : undefined,
       token,
       ...extra,
     }, status);

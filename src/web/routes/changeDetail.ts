@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { loadChangeDetailFor } from '../../services/access/changeAccess.js';
 import { approveChange, cancelChange, rejectChange, revokeChange } from '../../services/changes/reviewChange.js';
+import { findChangeConflicts } from '../../services/changes/changeConflicts.js';
 import { finishChange } from '../../services/changes/finishChange.js';
 import { ServiceError } from '../../services/serviceError.js';
 import { actorOf } from '../http/actorOf.js';
@@ -12,6 +13,7 @@ import { changeCodeParam } from '../http/pathParams.js';
 import { requireViewer, signedIn } from '../http/portalSessions.js';
 import { renderPage } from '../http/renderPage.js';
 import type { PortalContext } from '../portalContext.js';
+import { isFinal } from '../../domain/change/changeStatus.js';
 import { connectLines } from './connectLines.js';
 import { plannedScriptView } from './scriptView.js';
 
@@ -42,6 +44,8 @@ export function register(router: Router, ctx: PortalContext): void {
     const detail = await loadChangeDetailFor(ctx.deps, user, code);
     const { change, group, rights } = detail;
     const currentApprovals = change.approvals.filter((a) => a.scriptHash === change.scriptHash);
+    // Warnings for the requester and the approvers while the change is not over.
+    const conflicts = isFinal(change.status) ? undefined : await findChangeConflicts(ctx.deps, change);
     await renderPage(
       ctx,
       req,
@@ -51,7 +55,8 @@ export function register(router: Router, ctx: PortalContext): void {
         title: `${change.code} ${change.title}`,
         change,
         script: plannedScriptView(change.script, detail.webApproval.lines),
-        quorum: { needed: Math.max(1, group?.approvals ?? 1), approvers: group?.approvers ?? [], approvals: currentApprovals },
+        quorum: { needed: conflicts?.approvalsNeeded ?? Math.max(1, group?.approvals ?? 1), approvers: group?.approvers ?? [], approvals: currentApprovals },
+        conflicts,
         rights,
         anyDecision: rights.approve || rights.reject || rights.revoke || rights.cancel || rights.finish,
         connect: connectLines(ctx, change, user.id),

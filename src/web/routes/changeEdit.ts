@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { loadChangeFor } from '../../services/access/changeAccess.js';
 import { MAX_SCRIPT_BYTES } from '../../services/changes/changeInput.js';
+import { findChangeConflicts } from '../../services/changes/changeConflicts.js';
 import { editChange } from '../../services/changes/editChange.js';
 import { rescheduleChange } from '../../services/changes/rescheduleChange.js';
 import { validateChangeDraft } from '../../services/changes/validateChange.js';
@@ -13,7 +14,7 @@ import { parseInput } from '../http/parseInput.js';
 import { changeCodeParam } from '../http/pathParams.js';
 import { requireViewer, signedIn } from '../http/portalSessions.js';
 import { renderPage } from '../http/renderPage.js';
-import { dateToWallTime } from '../http/zonedTime.js';
+import { dateToWallTime } from '../../domain/time/wallTime.js';
 import type { PortalContext } from '../portalContext.js';
 import { changeFormFields, draftFingerprint, formDate, groupChoices, preflightView } from './changeForm.js';
 
@@ -29,7 +30,7 @@ const editForm = z.strictObject({
   intent: changeFormFields.intent,
   checked: changeFormFields.checked,
 });
-const rescheduleForm = z.strictObject({ _csrf: z.string(), windowStart: changeFormFields.windowStart, windowEnd: changeFormFields.windowEnd, reason });
+const rescheduleForm = z.strictObject({ _csrf: z.string(), windowStart: changeFormFields.windowStart, windowEnd: changeFormFields.windowEnd, emergency: changeFormFields.emergency, reason });
 
 type EditForm = z.output<typeof editForm>;
 type RescheduleForm = z.output<typeof rescheduleForm>;
@@ -71,7 +72,11 @@ export function register(router: Router, ctx: PortalContext): void {
         change,
         form,
         groups: group ? groupChoices([group], group.id, form.devices ?? []) : [],
-        reschedule: state.reschedule ?? { windowStart: dateToWallTime(change.windowStart, timezone), windowEnd: dateToWallTime(change.windowEnd, timezone) },
+        reschedule: state.reschedule ?? {
+          windowStart: dateToWallTime(change.windowStart, timezone),
+          windowEnd: dateToWallTime(change.windowEnd, timezone),
+          emergency: change.emergency ? 'yes' : undefined,
+        },
         timezone,
         maxScriptKiB: MAX_SCRIPT_BYTES / 1024,
         ...state.extra,
@@ -107,10 +112,20 @@ export function register(router: Router, ctx: PortalContext): void {
       }
       const validation = await validateChangeDraft(
         ctx.deps,
-        { title: form.title, description: form.description ?? '', group: change.group, devices: form.devices, script: form.script, windowStart: change.windowStart, windowEnd: change.windowEnd },
+        {
+          title: form.title,
+          description: form.description ?? '',
+          group: change.group,
+          devices: form.devices,
+          script: form.script,
+          windowStart: change.windowStart,
+          windowEnd: change.windowEnd,
+          emergency: change.emergency,
+        },
         actor,
       );
-      await showEdit(req, res, { edit: form, extra: { preflight: preflightView(form.script, validation), fingerprint, changedSinceCheck: form.intent === 'file' } });
+      const conflicts = await findChangeConflicts(ctx.deps, { ...change, devices: [...new Set(form.devices)] });
+      await showEdit(req, res, { edit: form, extra: { preflight: preflightView(form.script, validation), conflicts, fingerprint, changedSinceCheck: form.intent === 'file' } });
     } catch (error) {
       if (!(error instanceof ServiceError) || error.kind === 'not_found') throw error;
       if (!rights.edit && !rights.reschedule) throw error;
@@ -125,6 +140,8 @@ export function register(router: Router, ctx: PortalContext): void {
       await rescheduleChange(ctx.deps, change.code, actorOf(req, user.id), {
         windowStart: formDate(form.windowStart, timezone),
         windowEnd: formDate(form.windowEnd, timezone),
+        // The box shows the change's flag: what it says when sent is what the change becomes.
+        emergency: form.emergency === 'yes',
         reason: form.reason ?? '',
       });
     } catch (error) {

@@ -4,7 +4,7 @@ import { canonicalJson } from '../../domain/audit/canonicalJson.js';
 import type { PolicyGroup } from '../../domain/policy/policy.js';
 import { MAX_SCRIPT_BYTES } from '../../services/changes/changeInput.js';
 import type { DraftValidation } from '../../services/changes/validateChange.js';
-import { wallTimeToDate } from '../http/zonedTime.js';
+import { wallTimeToDate } from '../../domain/time/wallTime.js';
 import { plannedScriptView } from './scriptView.js';
 
 /**
@@ -33,6 +33,8 @@ export const changeFormFields = {
   /** Group members named to carry the change out with the requester (new changes only). */
   executors: devicesField,
   script: scriptField,
+  /** The "Emergency" box: `yes` when ticked, absent when not. */
+  emergency: z.literal('yes').optional(),
   /** `check` shows the preflight; `file` files (only the draft that was checked). */
   intent: z.enum(['check', 'file']),
   /** Fingerprint of the draft the preflight was shown for. */

@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { findChangeConflicts } from '../../services/changes/changeConflicts.js';
 import { registerChange, suggestNextCode } from '../../services/changes/registerChange.js';
 import { validateChangeDraft } from '../../services/changes/validateChange.js';
 import { ServiceError } from '../../services/serviceError.js';
@@ -9,7 +10,7 @@ import { STATUS_OF_KIND } from '../http/errorPages.js';
 import { parseInput } from '../http/parseInput.js';
 import { requireViewer, signedIn } from '../http/portalSessions.js';
 import { renderPage } from '../http/renderPage.js';
-import { dateToWallTime } from '../http/zonedTime.js';
+import { dateToWallTime } from '../../domain/time/wallTime.js';
 import type { PortalContext } from '../portalContext.js';
 import { changeFormFields, draftFingerprint, formDate, groupChoices, preflightView } from './changeForm.js';
 
@@ -83,6 +84,7 @@ export function register(router: Router, ctx: PortalContext): void {
       script: form.script,
       windowStart: formDate(form.windowStart, timezone),
       windowEnd: formDate(form.windowEnd, timezone),
+      emergency: form.emergency === 'yes',
     };
     const { _csrf: _token, intent: _intent, checked: _checked, ...draft } = form;
     const fingerprint = draftFingerprint(draft);
@@ -96,6 +98,8 @@ export function register(router: Router, ctx: PortalContext): void {
       const validation = await validateChangeDraft(ctx.deps, input, actor);
       await showForm(req, res, form, {
         preflight: preflightView(form.script, validation),
+        // The requester is warned before filing: other changes on these servers then, and the freeze an emergency is filed into.
+        conflicts: await findChangeConflicts(ctx.deps, { ...input, devices: [...new Set(input.devices)], requester: user.id }),
         fingerprint: validation.codeTaken ? undefined : fingerprint,
         changedSinceCheck: form.intent === 'file',
       });

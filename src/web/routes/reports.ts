@@ -7,7 +7,7 @@ import { HttpRefusal } from '../http/httpRefusal.js';
 import { parseInput } from '../http/parseInput.js';
 import { requireViewer, signedIn } from '../http/portalSessions.js';
 import { renderPage } from '../http/renderPage.js';
-import { dateToWallDate, wallTimeToDate } from '../http/zonedTime.js';
+import { dateToWallDate, startOfNextDay, wallTimeToDate } from '../../domain/time/wallTime.js';
 import type { PortalContext } from '../portalContext.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -22,8 +22,7 @@ function periodOf(query: z.output<typeof periodQuery>, timezone: string, now: Da
   if (!since) throw new HttpRefusal(400, `query parameter from: ${from} is not a real date`);
   if (!wallTimeToDate(to, timezone)) throw new HttpRefusal(400, `query parameter to: ${to} is not a real date`);
   // The period ends when the day after `to` begins (in the zone: a daylight-saving day keeps its length).
-  const [year, month, date] = to.split('-').map(Number) as [number, number, number];
-  const until = wallTimeToDate(new Date(Date.UTC(year, month - 1, date + 1)).toISOString().slice(0, 10), timezone)!;
+  const until = startOfNextDay(to, timezone)!;
   if (until <= since) throw new HttpRefusal(400, 'query parameter to: must not be before from');
   return { from, to, since, until };
 }

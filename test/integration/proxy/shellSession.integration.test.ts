@@ -126,6 +126,30 @@ describe('an interactive session', () => {
     ]);
   });
 
+  it('expands history itself, shows the expanded line, and judges that', async () => {
+    const { term, session } = await openSession();
+    writeFileSync(file('history-victim'), 'keep me');
+    await run(term, `ls ${file('history-victim')}`);
+    await run(term, 'rm -rf !$');
+    // The expanded line is shown under the typed one, then refused.
+    expect(term.text()).toMatch(new RegExp(`rm -rf !\\$\\r?\\nrm -rf ${file('history-victim')}\\r?\\n`));
+    expect(term.text()).toContain(`"rm -rf ${file('history-victim')}" is not permitted`);
+    expect(existsSync(file('history-victim'))).toBe(true);
+    await run(term, `touch ${file('history-one')}`);
+    await run(term, '^one^two');
+    expect(existsSync(file('history-two'))).toBe(true);
+    await run(term, '!nothing-like-this');
+    expect(term.text()).toContain('!nothing-like-this: event not found');
+    term.close();
+    const lines = (await h.store.commands.listBySession(session.id)).map((c) => [c.line, c.verdict]);
+    expect(lines).toEqual([
+      [`ls ${file('history-victim')}`, 'allow'],
+      [`rm -rf ${file('history-victim')}`, 'block'],
+      [`touch ${file('history-one')}`, 'allow'],
+      [`touch ${file('history-two')}`, 'allow'],
+    ]);
+  });
+
   it('judges each line of a paste, and a bracketed multi-line paste as one submission', async () => {
     const { term, session } = await openSession();
     writeFileSync(file('pasted-victim'), 'keep me');
@@ -136,7 +160,8 @@ describe('an interactive session', () => {
     expect(existsSync(file('pasted-victim'))).toBe(true);
     expect(existsSync(file('paste-3'))).toBe(true);
 
-    // Bracketed paste: readline holds both lines and runs them on one Enter; one is blocked, so neither runs.
+    // Bracketed paste: the lines are held as one block and judged together on Enter; one is
+    // blocked, so neither runs.
     await run(term, `\x1b[200~touch ${file('bracketed-1')}\nrm -rf ${file('pasted-victim')}\x1b[201~`);
     expect(existsSync(file('bracketed-1'))).toBe(false);
     expect(existsSync(file('pasted-victim'))).toBe(true);
@@ -184,11 +209,10 @@ describe('an interactive session', () => {
     await term.waitForPrompt(before + 1);
     expect(readFileSync(file('alt-typed'), 'utf8')).toBe(`rm -rf ${file('keep')}`);
 
-    const plainScript = `IFS= read -r line; printf '%s' "$line" > ${file('plain-typed')}`;
+    const plainScript = `echo waiting-for-input; IFS= read -r line; printf '%s' "$line" > ${file('plain-typed')}`;
     const next = term.prompts();
     term.type(`bash -c ${shellQuote(plainScript)}\r`);
-    // Wait for the command to start (C marker) before typing into it.
-    await term.waitFor((t) => t.output.split('\x1b]133;C;').length - 1 >= 2, 'the command to start');
+    await term.waitForText('waiting-for-input');
     term.type(`rm -rf ${file('keep')}\r`);
     await term.waitForText('is not permitted (rule no-recursive-rm)');
     term.type('harmless input\r');
@@ -202,8 +226,6 @@ describe('following the shell', () => {
   it('follows window size changes (the device sees them, the recording has them)', async () => {
     const { term, session } = await openSession();
     term.stream.setWindow(40, 120, 0, 0);
-    // readline redraws its prompt on SIGWINCH.
-    await term.waitForPrompt(2);
     await run(term, 'stty size');
     expect(term.text()).toContain('40 120');
     term.close();
@@ -212,23 +234,26 @@ describe('following the shell', () => {
     expect(recording).toContain('"r", "120x40"]');
   });
 
-  it('neutralises Ctrl-X Ctrl-E, which would run an editor buffer without a prompt', async () => {
+  it('gives the device\'s line editing no say: Ctrl-X Ctrl-E and key bindings do nothing there', async () => {
     const { term } = await openSession();
     const viaEditor = file('via-editor');
+    // Setting the editor changes what programs run: opaque, refused.
     await run(term, `export VISUAL="sh -c 'echo touch ${viaEditor} > \\$1' --"`);
+    expect(term.text()).toContain('setting VISUAL changes what programs run');
+    // changeguard's own editor has no edit-and-execute: the keys are ignored, the line runs as shown.
     await run(term, 'echo editing\x18\x05');
     expect(existsSync(viaEditor)).toBe(false);
     expect(term.text()).toContain('editing');
     term.close();
   });
 
-  it('ends the session when the shell runs a command that was not submitted at its prompt', async () => {
+  it('cuts the session, before anything else runs, when a line would switch off the check', async () => {
     const { term, session } = await openSession();
-    await run(term, `bind '"\\C-t": accept-line'`);
-    term.type(`touch ${file('tripwire')}\x14`);
+    term.type(`bind '"\\C-t": accept-line'; touch ${file('tripwire')}\r`);
     await term.waitForClose();
-    expect(term.text()).toContain('the shell started a command changeguard did not see submitted at its prompt');
-    await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('terminated');
+    expect(term.text()).toContain("would switch off changeguard's command check");
+    expect(existsSync(file('tripwire'))).toBe(false);
+    await expect.poll(async () => (await h.store.sessions.findById(session.id))?.state).toBe('interrupted');
   });
 });
 

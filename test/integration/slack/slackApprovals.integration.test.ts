@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../support/fakeSlackApi.js';
 import { eventually } from '../../support/fakeSlackApi.js';
+import { newChangeFormValues, type NewChangeForm } from '../../support/slackForms.js';
 import { SLACK, startSlackHarness, type SlackHarness } from '../../support/slackHarness.js';
 import { editChange } from '../../../src/services/changes/editChange.js';
 import { rescheduleChange } from '../../../src/services/changes/rescheduleChange.js';
@@ -18,39 +19,12 @@ beforeEach(() => {
   h.fake.reset();
 });
 
-interface Form {
-  code?: string;
-  title?: string;
-  description?: string;
-  start?: Date;
-  end?: Date;
-  group?: string;
-  devices?: string[];
-  script?: string;
-}
+type Form = NewChangeForm;
 
-/** The new-change modal's state as Slack submits it. */
-function formValues(form: Form) {
-  const start = form.start ?? new Date(Date.now() + HOUR);
-  const end = form.end ?? new Date(start.getTime() + 2 * HOUR);
-  const group = form.group ?? 'web-ops';
-  return {
-    values: {
-      code: { value: { type: 'plain_text_input', value: form.code ?? '' } },
-      title: { value: { type: 'plain_text_input', value: form.title ?? 'Reload nginx' } },
-      description: { value: { type: 'plain_text_input', value: form.description ?? 'Pick up the new certificate' } },
-      windowStart: { value: { type: 'datetimepicker', selected_date_time: Math.floor(start.getTime() / 1000) } },
-      windowEnd: { value: { type: 'datetimepicker', selected_date_time: Math.floor(end.getTime() / 1000) } },
-      group: { new_change_group: { type: 'static_select', selected_option: { value: group, text: { type: 'plain_text', text: group } } } },
-      [`devices:${group}`]: { value: { type: 'multi_static_select', selected_options: (form.devices ?? ['web01']).map((d) => ({ value: d })) } },
-      script: { value: { type: 'plain_text_input', value: form.script ?? 'cp /tmp/new.pem /etc/nginx/tls.pem\nsystemctl reload nginx' } },
-    },
-    metadata: JSON.stringify({ devicesBlock: `devices:${group}` }),
-  };
-}
-
+let filed = 0;
+/** Each change on a window of its own, after the ones set by hand: overlapping ones get a warning answer instead (slackCollisionFreeze). */
 async function fileChange(form: Form): Promise<Response> {
-  const { values, metadata } = formValues(form);
+  const { values, metadata } = newChangeFormValues({ start: new Date(Date.now() + (48 + 3 * ++filed) * HOUR), ...form });
   return h.submit(SLACK.alice, 'new_change', values, metadata);
 }
 

@@ -3,7 +3,7 @@ import { hashScript } from '../../../src/domain/change/scriptHash.js';
 import { startChange } from '../../../src/services/changes/changeWindow.js';
 import { approveChange } from '../../../src/services/changes/reviewChange.js';
 import type { DomainEvent } from '../../../src/services/domainEvents.js';
-import { dateToWallTime } from '../../../src/web/http/zonedTime.js';
+import { dateToWallTime } from '../../../src/domain/time/wallTime.js';
 import { WebClient } from '../../support/webClient.js';
 import { seedRanChange, startPortal, type PortalHarness } from '../../support/webHarness.js';
 import { storedNotifications } from '../../support/storedNotifications.js';

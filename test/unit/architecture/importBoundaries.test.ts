@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
  * src/ is checked; a violation names the file, the import and the rule it breaks.
  */
 const SRC = resolve(fileURLToPath(new URL('../../../src', import.meta.url)));
-const ADAPTERS = ['jobs', 'notify', 'proxy', 'slack', 'web', 'cli'] as const;
+const ADAPTERS = ['jobs', 'notify', 'proxy', 'slack', 'web', 'cli', 'siem'] as const;
 
 type Layer = 'domain' | 'services' | 'store-ports' | `store-${string}` | (typeof ADAPTERS)[number] | 'infra' | 'composition';
 

@@ -58,8 +58,8 @@ describe('portal roles', () => {
   });
 
   it('map roles to portal capabilities and list scopes', () => {
-    expect([...capabilitiesOf(erin)].sort()).toEqual(['viewAllChanges', 'viewAuditTrail', 'viewOutbox', 'viewPolicy']);
-    expect([...capabilitiesOf(ada)].sort()).toEqual(['viewAllChanges', 'viewOutbox', 'viewPolicy']);
+    expect([...capabilitiesOf(erin)].sort()).toEqual(['backtestPolicy', 'searchAllCommands', 'viewAllChanges', 'viewAuditTrail', 'viewOutbox', 'viewPolicy']);
+    expect([...capabilitiesOf(ada)].sort()).toEqual(['backtestPolicy', 'searchAllCommands', 'viewAllChanges', 'viewOutbox', 'viewPolicy']);
     expect(capabilitiesOf(alice).size).toBe(0);
     expect(changeScopeOf(erin, [group])).toEqual({ all: true });
     const dbOps = buildGroup({ id: 'db-ops', members: ['bob'], approvers: ['carol'] });

@@ -46,7 +46,7 @@ describe('block', () => {
     'if true; then rm -rf x; fi',
     'FOO=1 rm -rf x',
     'sudo -u root rm -rf x',
-    'env -i PATH=/bin rm -rf x',
+    'env -i LANG=C rm -rf x',
     'nice -n 10 rm -rf x',
     'nohup rm -rf x',
     'timeout 5 rm -rf x',

@@ -6,7 +6,7 @@ import { formatPasswordHash, parsePasswordHash } from '../../../src/domain/polic
 import { hashPassword, verifyPassword } from '../../../src/services/access/passwords.js';
 import { checkPolicy } from '../../../src/services/policy/policyImport.js';
 import { describeStartup, listenFailure, redactMongoUri } from '../../../src/startupSummary.js';
-import { dateToWallTime, wallTimeToDate } from '../../../src/web/http/zonedTime.js';
+import { dateToWallTime, wallTimeToDate } from '../../../src/domain/time/wallTime.js';
 import { buildPolicy, buildUser } from '../../support/factories.js';
 
 const load = (env: NodeJS.ProcessEnv) => loadConfig(env, { readDotEnv: false });

@@ -34,6 +34,14 @@ const VIEWS: Record<SlackAnswer, Record<string, unknown>> = {
   },
   keyList: { timezone: 'UTC', keys: [{ fingerprint: 'SHA256:abc', type: 'ssh-ed25519', comment: HOSTILE, addedAt: at }] },
   appHome: { timezone: 'UTC', name: HOSTILE, open: [item], moreOpen: 0, awaiting: [], moreAwaiting: 0, showAlerts: true, alerts: [{ at, text: HOSTILE }] },
+  commandSearch: {
+    timezone: 'UTC',
+    scopeLabel: 'all sessions',
+    found: 1,
+    hasMore: true,
+    moreLink: 'https://changeguard.example/commands?q=x',
+    records: [{ at, user: HOSTILE, device: HOSTILE, changeCode: 'CHG-1', changeLink: item.link, verdict: 'block', rules: HOSTILE, sessionLink: 'https://changeguard.example/sessions/s1', line: HOSTILE }],
+  },
 };
 
 describe('answers written as templates', () => {
@@ -52,6 +60,21 @@ describe('answers written as templates', () => {
     expect(others).not.toContain('Recent security alerts');
     const security = JSON.stringify(templates.renderAnswer('appHome', { ...VIEWS.appHome, alerts: [] }).content);
     expect(security).toContain('No alerts.');
+  });
+});
+
+describe('command search answer', () => {
+  it('says when nothing matches, with the web search at hand', () => {
+    const rendered = templates.renderAnswer('commandSearch', { ...VIEWS.commandSearch, found: 0, hasMore: false, records: [] });
+    expect(rendered.content.text).toBe('No command matches.');
+    expect(JSON.stringify(rendered.content.blocks)).toContain('no command matches. <https://changeguard.example/commands?q=x|Search on the web>');
+  });
+
+  it('lists one section per command, and points to the rest on the web', () => {
+    const rendered = templates.renderAnswer('commandSearch', { ...VIEWS.commandSearch, found: 2, records: [VIEWS.commandSearch.records, VIEWS.commandSearch.records].flat() });
+    expect(rendered.content.text).toBe('2+ commands found');
+    expect(rendered.content.blocks).toHaveLength(4);
+    expect(JSON.stringify(rendered.content.blocks.at(-1))).toContain('More on the web: <https://changeguard.example/commands?q=x|all results>');
   });
 });
 

@@ -65,6 +65,8 @@ function hostileView(): Record<string, unknown> {
       lines: [HOSTILE],
       waitingFor: HOSTILE,
       minutesLeft: 15,
+      other: { code: HOSTILE, title: HOSTILE, status: 'approved', windowStart: '2026-11-22T10:00:00.000Z', windowEnd: '2026-11-22T12:00:00.000Z' },
+      devices: [HOSTILE],
     },
     card: {
       description: HOSTILE,

@@ -212,10 +212,13 @@ describe('judging session lines', () => {
     for (const line of ['bash', 'sudo -s', 'python3', 'sh -s -- arg']) {
       expect((await judgeExecCommand(deps, alerts, live, line)).verdict, line).toBe('block');
     }
-    for (const line of ['bash -c "uptime"', 'python3 script.py', 'uptime']) {
+    for (const line of ["bash -c 'uptime'", 'uptime']) {
       expect((await judgeExecCommand(deps, alerts, live, line)).verdict, line).toBe('allow');
     }
+    // A script is opaque like any code changeguard cannot read (settings.opaque, block here).
+    expect((await judgeExecCommand(deps, alerts, live, 'python3 script.py')).verdict).toBe('block');
     expect((await store.commands.listBySession(live.scope.session.id)).filter((c) => c.verdict === 'block').map((c) => c.ruleIds)).toEqual([
+      ['(opaque)'],
       ['(opaque)'],
       ['(opaque)'],
       ['(opaque)'],

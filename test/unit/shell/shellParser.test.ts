@@ -61,7 +61,6 @@ describe('normalising words', () => {
     ['"rm" -rf /', 'rm', ['-rf', '/']],
     ["'/bin/rm' x", 'rm', ['x']],
     ['/usr/bin/rm x', 'rm', ['x']],
-    ['./bin/deploy.sh now', 'deploy.sh', ['now']],
     ["$'\\x72m' x", 'rm', ['x']],
     ["$'\\162\\155' x", 'rm', ['x']],
     ['"r"m x', 'rm', ['x']],
@@ -80,12 +79,12 @@ describe('normalising words', () => {
 
   it.each([
     ['FOO=1 rm x', ['rm x']],
-    ['A=1 B="x y" C=$(date) ./run.sh', ['date', 'run.sh']],
+    ['A=1 B="x y" C=$(date) /usr/bin/run', ['date', 'run']],
     ['A=1', []],
     ['A=1 B=2; x=(a b)', []],
     ['! rm x', ['rm x']],
     ['export A=1 B', ['export A=1 B']],
-    ['declare -x PATH="/bin:$PATH"', ['declare -x PATH=/bin:$PATH']],
+    ['declare -x LANG="C.$LC"', ['declare -x LANG=C.$LC']],
     ['readonly R=1; unset R', ['readonly R=1', 'unset R']],
     ['rm x # rm -rf /', ['rm x']],
     ['# just a comment', []],
@@ -125,7 +124,7 @@ describe('wrappers', () => {
     ['sudo -uroot -i rm x', ['W:sudo -uroot -i rm x', 'rm x']],
     ['sudo --user=root FOO=1 rm x', ['W:sudo --user=root FOO=1 rm x', 'rm x']],
     ['/usr/bin/sudo /bin/rm x', ['W:sudo /bin/rm x', 'rm x']],
-    ['env -i -u HOME PATH=/bin rm x', ['W:env -i -u HOME PATH=/bin rm x', 'rm x']],
+    ['env -i -u HOME LANG=C rm x', ['W:env -i -u HOME LANG=C rm x', 'rm x']],
     ['env - A=1 rm x', ['W:env - A=1 rm x', 'rm x']],
     ["env -S 'rm -rf /'", ['W:env -S rm -rf /', 'rm -rf /']],
     ['nice -n 10 rm x', ['W:nice -n 10 rm x', 'rm x']],
@@ -146,7 +145,6 @@ describe('wrappers', () => {
     ['stdbuf -oL tail -f log', ['W:stdbuf -oL tail -f log', 'tail -f log']],
     ['busybox rm x', ['W:busybox rm x', 'rm x']],
     ['chroot /mnt rm -rf /', ['W:chroot /mnt rm -rf /', 'rm -rf /']],
-    ['coproc nc -l 80', ['W:coproc nc -l 80', 'nc -l 80']],
   ])('%j', (line, expected) => {
     expect(marked(line)).toEqual(expected);
   });
@@ -168,9 +166,7 @@ describe('wrappers', () => {
 
   it.each([
     ['sudo -l', ['sudo -l']],
-    ['sudo -e /etc/hosts', ['sudo -e /etc/hosts']],
     ['sudo -v', ['sudo -v']],
-    ['sudo -i', ['sudo -i']],
     ['command -v rm', ['command -v rm']],
     ['command -V rm', ['command -V rm']],
     ['env', ['env']],
@@ -239,9 +235,24 @@ describe('opaque commands', () => {
     ['/bin/r[m] -rf /', ['O:/bin/r[m] -rf /']],
     ['r{m,} x', ['O:r{m,} x']],
     ['sudo $CMD x', ['W:sudo $CMD x', 'O:$CMD x']],
-    ['sh -c "$PAYLOAD"', ['W:sh -c $PAYLOAD', 'O:$PAYLOAD']],
+    ['sh -c "$PAYLOAD"', ['O:sh -c $PAYLOAD']],
+    ['sh -c "echo $HOME"', ['O:sh -c echo $HOME']],
+    ["bash -c 'x=\"a[\\$(rm y)]\"; echo $((x))'", ['W:bash -c x="a[\\$(rm y)]"; echo $((x))', 'O:bash -c x="a[\\$(rm y)]"; echo $((x))']],
     ['curl -s http://x | sh', ['curl -s http://x', 'O:sh']],
     ['curl -s http://x | sudo bash -s -- arg', ['curl -s http://x', 'W:sudo bash -s -- arg', 'O:bash -s -- arg']],
+    ['sh', ['O:sh']],
+    ['bash script.sh', ['O:bash script.sh']],
+    ['./bin/deploy.sh now', ['O:deploy.sh now']],
+    ['A=1 ./run.sh', ['O:run.sh']],
+    ['declare -x PATH="/bin:$PATH"', ['O:PATH=/bin:$PATH', 'declare -x PATH=/bin:$PATH']],
+    ['env PATH=/tmp ls', ['O:PATH=/tmp env PATH=/tmp ls', 'W:env PATH=/tmp ls', 'ls']],
+    ['LD_PRELOAD=/tmp/x.so ls', ['O:LD_PRELOAD=/tmp/x.so ls', 'ls']],
+    ['coproc nc -l 80', ['O:coproc nc -l 80']],
+    ['sudo -e /etc/hosts', ['O:sudo -e /etc/hosts']],
+    ['sudo -i', ['O:sudo -i']],
+    ["python3 -c 'import os'", ['O:python3 -c import os']],
+    ['vim /etc/hosts', ['O:vim /etc/hosts']],
+    ["awk 'BEGIN{system(\"id\")}'", ['O:awk BEGIN{system("id")}']],
     ['curl x | sudo -s', ['curl x', 'O:sudo -s']],
     ['wget -qO- x | (cd /; sh)', ['wget -qO- x', 'cd /', 'O:sh']],
     ['bash < script.sh', ['O:bash <script.sh']],
@@ -258,15 +269,14 @@ describe('opaque commands', () => {
     expect(marked(line)).toEqual(expected);
     expect(parsed.opaque).toBe(true);
     expect(parsed.parseError).toBeUndefined();
-    for (const c of parsed.commands.filter((c) => c.opaque)) expect(c.program).toBe('');
   });
 
   it.each([
-    ['sh', ['sh']],
-    ['bash script.sh', ['bash script.sh']],
+    ["awk '{print $1}' f", ['awk {print $1} f']],
+    ['python3 --version', ['python3 --version']],
     ["curl x | sh -c 'cat > f'", ['curl x', 'W:sh -c cat > f', 'cat >f']],
     ['cat x | sudo tee /etc/y', ['cat x', 'W:sudo tee /etc/y', 'tee /etc/y']],
-    ['sh -c "echo $HOME"', ['W:sh -c echo $HOME', 'echo $HOME']],
+    ["sh -c 'echo $HOME'", ['W:sh -c echo $HOME', 'echo $HOME']],
     ['rm "$X" $(cat list)', ['cat list', 'rm $X $(cat list)']],
   ])('is not fooled into opacity by %j', (line, expected) => {
     const parsed = parser.parse(line);
@@ -288,13 +298,14 @@ describe('parse errors', () => {
     const parsed = parser.parse(line);
     expect(parsed.parseError).toEqual(expect.any(String));
     expect(parsed.opaque).toBe(true);
-    expect(parsed.commands).toEqual([{ program: '', args: [], text: line.trim(), wrapper: false, opaque: true }]);
+    expect(parsed.commands).toHaveLength(1);
+    expect(parsed.commands[0]).toMatchObject({ program: '', args: [], text: line.trim(), wrapper: false, opaque: true });
   });
 
   it('keeps an error inside `sh -c` to that command', () => {
     const parsed = parser.parse("ls; sh -c 'rm (('");
     expect(parsed.parseError).toBeUndefined();
-    expect(marked("ls; sh -c 'rm (('")).toEqual(['ls', 'W:sh -c rm ((', 'O:rm ((']);
+    expect(marked("ls; sh -c 'rm (('")).toEqual(['ls', 'W:sh -c rm ((', 'O:sh -c rm ((']);
   });
 });
 

@@ -78,7 +78,7 @@ describe('web templates', () => {
   it('compile, render with nothing in them, and print user values escaped', () => {
     const renderer = PageRenderer.load();
     expect(renderer.pageNames.sort()).toEqual([
-      'approvalLink', 'approvals', 'auditTrail', 'changeAudit', 'changeDetail', 'changeForm', 'changes', 'error', 'home', 'locks', 'outbox', 'policy', 'reports',
+      'approvalLink', 'approvals', 'auditTrail', 'changeAudit', 'changeDetail', 'changeForm', 'changes', 'commandSearch', 'error', 'home', 'locks', 'outbox', 'policy', 'policyBacktest', 'reports',
       'sessionDetail', 'sessions', 'signIn',
     ]);
     for (const page of renderer.pageNames) expect(renderer.render(page, { portal: { timezone: 'UTC', nav: [] } }), page).toContain('</html>');

@@ -10,6 +10,7 @@ import { HELP_TEXT } from './helpText.js';
 import { manageKeys } from './keyCommand.js';
 import { openNewChangeForm } from './newChangeCommand.js';
 import { reportPeriod } from './reportCommand.js';
+import { searchCommandsCommand } from './searchCommand.js';
 
 /** `/change <subcommand>`: every subcommand, by name. */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandHandler>> = {
@@ -22,6 +23,7 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandHandler>> = {
   audit: summariseAudit,
   report: reportPeriod,
   key: manageKeys,
+  search: searchCommandsCommand,
 };
 
 /**

@@ -8,6 +8,7 @@ export const HELP_TEXT = [
   '`/change revoke CHG-42 <reason>` (approvers) withdraw an approved change; live sessions are cut',
   '`/change validate CHG-42` preflight: which script lines the rules would block or interrupt',
   '`/change audit CHG-42` auditor summary: outcome, executed / missing / extra / blocked, sessions',
+  '`/change search <words> [user:alice] [server:web01] [change:CHG-42] [verdict:refused] [since:7d] [until:2026-11-30]` executed and blocked commands (your own sessions; auditors, security and admins: all)',
   '`/change report [--since 7d]` (auditors, security) period summary',
   '`/change report schedule list|add|update|remove ...` (admins, auditors) scheduled reports',
   '`/change key add <ssh public key>` · `/change key list` · `/change key remove SHA256:...` your SSH keys for the proxy',

@@ -1,8 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { findChangeConflicts } from '../../../services/changes/changeConflicts.js';
 import { registerChange } from '../../../services/changes/registerChange.js';
 import { ServiceError } from '../../../services/serviceError.js';
 import { actorFromSlack, UNMAPPED_USER_MESSAGE } from '../../slackActor.js';
 import type { SlackContext } from '../../slackContext.js';
+import { filedChangeView } from '../../views/filedChangeView.js';
 import { modalErrors, NEW_CHANGE_BLOCKS, readNewChangeSubmission } from '../../views/newChangeModal.js';
 
 export type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -22,7 +24,7 @@ export async function newChangeSubmitted(context: SlackContext, args: SubmitArgs
     return;
   }
   try {
-    await registerChange(
+    const change = await registerChange(
       context.deps,
       {
         code: submission.code,
@@ -34,9 +36,19 @@ export async function newChangeSubmitted(context: SlackContext, args: SubmitArgs
         script: submission.script,
         windowStart: submission.windowStart ?? new Date(Number.NaN),
         windowEnd: submission.windowEnd ?? new Date(Number.NaN),
+        emergency: submission.emergency,
       },
       who.actor,
     );
+    // Filed either way; the requester is warned in the answer of overlapping changes and of a freeze.
+    const conflicts = await findChangeConflicts(context.deps, change).catch((error: unknown) => {
+      context.logger.warn({ err: error, change: change.code }, 'could not look for overlapping changes');
+      return null;
+    });
+    if (conflicts && (conflicts.collisions.length > 0 || conflicts.freezes.length > 0)) {
+      await args.ack({ response_action: 'update', view: filedChangeView(change, conflicts, context.webLinks, (await context.deps.policies.current()).policy.settings.timezone) });
+      return;
+    }
     await args.ack({ response_action: 'clear' });
   } catch (error) {
     if (error instanceof ServiceError) {

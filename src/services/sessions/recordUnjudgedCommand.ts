@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { UNJUDGED_RULE_ID } from '../../domain/rules/verdict.js';
+import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import type { ServiceDeps } from '../serviceDeps.js';
+import type { Judgement } from './judgeCommand.js';
+import type { LiveSession } from './liveSession.js';
+import { actorOf } from './openSession.js';
+import type { SessionAlerts } from './sessionAlerts.js';
+
+/**
+ * The device's shell was about to run a command the judged line did not contain (code reached
+ * through arithmetic evaluation, eval of a computed string, a function or trap from elsewhere):
+ * its run-time check refused it (`settings.opaque: block`) or let it run as opaque (`allow`).
+ * Either way it is recorded, audited and raised to security at high criticality.
+ */
+export async function recordUnjudgedCommand(
+  deps: ServiceDeps,
+  alerts: SessionAlerts,
+  live: LiveSession,
+  text: string,
+  ran: boolean,
+): Promise<void> {
+  const { session } = live.scope;
+  const reason = ran
+    ? 'the device shell ran a command the judged line did not contain (opaque commands are allowed)'
+    : 'the device shell was about to run a command the judged line did not contain: changeguard refused it';
+  const record: CommandRecord = {
+    id: randomUUID(),
+    sessionId: session.id,
+    changeCode: session.changeCode,
+    user: session.user,
+    device: session.device,
+    at: deps.clock(),
+    source: 'shell',
+    line: text,
+    commands: [text],
+    effective: ran ? [text] : [],
+    verdict: ran ? 'allow' : 'block',
+    ruleIds: [UNJUDGED_RULE_ID],
+    risk: 'high',
+    reason,
+  };
+  await deps.store.commands.append(record);
+  await deps.audit.record(actorOf(session), {
+    status: ran ? 'S' : 'D',
+    eventType: 'EXECUTE',
+    class: 'COMMAND',
+    object: session.device,
+    change: session.changeCode,
+    command: text,
+    details: `${record.verdict} by ${UNJUDGED_RULE_ID} in session ${session.id}`,
+    reason,
+    flags: 'risk:high',
+  });
+  const judgement: Judgement = {
+    verdict: record.verdict,
+    evaluation: { line: text, verdict: record.verdict, ruleIds: record.ruleIds, matchedRules: [], risk: 'high', commands: [], reason, tampering: false },
+    record,
+    lockedBy: undefined,
+    message: reason,
+  };
+  alerts.commandJudged(live.change, session, judgement);
+}
