@@ -37,6 +37,17 @@ const KNOWN_TABLES = new Set([
   'report_schedules',
   'used_link_nonces',
   'web_signouts',
+  // Derived, so not copied: command search's full-text index and day map (MongoDB keeps the
+  // words in each command document, filled as commands are copied), and the SIEM feed and its
+  // cursors (rebuilt from the audit trail; the SIEM stream runs on the embedded store only).
+  'commands_words',
+  'commands_words_data',
+  'commands_words_idx',
+  'commands_words_docsize',
+  'commands_words_config',
+  'command_days',
+  'siem_feed',
+  'siem_cursors',
 ]);
 
 /** Collections whose documents make a target "not empty". */
