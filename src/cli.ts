@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { readLines } from './cli/readLines.js';
 import { backtestReportText } from './cli/backtestReportText.js';
 import { runRulesTest } from './cli/rulesTestCommand.js';
+import { runStoreMigrate } from './cli/storeMigrateCommand.js';
 import { loadConfig } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
@@ -175,6 +176,20 @@ export function buildProgram(): Command {
           `${basename(file)}: ${summary.created} created, ${summary.updated} updated, ${summary.deleted} deleted, ${summary.unchanged} unchanged\n`,
         );
       });
+    });
+  const storeCommand = program.command('store').description('the store itself');
+  storeCommand
+    .command('migrate')
+    .description('copy the embedded SQLite store (DATA_DIR) into a MongoDB database and verify its audit chain there; safe to rerun')
+    .requiredOption('--to <uri>', 'the MongoDB database (mongodb://... with the database name, e.g. .../changeguard?replicaSet=rs0)')
+    .option('--from <file>', 'the SQLite file (default: $DATA_DIR/changeguard.db)')
+    .option('--force', 'copy into a database that holds other data, replacing what differs (never another audit chain)')
+    .action(async (options: { to: string; from?: string; force?: boolean }) => {
+      // The source is the embedded store whatever MONGODB_URI says (it may already name the target).
+      const from = options.from ?? loadConfig().sqliteFile;
+      const outcome = await runStoreMigrate({ to: options.to, from, force: options.force === true }, systemClock);
+      for (const line of outcome.lines) process.stdout.write(`${line}\n`);
+      if (outcome.error) throw new CliFailure(outcome.error, outcome.exitCode === 1 ? EXIT_PROBLEM : EXIT_USAGE);
     });
   policy
     .command('backtest')

@@ -6,8 +6,11 @@
  * ended, every Slack answer and notification delivered, the audit chain intact) and prints
  * errors, memory growth and latency percentiles; JSON in bench/results/load.json.
  *
- * Knobs: LOAD_SESSIONS (200), LOAD_SECONDS (60), LOAD_SLACK_PER_SECOND (50). Needs root and
- * Debian's openssh-server, like the proxy tests. Exits 1 on any error or loss.
+ * Knobs: LOAD_SESSIONS (200), LOAD_SECONDS (60), LOAD_SLACK_PER_SECOND (50), and LOAD_STORE:
+ * `sqlite` (the embedded default) or `mongo` (a fresh database on the server in MONGODB_URI,
+ * else on FerretDB started here, built as the test suite builds it). Needs root and Debian's
+ * openssh-server, like the proxy tests. Exits 1 on any error or loss. JSON in
+ * bench/results/load.json (load-mongo.json for the MongoDB run).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -15,8 +18,11 @@ import { join } from 'node:path';
 import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { AuditTrail } from '../../src/services/audit/auditTrail.js';
+import { MongoStore } from '../../src/store/mongo/mongoStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import type { Store } from '../../src/store/store.js';
 import { FakeSlackApi } from '../../test/support/fakeSlackApi.js';
+import { ensureFerretdbBinary, startFerretdb, type RunningFerretdb } from '../../test/support/ferretdb.js';
 import { freePort } from '../../test/support/freePort.js';
 import { slackUserRequests } from '../../test/support/slackUserRequests.js';
 import { startSshTarget } from '../../test/support/sshTarget.js';
@@ -25,13 +31,14 @@ import { NEW_CHANGE_CALLBACK_ID, newChangeFormMetadata, newChangeFormValues, typ
 import { percentiles } from '../lib/percentiles.js';
 import { protocolLeaks } from '../lib/protocolLeaks.js';
 import { LOAD_SLACK_USERS, loadPolicyYaml } from './loadPolicy.js';
-import { startProductProcess } from './productProcess.js';
+import { startProductProcess } from '../../test/support/productProcess.js';
 import { runProxyTraffic } from './proxyTraffic.js';
 import { runSlackTraffic } from './slackTraffic.js';
 
 const SESSIONS = positive('LOAD_SESSIONS', 200);
 const SECONDS = positive('LOAD_SECONDS', 60);
 const SLACK_PER_SECOND = positive('LOAD_SLACK_PER_SECOND', 50);
+const STORE = storeKind();
 const SIGNING_SECRET = 'load-test-signing-secret-0123456789';
 const SCRIPT = 'echo hello\nsystemctl status nginx';
 const MiB = 2 ** 20;
@@ -44,7 +51,9 @@ writeFileSync(join(dir, 'policy.yml'), loadPolicyYaml(target, alice.public));
 const dataDir = join(dir, 'data');
 const port = await freePort();
 const proxyPort = await freePort();
+const database = STORE === 'mongo' ? await mongoDatabase() : undefined;
 const product = await startProductProcess({
+  ...(database ? { MONGODB_URI: database.uri } : {}),
   DATA_DIR: dataDir,
   POLICY_FILE: join(dir, 'policy.yml'),
   PORT: String(port),
@@ -88,7 +97,7 @@ try {
   const rssLastUnderLoad = rssSamples.at(-1) ?? rssUnderLoad;
 
   // Nothing lost: read the product's store (the CLI does the same while the server runs).
-  const store = SqliteStore.open(join(dataDir, 'changeguard.db'));
+  const store: Store = database ? await MongoStore.connect(database.uri) : SqliteStore.open(join(dataDir, 'changeguard.db'));
   try {
     await until(async () => (await store.sessions.listActive()).length === 0, 'every session to be recorded as ended', 60_000);
     const pendingStatuses = ['pending', 'sending'] as const;
@@ -123,7 +132,7 @@ try {
     const [blockP50, blockP99] = percentiles(proxy.blockMs, [0.5, 0.99]);
     const [ackP50, ackP95, ackP99] = percentiles(slackResult.ackMs, [0.5, 0.95, 0.99]);
     const rows: BenchRow[] = [
-      { area: 'load', metric: 'errors (sessions, commands, Slack, losses)', value: failures.length, unit: '', target: '0', met: failures.length === 0 },
+      { area: 'load', metric: `errors (sessions, commands, Slack, losses), store: ${database ? database.describe : 'SQLite'}`, value: failures.length, unit: '', target: '0', met: failures.length === 0 },
       { area: 'load: proxy', metric: 'sessions opened / asked', value: proxy.sessionsOpened, unit: `/ ${SESSIONS}` },
       { area: 'load: proxy', metric: 'session set-up p50 / p99', value: setupP50!, unit: `ms / ${setupP99!.toFixed(0)} ms` },
       { area: 'load: proxy', metric: `allowed commands (${proxy.allowedSent}) Enter to output p50`, value: cmdP50!, unit: 'ms' },
@@ -148,8 +157,8 @@ try {
     const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) };
     mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
     writeFileSync(
-      new URL('../results/load.json', import.meta.url),
-      `${JSON.stringify({ at: new Date().toISOString(), machine, settings: { sessions: SESSIONS, seconds: SECONDS, slackPerSecond: SLACK_PER_SECOND }, rows, errors: failures, rssSamplesMiB: rssSamples.map((r) => Math.round(r / MiB)) }, null, 2)}\n`,
+      new URL(STORE === 'mongo' ? '../results/load-mongo.json' : '../results/load.json', import.meta.url),
+      `${JSON.stringify({ at: new Date().toISOString(), machine, store: database?.describe ?? 'SQLite', settings: { sessions: SESSIONS, seconds: SECONDS, slackPerSecond: SLACK_PER_SECOND }, rows, errors: failures, rssSamplesMiB: rssSamples.map((r) => Math.round(r / MiB)) }, null, 2)}\n`,
     );
   } finally {
     await store.close();
@@ -162,9 +171,44 @@ try {
   if (code !== 0) failures.push(`the product exited with ${code} on SIGTERM`);
   await fake.close();
   await target.stop();
+  await database?.drop();
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(failures.length === 0 ? 0 : 1);
+
+function storeKind(): 'sqlite' | 'mongo' {
+  const raw = process.env.LOAD_STORE ?? 'sqlite';
+  if (raw === 'sqlite' || raw === 'mongo') return raw;
+  process.stderr.write(`LOAD_STORE must be sqlite or mongo, got "${raw}"\n`);
+  process.exit(2);
+}
+
+/** A throwaway database: on the server in MONGODB_URI, else on FerretDB started for the run. */
+async function mongoDatabase(): Promise<{ uri: string; describe: string; drop: () => Promise<void> }> {
+  let ferretdb: RunningFerretdb | undefined;
+  let server = process.env.MONGODB_URI;
+  if (!server) {
+    const binary = ensureFerretdbBinary((line) => process.stderr.write(`${line}\n`));
+    if ('unavailable' in binary) {
+      process.stderr.write(`LOAD_STORE=mongo needs MONGODB_URI or FerretDB: ${binary.unavailable}\n`);
+      process.exit(2);
+    }
+    ferretdb = await startFerretdb(binary.path);
+    server = ferretdb.uri;
+  }
+  const url = new URL(server);
+  url.pathname = `/changeguard_load_${Date.now()}`;
+  return {
+    uri: url.toString(),
+    describe: ferretdb ? 'FerretDB 1.24.2 (SQLite)' : 'MongoDB (MONGODB_URI)',
+    drop: async () => {
+      const store = await MongoStore.connect(url.toString());
+      await store.connection.dropDatabase();
+      await store.close();
+      await ferretdb?.stop();
+    },
+  };
+}
 
 function positive(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -1,46 +1,37 @@
-import { MongoBackend, type Db } from '@agendajs/mongo-backend';
-import type { AgendaBackend, JobLogger, JobRepository } from 'agenda';
+import { MongoJobLogger, type Db } from '@agendajs/mongo-backend';
+import type { AgendaBackend, JobLogger } from 'agenda';
+import { MongoWireJobRepository } from './mongoWireJobRepository.js';
 
 export const MONGO_JOBS_COLLECTION = 'agenda_jobs';
 
 /**
  * Agenda on the store's MongoDB database (the mongoose connection's `Db`, shared, never
- * closed by Agenda), with @agendajs/mongo-backend's repository. Beside its own index it adds
- * unique indexes on the keys changeguard schedules by, so two processes upserting the same
- * job at once (both reconciling at start) end up with one job: the server retries the
- * losing upsert as an update.
+ * closed by Agenda), with @agendajs/mongo-backend's repository made safe on every
+ * MongoDB-wire server (mongoWireJobRepository.ts: claims for locks, a unique key for
+ * upserts), so two processes never run one job twice, FerretDB included. No change streams:
+ * Agenda polls, as it does on SQLite.
  */
 export class MongoAgendaBackend implements AgendaBackend {
   readonly name = 'MongoDB';
   readonly ownsConnection = false;
-  private readonly inner: MongoBackend;
+  readonly repository: MongoWireJobRepository;
+  private readonly jobLogger = new MongoJobLogger();
 
-  constructor(private readonly db: Db) {
-    this.inner = new MongoBackend({ mongo: db, collection: MONGO_JOBS_COLLECTION });
-  }
-
-  get repository(): JobRepository {
-    return this.inner.repository;
+  constructor(db: Db) {
+    this.repository = new MongoWireJobRepository(db, MONGO_JOBS_COLLECTION);
   }
 
   get logger(): JobLogger {
-    return this.inner.logger;
+    return this.jobLogger;
   }
 
+  /** The job logger stays unconnected: the Scheduler leaves Agenda's persistent job logging off. */
   async connect(): Promise<void> {
-    await this.inner.connect();
-    const jobs = this.db.collection(MONGO_JOBS_COLLECTION);
-    await jobs.createIndex(
-      { name: 1, 'data.code': 1 },
-      { unique: true, name: 'changeguard_one_job_per_change', partialFilterExpression: { 'data.code': { $type: 'string' } } },
-    );
-    await jobs.createIndex(
-      { name: 1, 'data.scheduleId': 1 },
-      { unique: true, name: 'changeguard_one_job_per_report_schedule', partialFilterExpression: { 'data.scheduleId': { $type: 'string' } } },
-    );
+    await this.repository.connect();
   }
 
   async disconnect(): Promise<void> {
-    await this.inner.disconnect();
+    await this.repository.disconnect();
   }
 }
+

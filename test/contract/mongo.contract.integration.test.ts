@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, describe, it } from 'vitest';
 import { MongoAgendaBackend } from '../../src/jobs/mongoAgendaBackend.js';
 import { MongoRecordingStore } from '../../src/store/mongo/mongoRecordingStore.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
-import { findMongoTestServer } from '../support/mongoTestServer.js';
+import { freshDatabaseName, mongoUriOrSkip } from '../support/mongoTestServer.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
 import { defineOutboxContract } from './outboxContract.js';
 import { defineRecordingContract } from './recordingContract.js';
@@ -13,35 +11,23 @@ import { defineSlackMessageContract } from './slackMessageContract.js';
 import { defineStoreContract, type OpenedStore } from './storeContract.js';
 
 /**
- * The store contract against MongoDB (see test/support/mongoTestServer.ts for which server):
- * skipped with the reason printed when no server can be had.
+ * The store contract against a MongoDB-wire server (test/setup/mongoServer.globalSetup.ts: the
+ * server in MONGODB_URI, else FerretDB), each test in a database of its own.
  */
-const server = await findMongoTestServer();
+const uri = mongoUriOrSkip('store contract: mongo');
 
-if ('skipReason' in server) {
-  console.warn(`MongoDB contract suite skipped: ${server.skipReason}`);
-  describe.skip(`store contract: mongo (skipped: ${server.skipReason})`, () => {
-    it('runs against a reachable MongoDB server', () => undefined);
-  });
-  describe.skip(`recording store contract: mongo (skipped: ${server.skipReason})`, () => {
-    it('runs against a reachable MongoDB server', () => undefined);
-  });
-} else {
-  afterAll(server.stop);
-  const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
-  let opened = 0;
-
+if (uri !== undefined) {
   interface OpenedMongo extends OpenedStore {
     readonly store: MongoStore;
     readonly openSecond: () => Promise<MongoStore>;
   }
   const openMongo = async (): Promise<OpenedMongo> => {
     // A database of its own per test, so tests neither see each other's data nor a real one.
-    const dbName = `changeguard_contract_${runId}_${++opened}`;
-    const store = await MongoStore.connect(server.uri, { dbName });
+    const dbName = freshDatabaseName('contract');
+    const store = await MongoStore.connect(uri, { dbName });
     return {
       store,
-      openSecond: () => MongoStore.connect(server.uri, { dbName }),
+      openSecond: () => MongoStore.connect(uri, { dbName }),
       cleanup: async () => {
         try {
           await store.connection.dropDatabase();
@@ -72,14 +58,14 @@ if ('skipReason' in server) {
   });
 
   defineRecordingContract('mongo', async () => {
-    const dbName = `changeguard_contract_${runId}_${++opened}`;
-    const store = await MongoStore.connect(server.uri, { dbName });
+    const dbName = freshDatabaseName('contract');
+    const store = await MongoStore.connect(uri, { dbName });
     const recordings = await MongoRecordingStore.open(store.connection);
     const others: MongoStore[] = [];
     return {
       recordings,
       openSecond: async () => {
-        const other = await MongoStore.connect(server.uri, { dbName });
+        const other = await MongoStore.connect(uri, { dbName });
         others.push(other);
         return MongoRecordingStore.open(other.connection);
       },

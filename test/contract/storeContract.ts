@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Commit } from '../../src/store/commit.js';
 import type { Store } from '../../src/store/store.js';
 import { DuplicateKeyError } from '../../src/store/storeErrors.js';
@@ -9,7 +9,7 @@ import type { CommandRecord } from '../../src/domain/session/commandRecord.js';
 import { approveChange } from '../../src/services/changes/reviewChange.js';
 import { registerChange } from '../../src/services/changes/registerChange.js';
 import { ServiceError } from '../../src/services/serviceError.js';
-import { HOUR, T0, buildChange, buildGroup, buildPolicy, buildRule } from '../support/factories.js';
+import { HOUR, T0, buildChange, buildGroup, buildPolicy, buildRule, buildUser } from '../support/factories.js';
 import { serviceHarness } from '../support/serviceHarness.js';
 import { openForEachTest } from './openForEachTest.js';
 
@@ -301,6 +301,84 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
         await Promise.all([store.accounts.endWebSessions('bob', new Date(T0.getTime() + 5000)), store.accounts.endWebSessions('bob', new Date(T0.getTime() + 7000))]);
         expect(await store.accounts.webSessionsEndedAt('bob')).toEqual(new Date(T0.getTime() + 7000));
         expect(await store.accounts.webSessionsEndedAt('carol')).toBeNull();
+      });
+    });
+
+    /**
+     * Every conditional write, raced across two connections many times: a server that runs
+     * "update if" as a read then a write (FerretDB 1.x does, for findAndModify and update)
+     * lets both through most of the time, so a single race would prove little.
+     */
+    describe('racing connections', () => {
+      const ROUNDS = 15;
+      let second: Store;
+      beforeEach(async () => {
+        second = await opened.openSecond();
+      });
+      afterEach(async () => {
+        await second.close();
+      });
+
+      it('lets exactly one writer move a change from each version', async () => {
+        await store.changes.create(buildChange());
+        for (let version = 0; version < ROUNDS; version++) {
+          const results = await Promise.all([
+            store.changes.update('CHG-1', version, { title: `a${version}` }),
+            second.changes.update('CHG-1', version, { title: `b${version}` }),
+            store.changes.update('CHG-1', version, { title: `c${version}` }),
+          ]);
+          const winners = results.filter((r) => r !== null);
+          expect(winners).toHaveLength(1);
+          expect(await second.changes.findByCode('CHG-1')).toEqual(winners[0]);
+        }
+        expect((await store.changes.list({})).map((c) => c.version)).toEqual([ROUNDS]);
+      });
+
+      it('hands out each sequence number once', async () => {
+        const numbers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? second : store).changes.nextSequence('change')));
+        expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      });
+
+      it('ends a session once', async () => {
+        for (let i = 0; i < ROUNDS; i++) {
+          await store.sessions.create(buildSession({ id: `race-${i}` }));
+          const results = await Promise.all([
+            store.sessions.update(`race-${i}`, 'active', { state: 'terminated', endReason: 'security' }),
+            second.sessions.update(`race-${i}`, 'active', { state: 'ended', endReason: 'logout' }),
+          ]);
+          const winners = results.filter((r) => r !== null);
+          expect(winners).toHaveLength(1);
+          expect(await store.sessions.findById(`race-${i}`)).toEqual(winners[0]);
+        }
+        expect(await store.sessions.listActive()).toEqual([]);
+      });
+
+      it('keeps the latest web sign-out when many land at once', async () => {
+        const times = Array.from({ length: 20 }, (_, i) => new Date(T0.getTime() + ((i * 7) % 20) * 1000));
+        await Promise.all(times.map((at, i) => (i % 2 ? second : store).accounts.endWebSessions('alice', at)));
+        expect(await second.accounts.webSessionsEndedAt('alice')).toEqual(new Date(T0.getTime() + 19_000));
+      });
+
+      it('applies concurrent policy imports whole, one after the other', async () => {
+        const imports = Array.from({ length: 6 }, (_, i) => ({
+          replace: { rules: [buildRule({ id: `r${i}-a` }), buildRule({ id: `r${i}-b` })], users: [buildUser({ id: `u${i}` })] },
+          channels: { audit: `C${i}` },
+        }));
+        await Promise.all(imports.map((write, i) => (i % 2 ? second : store).policy.apply(write)));
+        const loaded = await store.policy.load();
+        // Whichever landed last, all of its sections, none of another's.
+        const last = Number(loaded.channels.audit?.slice(1));
+        expect(loaded.rules.map((r) => r.id)).toEqual([`r${last}-a`, `r${last}-b`]);
+        expect(loaded.users.map((u) => u.id)).toEqual([`u${last}`]);
+      });
+
+      it('lets exactly one lock and one unlock through', async () => {
+        for (let i = 0; i < ROUNDS; i++) {
+          const locks = await Promise.all([store, second, store].map((s, n) => s.accounts.lock({ user: `u${i}`, at: T0, reason: `r${n}`, by: 'system' })));
+          expect(locks.filter(Boolean)).toHaveLength(1);
+          const unlocks = await Promise.all([store, second].map((s) => s.accounts.unlock(`u${i}`)));
+          expect(unlocks.filter(Boolean)).toHaveLength(1);
+        }
       });
     });
 

@@ -140,7 +140,13 @@ export async function crashWhileWorking(options: {
   /** Reads the product's store while it runs (WAL readers on SQLite, a connection on MongoDB). */
   readonly openStore: () => Promise<Store>;
   readonly workers?: number;
+  /**
+   * How long a working round may run before its kill, at random in [min, max) ms (also cut
+   * short by a random request budget). Slower stores need longer for the same work per round.
+   */
+  readonly killWindowMs?: readonly [number, number];
 }): Promise<CrashRun> {
+  const [windowMin, windowMax] = options.killWindowMs ?? [200, 1500];
   const fake = await FakeSlackApi.start();
   const policyFile = join(options.dir, 'policy.yml');
   const env: NodeJS.ProcessEnv = {
@@ -207,7 +213,7 @@ export async function crashWhileWorking(options: {
       };
       const workers = options.workers ?? 4;
       const running = Promise.all(Array.from({ length: workers }, (_, w) => work(w, workers)));
-      await Promise.race([sleep(200 + Math.random() * 1300), running, requestBudgetSpent]);
+      await Promise.race([sleep(windowMin + Math.random() * (windowMax - windowMin)), running, requestBudgetSpent]);
       alive = false;
       if (product.child.exitCode === null) {
         product.child.kill('SIGKILL');

@@ -34,6 +34,11 @@ export class FakeSlackApi {
   private sequence = 0;
   /** What apps.connections.open hands out (a FakeSocketModeServer's URL). */
   socketModeUrl: string | undefined;
+  /**
+   * Where `openid.connect.*` calls go (a FakeSlackOpenId's API URL): a product process has one
+   * SLACK_API_URL for the bot and for Sign in with Slack, as it has with the real Slack.
+   */
+  openIdApiUrl: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -45,9 +50,14 @@ export class FakeSlackApi {
     app.use(express.urlencoded({ extended: false, limit: '5mb' }));
     app.use(express.json({ limit: '5mb' }));
     let fake: FakeSlackApi | undefined;
-    app.post('/api/:method', (req, res) =>
-      fake!.answer(String(req.params.method), req.body as Record<string, string>, /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1], res),
-    );
+    app.post('/api/:method', (req, res, next) => {
+      const method = String(req.params.method);
+      if (method.startsWith('openid.') && fake!.openIdApiUrl) {
+        fake!.forwardOpenId(method, req.body as Record<string, string>, req.get('authorization')).then((answer) => res.status(answer.status).type('json').send(answer.body), next);
+        return;
+      }
+      fake!.answer(method, req.body as Record<string, string>, /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1], res);
+    });
     app.post('/respond/:id', (req, res) => {
       fake!.responses.push({ id: String(req.params.id), body: req.body as Record<string, unknown>, at: Date.now() });
       res.json({ ok: true });
@@ -115,6 +125,15 @@ export class FakeSlackApi {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async forwardOpenId(method: string, body: Record<string, string>, authorization: string | undefined): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${this.openIdApiUrl}${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
+      body: new URLSearchParams(body),
+    });
+    return { status: response.status, body: await response.text() };
   }
 
   private answer(method: string, body: Record<string, string>, token: string | undefined, res: express.Response): void {

@@ -1,3 +1,4 @@
+import type { WebClient } from './webClient.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
@@ -116,4 +117,21 @@ export async function startFakeSlackOpenId(): Promise<FakeSlackOpenId> {
       }),
   });
   return fake;
+}
+
+/**
+ * Sign in with Slack on a real product process, whose authorize URL is Slack's own: the
+ * browser's trip to slack.com is made to this fake instead (same query), as `slackUser`.
+ */
+export async function signInWithSlackThrough(openId: FakeSlackOpenId, client: WebClient, slackUser: string, next = '/'): Promise<void> {
+  openId.signInAs = slackUser;
+  const start = await client.get(`/auth/slack?next=${encodeURIComponent(next)}`);
+  if (start.status !== 303) throw new Error(`/auth/slack answered ${start.status}: ${await start.text()}`);
+  const atSlack = new URL(openId.authorizeUrl);
+  atSlack.search = new URL(start.headers.get('location')!).search;
+  const back = await fetch(atSlack, { redirect: 'manual' });
+  if (back.status !== 302) throw new Error(`the fake authorize page answered ${back.status}`);
+  const callback = new URL(back.headers.get('location')!);
+  const done = await client.get(`${callback.pathname}${callback.search}`);
+  if (done.status !== 303) throw new Error(`the sign-in callback answered ${done.status}: ${await done.text()}`);
 }

@@ -1,130 +1,106 @@
 import type { AccountLock, AccountRepository, RegisteredKey } from '../accountRepository.js';
 import type { Commit } from '../commit.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { LIVE, NO_COMMITS_LEFT, mergeUpdates, pushCommit, relaySoon, withCommit, type MongoCommitRelay } from './mongoCommits.js';
-import { eq, fromStored, isDuplicateKey, requireString, toStored } from './mongoDocument.js';
-import type { AccountLockDoc, MongoModels, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
+import { relaySoon, storedCommit, type MongoCommitRelay } from './mongoCommits.js';
+import { eq, fromStored, requireDate, requireString, toStored } from './mongoDocument.js';
+import type { AccountLockDoc, SshKeyDoc } from './mongoModels.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
+import { DELETED_FIELD } from './revisionedCollection.js';
+
+const LISTED = { [DELETED_FIELD]: { $ne: true } };
 
 /**
- * Locks and keys are documents that a removal turns into tombstones carrying the removal's
- * commit (mongoCommits.ts): readers skip them, the relay deletes them once relayed. A lock
- * also ends the user's web sessions: the lock's own time counts at once (`webSessionsEndedAt`
- * reads it), and the relay records it with the sign-outs, which outlive an unlock.
+ * Locks (keyed by user), keys (by fingerprint) and web sign-outs (by user) are revisioned
+ * entities (revisionedCollection.ts): each write is the insert of the entity's next revision,
+ * carrying the use case's commit when it has one (mongoCommits.ts). A removal with a commit
+ * leaves a tombstone until relayed. A lock also ends the user's web sessions: the lock's own
+ * time counts at once (`webSessionsEndedAt` reads it), and the relay records it with the
+ * sign-outs, which outlive an unlock.
  */
 export class MongoAccountRepository implements AccountRepository {
   constructor(
-    private readonly models: Pick<MongoModels, 'accountLocks' | 'sshKeys' | 'webSignouts'>,
+    private readonly revisioned: Pick<MongoRevisioned, 'accountLocks' | 'sshKeys' | 'webSignouts'>,
     private readonly relay?: MongoCommitRelay,
   ) {}
 
+  private get locks(): MongoRevisioned['accountLocks'] {
+    return this.revisioned.accountLocks;
+  }
+
+  private get keys(): MongoRevisioned['sshKeys'] {
+    return this.revisioned.sshKeys;
+  }
+
   async lock(lock: AccountLock, commit?: Commit): Promise<boolean> {
-    const { user, ...rest } = lock;
-    const effects = [{ kind: 'endWebSessions' as const, user: requireString(user), at: lock.at }];
-    const locks = this.models.accountLocks.collection;
-    // A tombstone (an unlock not yet relayed) becomes the new lock...
-    const revived = await locks.findOneAndUpdate(
-      { user: requireString(user), removedAt: { $exists: true } },
-      mergeUpdates({ $set: toStored(rest) }, { $unset: { removedAt: '' } }, pushCommit(commit, effects)),
-      { returnDocument: 'after' },
-    );
-    if (revived) {
-      if (commit) await relaySoon(this.relay, 'accountLocks', revived._id);
-      return true;
-    }
-    // ...else a lock is inserted unless one exists: the unique index on `user` decides.
-    try {
-      const inserted = await locks.insertOne(withCommit(toStored({ ...lock }), commit, effects));
-      if (commit) await relaySoon(this.relay, 'accountLocks', inserted.insertedId);
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    const user = requireString(lock.user);
+    const effects = [{ kind: 'endWebSessions' as const, user, at: lock.at }];
+    const outcome = await this.locks.write(user, (current) => (current === null ? (toStored({ ...lock }) as AccountLockDoc & Record<string, unknown>) : undefined), storedCommit(commit, effects));
+    if (outcome.written && commit) await relaySoon(this.relay, this.locks.kind, user);
+    return outcome.written;
   }
 
   async unlock(user: string, commit?: Commit): Promise<boolean> {
-    const doc = await this.models.accountLocks.collection.findOneAndUpdate(
-      { user: requireString(user), ...LIVE },
-      mergeUpdates({ $set: { removedAt: new Date() } }, pushCommit(commit)),
-      { returnDocument: 'after' },
-    );
-    if (!doc) return false;
-    await relaySoon(this.relay, 'accountLocks', doc._id);
-    if (!commit) await this.models.accountLocks.collection.deleteOne({ _id: doc._id, ...NO_COMMITS_LEFT });
-    return true;
+    const outcome = await this.locks.write(requireString(user), (current) => (current === null ? undefined : null), storedCommit(commit));
+    if (outcome.written && commit) await relaySoon(this.relay, this.locks.kind, user);
+    return outcome.written;
   }
 
   async findLock(user: string): Promise<AccountLock | null> {
-    const doc = await this.models.accountLocks.findOne({ user: eq(user), ...LIVE }).lean<AccountLockDoc>();
-    return doc ? fromStored(doc) : null;
+    const { doc } = await this.locks.current(requireString(user));
+    return doc ? fromStored<AccountLock>(doc) : null;
   }
 
   async listLocks(): Promise<AccountLock[]> {
-    const docs = await this.models.accountLocks.find({ ...LIVE }).sort({ user: 1 }).lean<AccountLockDoc[]>();
+    const docs = await this.locks.listingModel.find(LISTED).sort({ user: 1 }).lean<AccountLockDoc[]>();
     return docs.map((doc) => fromStored(doc));
   }
 
   async addKey(key: RegisteredKey, commit?: Commit): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const inserted = await this.models.sshKeys.collection.insertOne(withCommit(toStored({ ...key }), commit));
-        if (commit) await relaySoon(this.relay, 'sshKeys', inserted.insertedId);
-        return;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        // A removed key whose tombstone is still relaying frees its fingerprint once relayed.
-        const tombstone = await this.models.sshKeys.collection.findOne({ fingerprint: requireString(key.fingerprint), removedAt: { $exists: true } });
-        if (!tombstone || attempt > 0) throw new DuplicateKeyError('ssh key', key.fingerprint);
-        await relaySoon(this.relay, 'sshKeys', tombstone._id);
-      }
+    const fingerprint = requireString(key.fingerprint);
+    if (!(await this.keys.insert(fingerprint, toStored({ ...key }) as SshKeyDoc & Record<string, unknown>, storedCommit(commit)))) {
+      throw new DuplicateKeyError('ssh key', key.fingerprint);
     }
+    if (commit) await relaySoon(this.relay, this.keys.kind, fingerprint);
   }
 
   async listKeys(user: string): Promise<RegisteredKey[]> {
     // _id breaks ties in insertion order, as SQLite's rowid does.
-    const docs = await this.models.sshKeys.find({ user: eq(user), ...LIVE }).sort({ addedAt: 1, _id: 1 }).lean<SshKeyDoc[]>();
+    const docs = await this.keys.listingModel.find({ user: eq(user), ...LISTED }).sort({ addedAt: 1, _id: 1 }).lean<SshKeyDoc[]>();
     return docs.map((doc) => fromStored(doc));
   }
 
   async removeKey(user: string, fingerprint: string, commit?: Commit): Promise<boolean> {
-    const doc = await this.models.sshKeys.collection.findOneAndUpdate(
-      { user: requireString(user), fingerprint: requireString(fingerprint), ...LIVE },
-      mergeUpdates({ $set: { removedAt: new Date() } }, pushCommit(commit)),
-      { returnDocument: 'after' },
-    );
-    if (!doc) return false;
-    await relaySoon(this.relay, 'sshKeys', doc._id);
-    if (!commit) await this.models.sshKeys.collection.deleteOne({ _id: doc._id, ...NO_COMMITS_LEFT });
-    return true;
+    requireString(user);
+    const outcome = await this.keys.write(requireString(fingerprint), (current) => (current !== null && current.user === user ? null : undefined), storedCommit(commit));
+    if (outcome.written && commit) await relaySoon(this.relay, this.keys.kind, fingerprint);
+    return outcome.written;
   }
 
   async findKeyByFingerprint(fingerprint: string): Promise<RegisteredKey | null> {
-    const doc = await this.models.sshKeys.findOne({ fingerprint: eq(fingerprint), ...LIVE }).lean<SshKeyDoc>();
-    return doc ? fromStored(doc) : null;
+    const { doc } = await this.keys.current(requireString(fingerprint));
+    return doc ? fromStored<RegisteredKey>(doc) : null;
   }
 
   async endWebSessions(user: string, at: Date, commit?: Commit): Promise<void> {
-    const signouts = this.models.webSignouts.collection;
-    // $max: a later sign-out is never undone by an earlier one arriving late.
-    const update = mergeUpdates({ $max: { at } }, pushCommit(commit));
-    let id: unknown;
-    try {
-      id = (await signouts.findOneAndUpdate({ user: requireString(user) }, update, { upsert: true, returnDocument: 'after' }))?._id;
-    } catch (error) {
-      // Two first sign-outs at once: the unique index lets one insert; the other applies its $max.
-      if (!isDuplicateKey(error)) throw error;
-      id = (await signouts.findOneAndUpdate({ user: requireString(user) }, update, { returnDocument: 'after' }))?._id;
-    }
-    if (commit) await relaySoon(this.relay, 'webSignouts', id);
+    requireString(user);
+    requireDate(at);
+    // Only forward: a later sign-out is never undone by an earlier one arriving late. (Not
+    // `$max`: on FerretDB that is a read and a write, and two sign-outs could cross.)
+    const outcome = await this.revisioned.webSignouts.write(
+      user,
+      (current) => (current === null || at.getTime() > current.at.getTime() ? { user, at } : undefined),
+      storedCommit(commit),
+    );
+    if (outcome.written && commit) await relaySoon(this.relay, this.revisioned.webSignouts.kind, user);
   }
 
   async webSessionsEndedAt(user: string): Promise<Date | null> {
     const [signout, lock] = await Promise.all([
-      this.models.webSignouts.findOne({ user: eq(user) }).lean<WebSignoutDoc>(),
+      this.revisioned.webSignouts.current(requireString(user)),
       // A lock ends them from its time on, also before its commit is relayed.
-      this.models.accountLocks.findOne({ user: eq(user), ...LIVE }).lean<AccountLockDoc>(),
+      this.locks.current(user),
     ]);
-    const times = [signout?.at, lock?.at].filter((at): at is Date => at instanceof Date);
+    const times = [signout.doc?.at, lock.doc?.at].filter((at): at is Date => at instanceof Date);
     return times.length === 0 ? null : new Date(Math.max(...times.map((at) => at.getTime())));
   }
 }

@@ -2,33 +2,36 @@ import type { QueryFilter } from 'mongoose';
 import type { Change } from '../../domain/change/change.js';
 import type { ChangePatch, ChangeQuery, ChangeRepository } from '../changeRepository.js';
 import type { Commit } from '../commit.js';
-import { mergeUpdates, pushCommit, relaySoon, withCommit, type MongoCommitRelay } from './mongoCommits.js';
+import { relaySoon, storedCommit, type MongoCommitRelay } from './mongoCommits.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, fromStored, isDuplicateKey, page, patchUpdate, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
+import { applyPatch, eq, fromStored, page, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { ChangeDoc, MongoModels } from './mongoModels.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 
 export class MongoChangeRepository implements ChangeRepository {
+  private readonly changes: MongoRevisioned['changes'];
+  private readonly sequences: MongoRevisioned['sequences'];
+
   constructor(
-    private readonly models: Pick<MongoModels, 'changes' | 'sequences'>,
+    private readonly models: Pick<MongoModels, 'changes'>,
+    revisioned: Pick<MongoRevisioned, 'changes' | 'sequences'>,
     private readonly relay?: MongoCommitRelay,
-  ) {}
+  ) {
+    this.changes = revisioned.changes;
+    this.sequences = revisioned.sequences;
+  }
 
   async create(change: Change, commit?: Commit): Promise<void> {
-    let inserted: unknown;
-    try {
-      inserted = (await this.models.changes.collection.insertOne(withCommit(toStored({ ...change }), commit))).insertedId;
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new DuplicateKeyError('change', change.code);
-      throw error;
-    }
-    if (commit) await relaySoon(this.relay, 'changes', inserted);
+    if (!(await this.changes.insert(requireString(change.code), toStored({ ...change }), storedCommit(commit)))) throw new DuplicateKeyError('change', change.code);
+    if (commit) await relaySoon(this.relay, this.changes.kind, change.code);
   }
 
   async findByCode(code: string): Promise<Change | null> {
-    const doc = await this.models.changes.findOne({ code: eq(code) }).lean<ChangeDoc>();
-    return doc ? fromStored(doc) : null;
+    const { doc } = await this.changes.current(requireString(code));
+    return doc ? fromStored<Change>(doc) : null;
   }
 
+  /** From the listing copies, which may lag a write in progress by a moment (revisionedCollection.ts). */
   async list(query: ChangeQuery): Promise<Change[]> {
     const filter: QueryFilter<ChangeDoc> = {};
     if (query.requester !== undefined) filter.requester = eq(query.requester);
@@ -48,35 +51,25 @@ export class MongoChangeRepository implements ChangeRepository {
   }
 
   async update(code: string, expectedVersion: number, patch: ChangePatch, commit?: Commit): Promise<Change | null> {
-    // One conditional write: the version precondition, the change and its commit are applied
-    // together by the server, so two writers holding the same version cannot both succeed.
-    const doc = await this.models.changes
-      .findOneAndUpdate(
-        { code: eq(code), version: { $eq: requireNumber(expectedVersion) } },
-        mergeUpdates(patchUpdate(patch, ['code', 'version', 'pendingCommits', 'pendingCommitCount']), { $inc: { version: 1 } }, pushCommit(commit)),
-        { returnDocument: 'after' },
-      )
-      .lean<ChangeDoc & { _id: unknown }>();
-    if (!doc) return null;
-    if (commit) await relaySoon(this.relay, 'changes', doc._id);
-    return fromStored(doc);
+    requireNumber(expectedVersion);
+    // The next revision decides between writers holding the same version: one wins, the
+    // others re-read, find another version and get null. The commit rides in that revision.
+    const outcome = await this.changes.write(
+      requireString(code),
+      (current) =>
+        current !== null && current.version === expectedVersion
+          ? applyPatch({ ...current, version: current.version + 1 }, patch, ['code', 'version'])
+          : undefined,
+      storedCommit(commit),
+    );
+    if (!outcome.written || !outcome.doc) return null;
+    if (commit) await relaySoon(this.relay, this.changes.kind, code);
+    return fromStored<Change>(outcome.doc);
   }
 
   async nextSequence(name: string): Promise<number> {
-    const increment = () =>
-      this.models.sequences
-        .findOneAndUpdate({ _id: requireString(name) }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' })
-        .lean<{ value: number }>();
-    let doc: { value: number } | null;
-    try {
-      doc = await increment();
-    } catch (error) {
-      // Two first-ever upserts of one name can race on the _id index; the loser's retry
-      // finds the document and increments it.
-      if (!isDuplicateKey(error)) throw error;
-      doc = await increment();
-    }
-    if (!doc) throw new Error(`sequence "${name}" was not returned by its upsert`);
-    return doc.value;
+    const outcome = await this.sequences.write(requireString(name), (current) => ({ _id: name, value: (current?.value ?? 0) + 1 }));
+    if (!outcome.written || !outcome.doc) throw new Error(`sequence "${name}" was not advanced`);
+    return outcome.doc.value;
   }
 }

@@ -2,21 +2,27 @@ import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { wordsOf } from '../../domain/search/searchWords.js';
 import type { CommandRepository, CommandScanRange, CommandSearchPage, CommandSearchQuery } from '../commandRepository.js';
 import { DuplicateKeyError } from '../storeErrors.js';
-import { eq, isDuplicateKey, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
+import { eq, isDuplicateKey, nextPosition, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { CommandDoc, MongoModels } from './mongoModels.js';
 
-const POSITION_COUNTER = 'commands';
-
+/**
+ * Positions order the commands as they were judged. A session lives in one process, so what
+ * must be ordered exactly is what one process appends, in call order; across processes (a
+ * change's sessions on several nodes) time order is what a reader expects: `nextPosition`
+ * (mongoDocument.ts). No shared counter, which on FerretDB would need a round of revisions per
+ * command (its `$inc` is a read and a write, measured handing one value to many callers), and
+ * on MongoDB one more round trip per command. Positions from an older version (a counter from
+ * 1) sort before these. Ties between processes fall back to `_id` (the command id).
+ */
 export class MongoCommandRepository implements CommandRepository {
-  /** The last position allocation of this process: the next one waits for it. */
-  private lastAllocation: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly models: Pick<MongoModels, 'commands' | 'counters'>) {}
+  constructor(private readonly models: Pick<MongoModels, 'commands'>) {}
 
   async append(record: CommandRecord): Promise<void> {
-    const pos = await this.allocatePosition();
+    const pos = nextPosition();
     try {
-      await this.models.commands.collection.insertOne({ ...toStored({ ...record }), pos, words: wordsOf(record.line) });
+      // `_id` is the command's id: setting its exit status is then an `_id` lookup, the one
+      // FerretDB answers without scanning the collection.
+      await this.models.commands.collection.insertOne({ _id: requireString(record.id), ...toStored({ ...record }), pos, words: wordsOf(record.line) } as never);
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateKeyError('command', record.id);
       throw error;
@@ -24,12 +30,12 @@ export class MongoCommandRepository implements CommandRepository {
   }
 
   async listBySession(sessionId: string): Promise<CommandRecord[]> {
-    const docs = await this.models.commands.find({ sessionId: eq(sessionId) }).sort({ pos: 1 }).lean<CommandDoc[]>();
+    const docs = await this.models.commands.find({ sessionId: eq(sessionId) }).sort({ pos: 1, _id: 1 }).lean<CommandDoc[]>();
     return docs.map(toRecord);
   }
 
   async listByChange(changeCode: string): Promise<CommandRecord[]> {
-    const docs = await this.models.commands.find({ changeCode: eq(changeCode) }).sort({ pos: 1 }).lean<CommandDoc[]>();
+    const docs = await this.models.commands.find({ changeCode: eq(changeCode) }).sort({ pos: 1, _id: 1 }).lean<CommandDoc[]>();
     return docs.map(toRecord);
   }
 
@@ -39,7 +45,10 @@ export class MongoCommandRepository implements CommandRepository {
   }
 
   async setExitStatus(id: string, exitStatus: number): Promise<void> {
-    await this.models.commands.updateOne({ id: eq(id) }, { $set: { exitStatus: requireNumber(exitStatus) } });
+    const update = { $set: { exitStatus: requireNumber(exitStatus) } };
+    const byId = await this.models.commands.collection.updateOne({ _id: requireString(id) } as never, update);
+    // A command stored by an earlier version has an ObjectId `_id`.
+    if (byId.matchedCount === 0) await this.models.commands.updateOne({ id: eq(id) }, update);
   }
 
   /**
@@ -105,34 +114,6 @@ export class MongoCommandRepository implements CommandRepository {
         { ordered: false },
       );
     }
-  }
-
-  /**
-   * Positions come from one counter shared by every process (an ObjectId is only ordered
-   * within the process that made it). Allocations of this process are chained so that
-   * commands appended without awaiting still get positions in call order, as the
-   * synchronous SQLite store gives them.
-   */
-  private allocatePosition(): Promise<number> {
-    const allocation = this.lastAllocation.then(() => this.incrementCounter());
-    this.lastAllocation = allocation.catch(() => undefined);
-    return allocation;
-  }
-
-  private async incrementCounter(): Promise<number> {
-    const increment = () =>
-      this.models.counters
-        .findOneAndUpdate({ _id: POSITION_COUNTER }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' })
-        .lean<{ value: number }>();
-    let doc: { value: number } | null;
-    try {
-      doc = await increment();
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      doc = await increment();
-    }
-    if (!doc) throw new Error('the command position counter was not returned by its upsert');
-    return doc.value;
   }
 }
 

@@ -28,10 +28,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * A document as read with `.lean()`, less the bookkeeping fields the domain does not know: the
- * `_id`, and the commits it carries until they are relayed (mongoCommits.ts).
+ * `_id`, the listing copy's revision (`_rev`, revisionedCollection.ts), and the commits it
+ * carries until they are relayed (mongoCommits.ts).
  */
 export function fromStored<T extends object>(doc: T & { _id?: unknown }): T {
-  const { _id, pendingCommits, pendingCommitCount, removedAt, ...rest } = doc as T & { _id?: unknown; pendingCommits?: unknown; pendingCommitCount?: unknown; removedAt?: unknown };
+  const { _id, _rev, pendingCommits, pendingCommitCount, removedAt, ...rest } = doc as T & {
+    _id?: unknown;
+    _rev?: unknown;
+    pendingCommits?: unknown;
+    pendingCommitCount?: unknown;
+    removedAt?: unknown;
+  };
   return rest as T;
 }
 
@@ -78,24 +85,30 @@ export function page(limit: number | undefined, offset: number | undefined): { s
 }
 
 /**
- * A patch as a `$set`/`$unset` update. A field the patch sets to `undefined` is removed, as
- * the SQLite store's `{ ...stored, ...patch }` followed by JSON does. Field names are checked
- * so a patch can never address a nested path or carry an operator.
+ * The document a patch makes of `current`: fields the patch sets to `undefined` are removed
+ * (as the SQLite store's `{ ...stored, ...patch }` followed by JSON does), protected fields
+ * keep their stored value, and field names are checked so a patch can never address a nested
+ * path or carry an operator.
  */
-export function patchUpdate(
-  patch: object,
-  protectedFields: readonly string[],
-): { $set?: Record<string, unknown>; $unset?: Record<string, ''> } {
-  const set: Record<string, unknown> = {};
-  const unset: Record<string, ''> = {};
+export function applyPatch<T extends object>(current: T, patch: object, protectedFields: readonly string[]): T {
+  const next: Record<string, unknown> = { ...(current as Record<string, unknown>) };
   for (const [key, value] of Object.entries(patch)) {
     if (key === '_id' || protectedFields.includes(key)) continue;
     if (key.startsWith('$') || key.includes('.')) throw new TypeError(`invalid field name in a store patch: ${key}`);
-    if (value === undefined) unset[key] = '';
-    else set[key] = strip(value);
+    if (value === undefined) delete next[key];
+    else next[key] = value;
   }
-  return {
-    ...(Object.keys(set).length > 0 ? { $set: set } : {}),
-    ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
-  };
+  return strip(next) as T;
+}
+
+let lastPosition = 0;
+
+/**
+ * An insertion order without a shared counter: this process's clock in microseconds, forced
+ * past the last value it handed out. Strictly increasing within a process (what a session, or
+ * a burst of notifications raised together, needs), time-ordered across processes.
+ */
+export function nextPosition(): number {
+  lastPosition = Math.max(Date.now() * 1000, lastPosition + 1);
+  return lastPosition;
 }

@@ -1,11 +1,13 @@
 import { Schema, type Connection, type Model, type SchemaOptions } from 'mongoose';
 import type { AuditRecord } from '../../domain/audit/auditRecord.js';
+import type { Policy } from '../../domain/policy/policy.js';
 import type { Change } from '../../domain/change/change.js';
 import type { ReportSchedule } from '../../domain/reports/reportSchedule.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { Session } from '../../domain/session/session.js';
 import type { AccountLock, RegisteredKey } from '../accountRepository.js';
 import type { PolicyCollection } from '../policyRepository.js';
+import type { RelayMarkerDoc, RevisionDoc } from './revisionedCollection.js';
 
 /*
  * The schemas declare only the fields that queries filter, sort or index on; every document
@@ -34,30 +36,16 @@ export interface CounterDoc {
   readonly _id: string;
   readonly value: number;
 }
-/** One policy item; `item` is the domain object, `position` its place in the policy file. */
+/** The whole policy, `_id` 'current' (mongoPolicyRepository.ts). */
+export type PolicyDoc = Policy & { readonly _id: string };
+/** Before policies were one document: one policy item; `item` is the domain object, `position` its place in the policy file. Read only. */
 export interface PolicyItemDoc {
   readonly kind: PolicyCollection;
   readonly id: string;
   readonly position: number;
   readonly item: unknown;
 }
-/**
- * The whole policy in one document (`_id: 'policy'`): an import is one conditional write of
- * every section with its audit records and announcements (mongoCommits.ts), so readers never
- * see half an import and no transaction is needed. `version` orders imports.
- */
-export interface PolicyStateDoc {
-  readonly _id: string;
-  readonly version: number;
-  readonly users: unknown[];
-  readonly groups: unknown[];
-  readonly devices: unknown[];
-  readonly rules: unknown[];
-  readonly freezes?: unknown[];
-  readonly channels?: unknown;
-  readonly settings?: unknown;
-}
-/** `channels` and `settings`, keyed by name (before the policy became one document: read once to carry it over). */
+/** Before policies were one document: `channels` and `settings`, keyed by name. Read only. */
 export interface PolicySingletonDoc {
   readonly _id: string;
   readonly value: unknown;
@@ -67,18 +55,20 @@ export type SshKeyDoc = RegisteredKey;
 export type ReportScheduleDoc = ReportSchedule;
 
 export interface MongoModels {
+  /** Every revision of every revisioned entity (revisionedCollection.ts): what conditional writes insert. */
+  readonly revisions: Model<RevisionDoc>;
   readonly changes: Model<ChangeDoc>;
   /** `changes.nextSequence` counters, `_id` = the sequence name. */
   readonly sequences: Model<CounterDoc>;
   readonly sessions: Model<SessionDoc>;
   readonly commands: Model<CommandDoc>;
-  /** Internal counters (command positions), apart from the caller-named sequences. */
-  readonly counters: Model<CounterDoc>;
   readonly auditRecords: Model<AuditRecordDoc>;
   readonly auditHeads: Model<AuditHeadDoc>;
+  readonly policies: Model<PolicyDoc>;
   readonly policyItems: Model<PolicyItemDoc>;
   readonly policySingletons: Model<PolicySingletonDoc>;
-  readonly policyState: Model<PolicyStateDoc>;
+  /** Revisions about to be written with a commit (revisionedCollection.ts, RelayMarkerDoc). */
+  readonly relayMarkers: Model<RelayMarkerDoc>;
   readonly accountLocks: Model<AccountLockDoc>;
   readonly sshKeys: Model<SshKeyDoc>;
   readonly webSignouts: Model<WebSignoutDoc>;
@@ -94,6 +84,21 @@ const OPTIONS = {
   // Indexes are built once, awaited, by MongoStore.connect.
   autoIndex: false,
 } satisfies SchemaOptions;
+
+function revisionSchema() {
+  const schema = new Schema<RevisionDoc>(
+    {
+      _id: { type: String, required: true },
+      kind: { type: String, required: true },
+      key: { type: String, required: true },
+      rev: { type: Number, required: true },
+      at: { type: Date, required: true },
+    },
+    OPTIONS,
+  );
+  // Read by `_id` only (`<kind>/<key>#<rev>`): no other index to keep up.
+  return schema;
+}
 
 function changeSchema() {
   const schema = new Schema<ChangeDoc>(
@@ -112,8 +117,6 @@ function changeSchema() {
   schema.index({ status: 1, windowStart: -1 });
   schema.index({ requester: 1, windowStart: -1 });
   schema.index({ group: 1, windowStart: -1 });
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -135,8 +138,6 @@ function sessionSchema() {
   schema.index({ id: 1 }, { unique: true });
   schema.index({ changeCode: 1, startedAt: 1 });
   schema.index({ state: 1, owner: 1 });
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -221,13 +222,6 @@ function policySingletonSchema() {
   );
 }
 
-function policyStateSchema() {
-  const schema = new Schema<PolicyStateDoc>({ _id: { type: String, required: true }, version: { type: Number, required: true } }, OPTIONS);
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
-  return schema;
-}
-
 function accountLockSchema() {
   const schema = new Schema<AccountLockDoc>(
     {
@@ -237,8 +231,6 @@ function accountLockSchema() {
     OPTIONS,
   );
   schema.index({ user: 1 }, { unique: true });
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -250,8 +242,6 @@ export interface WebSignoutDoc {
 function webSignoutSchema() {
   const schema = new Schema<WebSignoutDoc>({ user: { type: String, required: true }, at: { type: Date, required: true } }, OPTIONS);
   schema.index({ user: 1 }, { unique: true });
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -266,8 +256,6 @@ function sshKeySchema() {
   );
   schema.index({ fingerprint: 1 }, { unique: true });
   schema.index({ user: 1, addedAt: 1 });
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
@@ -280,24 +268,23 @@ function reportScheduleSchema() {
     OPTIONS,
   );
   schema.index({ id: 1 }, { unique: true });
-  // Documents whose commits are not relayed yet (mongoCommits.ts).
-  schema.index({ pendingCommitCount: 1 });
   return schema;
 }
 
 /** Compiles the models on `connection` only: the global mongoose registry is never touched. */
 export function defineModels(connection: Connection): MongoModels {
   return {
+    revisions: connection.model<RevisionDoc>('Revision', revisionSchema(), 'revisions'),
     changes: connection.model<ChangeDoc>('Change', changeSchema(), 'changes'),
     sequences: connection.model<CounterDoc>('Sequence', counterSchema(), 'sequences'),
     sessions: connection.model<SessionDoc>('Session', sessionSchema(), 'sessions'),
     commands: connection.model<CommandDoc>('Command', commandSchema(), 'commands'),
-    counters: connection.model<CounterDoc>('Counter', counterSchema(), 'counters'),
     auditRecords: connection.model<AuditRecordDoc>('AuditRecord', auditRecordSchema(), 'audit_records'),
     auditHeads: connection.model<AuditHeadDoc>('AuditHead', auditHeadSchema(), 'audit_heads'),
+    policies: connection.model<PolicyDoc>('Policy', new Schema<PolicyDoc>({ _id: { type: String, required: true } }, OPTIONS), 'policies'),
     policyItems: connection.model<PolicyItemDoc>('PolicyItem', policyItemSchema(), 'policy_items'),
     policySingletons: connection.model<PolicySingletonDoc>('PolicySingleton', policySingletonSchema(), 'policy_singletons'),
-    policyState: connection.model<PolicyStateDoc>('PolicyState', policyStateSchema(), 'policy_state'),
+    relayMarkers: connection.model<RelayMarkerDoc>('RelayMarker', new Schema<RelayMarkerDoc>({ _id: { type: String, required: true } }, OPTIONS), 'relay_markers'),
     accountLocks: connection.model<AccountLockDoc>('AccountLock', accountLockSchema(), 'account_locks'),
     sshKeys: connection.model<SshKeyDoc>('SshKey', sshKeySchema(), 'ssh_keys'),
     webSignouts: connection.model<WebSignoutDoc>('WebSignout', webSignoutSchema(), 'web_signouts'),

@@ -1,75 +1,67 @@
-import type { Connection } from 'mongoose';
 import { DEFAULT_SETTINGS, type Policy, type PolicyChannels, type PolicySettings } from '../../domain/policy/policy.js';
 import type { PolicyCollection, PolicyCollections, PolicyRepository, PolicyWrite } from '../policyRepository.js';
-import { DuplicateKeyError } from '../storeErrors.js';
 import type { Commit } from '../commit.js';
-import { mergeUpdates, pushCommit, relaySoon, withCommit, type MongoCommitRelay } from './mongoCommits.js';
-import { isDuplicateKey, requireNumber, toStored } from './mongoDocument.js';
-import type { MongoModels, PolicyItemDoc, PolicySingletonDoc, PolicyStateDoc } from './mongoModels.js';
+import { DuplicateKeyError } from '../storeErrors.js';
+import { relaySoon, storedCommit, type MongoCommitRelay } from './mongoCommits.js';
+import { fromStored, toStored } from './mongoDocument.js';
+import type { MongoModels, PolicyDoc, PolicyItemDoc, PolicySingletonDoc } from './mongoModels.js';
+import type { MongoRevisioned } from './mongoRevisioned.js';
 
 const COLLECTIONS: readonly PolicyCollection[] = ['users', 'groups', 'devices', 'rules', 'freezes'];
-
-const POLICY_ID = 'policy';
-const MAX_ATTEMPTS = 20;
+const POLICY_KEY = 'current';
 
 /**
- * The policy is one document (`policy_state`, `_id: 'policy'`): an import replaces its sections
- * and carries its audit records and announcements in the same conditional write (on the
- * document's `version`), so a reader sees the old policy or the new one, never a mix, and no
- * transaction is needed (FerretDB 1.x and standalone servers have none). A database written
- * before (items in `policy_items`, `policy_singletons`) is read as it is until the first
- * import, which carries it over into the document.
+ * The whole policy is one document, and an import writes its next revision: one insert, so
+ * the import lands all together or not at all, whatever happens to the process, and readers
+ * see the old policy or the new one, never a mix. No multi-document transaction is needed
+ * (FerretDB 1.x has none; on MongoDB they need a replica set); the import's audit records and
+ * announcements ride in the same revision (mongoCommits.ts). A policy is small beside
+ * MongoDB's 16 MiB document limit: its file is capped at 1 MiB.
+ *
+ * Databases written before this kept one document per item (`policy_items`) and the
+ * channels and settings apart (`policy_singletons`), or (briefly, on the way here) the whole
+ * policy in `policy_state`: read until the first import here.
  */
 export class MongoPolicyRepository implements PolicyRepository {
   constructor(
-    _connection: Connection,
-    private readonly models: Pick<MongoModels, 'policyItems' | 'policySingletons' | 'policyState'>,
+    private readonly models: Pick<MongoModels, 'policyItems' | 'policySingletons'>,
+    private readonly policies: MongoRevisioned['policies'],
     private readonly relay?: MongoCommitRelay,
   ) {}
 
   async load(): Promise<Policy> {
-    const state = await this.models.policyState.findOne({ _id: POLICY_ID }).lean<PolicyStateDoc>();
-    return state ? fromState(state) : this.loadItems();
+    const { doc } = await this.policies.current(POLICY_KEY);
+    return doc ? toPolicy(doc) : this.loadItemised();
   }
 
   async apply(write: PolicyWrite, commit?: Commit): Promise<void> {
     refuseDuplicateIds(write);
-    const collection = this.models.policyState.collection;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const state = await this.models.policyState.findOne({ _id: POLICY_ID }).lean<PolicyStateDoc>();
-      const current = state ? fromState(state) : await this.loadItems();
-      const sections = {
-        users: toStored([...(write.replace.users ?? current.users)]),
-        groups: toStored([...(write.replace.groups ?? current.groups)]),
-        devices: toStored([...(write.replace.devices ?? current.devices)]),
-        rules: toStored([...(write.replace.rules ?? current.rules)]),
-        freezes: toStored([...(write.replace.freezes ?? current.freezes)]),
-        channels: toStored({ ...(write.channels ?? current.channels) }),
-        settings: toStored({ ...(write.settings ?? current.settings) }),
+    const { doc } = await this.policies.current(POLICY_KEY);
+    const before = doc ? null : await this.loadItemised();
+    // Sections the file has replace the stored ones; the others stay as they are. When
+    // another import landed first, this one is applied again on top of it.
+    await this.policies.write(POLICY_KEY, (current) => {
+      const base = current ? toPolicy(current) : (before ?? emptyPolicy());
+      const next: Policy = {
+        users: write.replace.users ?? base.users,
+        groups: write.replace.groups ?? base.groups,
+        devices: write.replace.devices ?? base.devices,
+        rules: write.replace.rules ?? base.rules,
+        freezes: write.replace.freezes ?? base.freezes,
+        channels: write.channels ?? base.channels,
+        settings: write.settings ?? base.settings,
       };
-      if (!state) {
-        try {
-          await collection.insertOne(withCommit({ _id: POLICY_ID, version: 1, ...sections }, commit) as never);
-        } catch (error) {
-          // Another process wrote the first version meanwhile: apply onto it.
-          if (isDuplicateKey(error)) continue;
-          throw error;
-        }
-      } else {
-        const updated = await collection.updateOne(
-          { _id: POLICY_ID, version: { $eq: requireNumber(state.version) } } as never,
-          mergeUpdates({ $set: sections, $inc: { version: 1 } }, pushCommit(commit)),
-        );
-        if (updated.matchedCount !== 1) continue;
-      }
-      if (commit) await relaySoon(this.relay, 'policyState', POLICY_ID);
-      return;
-    }
-    throw new Error(`policy import gave up after ${MAX_ATTEMPTS} attempts: another import keeps writing the policy`);
+      return toStored({ _id: POLICY_KEY, ...next }) as PolicyDoc & Record<string, unknown>;
+    }, storedCommit(commit));
+    if (commit) await relaySoon(this.relay, this.policies.kind, POLICY_KEY);
   }
 
-  /** The policy as databases written before the single document kept it. */
-  private async loadItems(): Promise<Policy> {
+  private async loadItemised(): Promise<Policy> {
+    const state = await this.models.policyItems.db.collection('policy_state').findOne({ _id: 'policy' } as never);
+    if (state) {
+      const { users, groups, devices, rules, freezes, channels, settings } = state as unknown as Partial<Policy>;
+      return { users: users ?? [], groups: groups ?? [], devices: devices ?? [], rules: rules ?? [], freezes: freezes ?? [], channels: channels ?? {}, settings: settings ?? DEFAULT_SETTINGS };
+    }
     const [items, singletons] = await Promise.all([
       this.models.policyItems.find({}).sort({ kind: 1, position: 1 }).lean<PolicyItemDoc[]>(),
       this.models.policySingletons.find({ _id: { $in: ['channels', 'settings'] } }).lean<PolicySingletonDoc[]>(),
@@ -89,17 +81,14 @@ export class MongoPolicyRepository implements PolicyRepository {
   }
 }
 
-function fromState(state: PolicyStateDoc): Policy {
-  return {
-    users: state.users as Policy['users'],
-    groups: state.groups as Policy['groups'],
-    devices: state.devices as Policy['devices'],
-    rules: state.rules as Policy['rules'],
-    // Documents written before freezes existed have none.
-    freezes: (state.freezes as Policy['freezes'] | undefined) ?? [],
-    channels: (state.channels as PolicyChannels | undefined) ?? {},
-    settings: (state.settings as PolicySettings | undefined) ?? DEFAULT_SETTINGS,
-  };
+function toPolicy(doc: PolicyDoc): Policy {
+  const { users, groups, devices, rules, freezes, channels, settings } = fromStored(doc);
+  // Revisions written before freezes existed have none.
+  return { users, groups, devices, rules, freezes: freezes ?? [], channels, settings };
+}
+
+function emptyPolicy(): Policy {
+  return { users: [], groups: [], devices: [], rules: [], freezes: [], channels: {}, settings: DEFAULT_SETTINGS };
 }
 
 function refuseDuplicateIds(write: PolicyWrite): void {

@@ -7,7 +7,8 @@ import type { SlackMessageCopy } from '../slackMessageRepository.js';
  * filtered, sorted or indexed on. The payload is kept as JSON text, exactly as the SQLite
  * store keeps it: notification data may carry any key, and is read back untouched.
  */
-export type OutboxDoc = Omit<OutboxMessage, 'payload'> & { readonly payload: string };
+/** `dedupe`: see mongoOutboxRepository.ts (the dedupe key, or the id when there is none). */
+export type OutboxDoc = Omit<OutboxMessage, 'payload'> & { readonly payload: string; readonly dedupe: string; readonly pos: number };
 export type SlackMessageDoc = SlackMessageCopy;
 
 export type SlackModels = {
@@ -21,22 +22,24 @@ function outboxSchema() {
   const schema = new Schema<OutboxDoc>(
     {
       id: { type: String, required: true },
-      dedupeKey: { type: String },
+      dedupe: { type: String, required: true },
       audience: { type: String, required: true },
       status: { type: String, required: true },
       nextAttemptAt: { type: Date, required: true },
       claimedUntil: { type: Date },
       createdAt: { type: Date, required: true },
+      pos: { type: Number },
     },
     OPTIONS,
   );
   schema.index({ id: 1 }, { unique: true });
-  // Unique only among messages that have a key; most have one, some (ad hoc alerts) do not.
-  schema.index({ dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $type: 'string' } } });
-  schema.index({ status: 1, nextAttemptAt: 1 });
+  // Always set (the key, or the id of a message without one): a plain unique index, where a
+  // partial one on dedupeKey is refused by FerretDB ("partialFilterExpression is not implemented").
+  schema.index({ dedupe: 1 }, { unique: true });
+  schema.index({ status: 1, nextAttemptAt: 1, pos: 1 });
   schema.index({ status: 1, claimedUntil: 1 });
-  schema.index({ createdAt: -1 });
-  schema.index({ audience: 1, createdAt: -1 });
+  schema.index({ createdAt: -1, pos: -1 });
+  schema.index({ audience: 1, createdAt: -1, pos: -1 });
   return schema;
 }
 

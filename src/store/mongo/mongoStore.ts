@@ -10,10 +10,12 @@ import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
 import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
 import { defineModels, ensureIndexes, type MongoModels } from './mongoModels.js';
+import { defineRevisioned, type MongoRevisioned } from './mongoRevisioned.js';
 import { MongoPolicyRepository } from './mongoPolicyRepository.js';
 import { MongoReportScheduleRepository } from './mongoReportScheduleRepository.js';
 import { MongoSessionRepository } from './mongoSessionRepository.js';
 import { MongoSlackMessageRepository } from './mongoSlackMessageRepository.js';
+import { backfillOutboxDedupe } from './mongoUpgrades.js';
 import { defineSlackModels, type SlackModels } from './mongoSlackModels.js';
 
 export interface MongoStoreOptions {
@@ -37,6 +39,8 @@ export class MongoStore implements Store {
   readonly slackMessages: MongoSlackMessageRepository;
   readonly linkNonces: MongoLinkNonceRepository;
   readonly reportSchedules: MongoReportScheduleRepository;
+  /** The conditionally written entities, each with its revisions (also what `store migrate` writes through). */
+  readonly revisioned: MongoRevisioned;
   private readonly relay: MongoCommitRelay;
   private closed = false;
 
@@ -47,29 +51,21 @@ export class MongoStore implements Store {
     readonly slackModels: SlackModels,
     readonly webModels: WebModels,
   ) {
+    this.revisioned = defineRevisioned(models, slackModels);
     this.audit = new MongoAuditRepository(models);
-    this.outbox = new MongoOutboxRepository(slackModels);
-    // Commits ride on their state's document until relayed to the chain and the outbox.
-    this.relay = new MongoCommitRelay(this.audit, this.outbox, (user, at) => this.accounts.endWebSessions(user, at));
-    for (const [name, model] of Object.entries({
-      changes: models.changes,
-      sessions: models.sessions,
-      accountLocks: models.accountLocks,
-      sshKeys: models.sshKeys,
-      webSignouts: models.webSignouts,
-      reportSchedules: models.reportSchedules,
-      policyState: models.policyState,
-    })) {
-      this.relay.register({ name, collection: model.collection as never });
-    }
-    this.changes = new MongoChangeRepository(models, this.relay);
-    this.sessions = new MongoSessionRepository(models, this.relay);
+    this.outbox = new MongoOutboxRepository(slackModels, this.revisioned.outbox);
+    // Commits ride in the revision of the state they describe until relayed to the chain and the outbox.
+    this.relay = new MongoCommitRelay(models.relayMarkers, this.audit, this.outbox, (user, at) => this.accounts.endWebSessions(user, at));
+    const { changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies } = this.revisioned;
+    for (const source of [changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies]) this.relay.register(source);
+    this.changes = new MongoChangeRepository(models, this.revisioned, this.relay);
+    this.sessions = new MongoSessionRepository(models, this.revisioned.sessions, this.relay);
     this.commands = new MongoCommandRepository(models);
-    this.policy = new MongoPolicyRepository(connection, models, this.relay);
-    this.accounts = new MongoAccountRepository(models, this.relay);
+    this.policy = new MongoPolicyRepository(models, this.revisioned.policies, this.relay);
+    this.accounts = new MongoAccountRepository(this.revisioned, this.relay);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
-    this.reportSchedules = new MongoReportScheduleRepository(models, this.relay);
+    this.reportSchedules = new MongoReportScheduleRepository(models, this.revisioned.reportSchedules, this.relay);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */
@@ -93,6 +89,7 @@ export class MongoStore implements Store {
       const models = defineModels(connection);
       await ensureIndexes(models);
       const slackModels = defineSlackModels(connection);
+      await backfillOutboxDedupe(slackModels);
       await ensureIndexes(slackModels);
       const webModels = defineWebModels(connection);
       await ensureIndexes(webModels);

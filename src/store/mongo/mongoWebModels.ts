@@ -3,8 +3,10 @@ import type { UsedLinkNonce } from '../linkNonceRepository.js';
 
 /**
  * What only the web portal stores: used approval-link nonces. Like mongoModels.ts, the schema
- * lists what is filtered or indexed on; the TTL index lets MongoDB drop a nonce once its link
- * has expired anyway (the link is refused by its expiry from then on).
+ * lists what is filtered or indexed on. Nonces of expired links are deleted by the code
+ * (`purgeExpired`, at each link decision; the collection stays small), not by a TTL index:
+ * FerretDB refuses `expireAfterSeconds` ("not implemented yet"), and a sweep in the code works
+ * on every server. Databases from before keep their TTL index, which does no harm.
  */
 export type UsedLinkNonceDoc = UsedLinkNonce;
 
@@ -24,6 +26,5 @@ export function defineWebModels(connection: Connection): WebModels {
     { strict: false, strictQuery: false, versionKey: false, minimize: false, id: false, autoIndex: false },
   );
   schema.index({ nonce: 1 }, { unique: true });
-  schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
   return { linkNonces: connection.model<UsedLinkNonceDoc>('UsedLinkNonce', schema, 'used_link_nonces') };
 }

@@ -60,7 +60,17 @@ const FAST: SchedulerSettings = {
  * with its change, survives a restart, runs once with two instances, and failures are
  * retried and logged.
  */
-export function defineSchedulerSuite(name: string, open: () => Promise<SchedulerDatabase>): void {
+/**
+ * What a slower backend needs: a longer poll interval (FerretDB answers every one of Agenda's
+ * polls by scanning the collection), and windows far enough ahead and long enough for five
+ * filings and approvals at once, and then their steps, to fit in them on a busy machine.
+ */
+export interface BackendPace {
+  readonly processEveryMs?: number;
+  readonly twoProcessWindow?: { readonly startMs: number; readonly endMs: number };
+}
+
+export function defineSchedulerSuite(name: string, open: () => Promise<SchedulerDatabase>, pace: BackendPace = {}): void {
   describe(`scheduler on Agenda: ${name}`, () => {
     let database: SchedulerDatabase;
     const stores: Store[] = [];
@@ -90,7 +100,7 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
         backend,
         formatter: PeriodReportRenderer.load(),
         logger: options.logger ?? recordingLogger().logger,
-        settings: { ...FAST, instanceName: `test-${schedulers.length}`, ...options.settings },
+        settings: { ...FAST, ...(pace.processEveryMs ? { processEveryMs: pace.processEveryMs } : {}), instanceName: `test-${schedulers.length}`, ...options.settings },
       });
       schedulers.push(scheduler);
       return { store, deps, notifier, scheduler };
@@ -202,7 +212,8 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       await a.scheduler.start();
       await b.scheduler.start();
       const probes = await Promise.all(Array.from({ length: 30 }, (_, n) => a.scheduler.agenda.now('probe', { n })));
-      const changes = await Promise.all(Array.from({ length: 5 }, () => approved(a.deps, 100, 700)));
+      const { startMs, endMs } = pace.twoProcessWindow ?? { startMs: 100, endMs: 700 };
+      const changes = await Promise.all(Array.from({ length: 5 }, () => approved(a.deps, startMs, endMs)));
       await waitFor('every probe to run', () => runs.length >= probes.length);
       await waitFor('every window to close', async () => (await auditSummaries(a.store)).length >= changes.length);
       await a.scheduler.stop();
