@@ -14,6 +14,17 @@ export const MAX_SCRIPT_BYTES = 64 * 1024;
 export const MAX_SCRIPT_LINES = 2000;
 
 /** What a requester fills in; field names match the Slack modal and the web form. */
+/** Why a change is edited or rescheduled: shown to approvers and kept in the audit trail, so readable text only (see unsafeText). */
+export const changeReasonSchema = z
+  .string()
+  .trim()
+  .max(500, 'must be at most 500 characters')
+  .superRefine((text, ctx) => {
+    const problem = unsafeTextProblem(text, { multiline: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .default('');
+
 export const changeInputSchema = z.object({
   code: z
     .string()

@@ -3,27 +3,17 @@ import type { Change } from '../../domain/change/change.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import { hashScript } from '../../domain/change/scriptHash.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
-import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
 import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import { changeInputSchema } from './changeInput.js';
+import { changeInputSchema, changeReasonSchema } from './changeInput.js';
 import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** What an edit may change, with the same rules as filing; field names match the change form's. */
 export const editInputSchema = changeInputSchema.pick({ title: true, description: true, devices: true, script: true }).extend({
-  reason: z
-    .string()
-    .trim()
-    .max(500, 'must be at most 500 characters')
-    // Shown to approvers and kept in the audit trail: readable text only (see unsafeText).
-    .superRefine((text, ctx) => {
-      const problem = unsafeTextProblem(text, { multiline: true });
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default(''),
+  reason: changeReasonSchema,
 });
 
 export type EditInput = z.input<typeof editInputSchema>;

@@ -3,28 +3,19 @@ import type { Change } from '../../domain/change/change.js';
 import { windowProblems } from '../../domain/change/changeWindowRules.js';
 import { transition } from '../../domain/change/lifecycle.js';
 import { formatPath } from '../../domain/validation/formatIssue.js';
-import { unsafeTextProblem } from '../../domain/validation/unsafeText.js';
 import type { Actor } from '../actor.js';
 import { authorise } from '../access/authorise.js';
 import { invalidFields, ServiceError } from '../serviceError.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { freezeFieldProblems, overlapNoticesFor } from './changeConflicts.js';
+import { changeReasonSchema } from './changeInput.js';
 import { auditRefusals, changeCommit, writeChange } from './changeWriter.js';
 
 /** Field names match the change form's. */
 export const rescheduleInputSchema = z.object({
   windowStart: z.coerce.date({ message: 'is not a date' }),
   windowEnd: z.coerce.date({ message: 'is not a date' }),
-  reason: z
-    .string()
-    .trim()
-    .max(500, 'must be at most 500 characters')
-    // Shown to approvers and kept in the audit trail: readable text only (see unsafeText).
-    .superRefine((text, ctx) => {
-      const problem = unsafeTextProblem(text, { multiline: true });
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .default(''),
+  reason: changeReasonSchema,
   /** Flags (or unflags) the change an emergency: one may be moved into a policy freeze. Absent: as it is. */
   emergency: z.boolean().optional(),
 });

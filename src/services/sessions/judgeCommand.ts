@@ -4,9 +4,9 @@ import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import type { Verdict } from '../../domain/rules/verdict.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { Session } from '../../domain/session/session.js';
-import type { Actor } from '../actor.js';
 import { systemActor } from '../actor.js';
 import type { ServiceDeps } from '../serviceDeps.js';
+import { storeCommandRecord } from './storeCommandRecord.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
 import { lockUser } from './sessionControl.js';
 
@@ -64,19 +64,7 @@ export async function judgeCommand(
     risk: evaluation.risk,
     reason: evaluation.reason,
   };
-  await deps.store.commands.append(record);
-  const actor: Actor = { userId: session.user, terminal: `proxy ${session.clientAddress}` };
-  await deps.audit.record(actor, {
-    status: verdict === 'allow' ? 'S' : 'D',
-    eventType: 'EXECUTE',
-    class: 'COMMAND',
-    object: session.device,
-    change: session.changeCode,
-    command: line,
-    details: `${verdict}${evaluation.ruleIds.length ? ` by ${evaluation.ruleIds.join(', ')}` : ''} in session ${session.id}`,
-    reason: evaluation.reason,
-    flags: evaluation.risk ? `risk:${evaluation.risk}` : undefined,
-  });
+  await storeCommandRecord(deps, session, record, `${verdict}${evaluation.ruleIds.length ? ` by ${evaluation.ruleIds.join(', ')}` : ''}`);
 
   const lockedBy = await lockIfRepeated(deps, session, evaluation, record);
   const message =

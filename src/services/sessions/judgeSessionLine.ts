@@ -10,8 +10,8 @@ import { effectiveCommands } from '../changes/changeAudit.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import { judgeCommand, type Judgement } from './judgeCommand.js';
 import type { LiveSession } from './liveSession.js';
-import { actorOf } from './openSession.js';
 import type { SessionAlerts } from './sessionAlerts.js';
+import { storeCommandRecord } from './storeCommandRecord.js';
 
 /**
  * What the proxy does when the store cannot record a command: `block` (the default) refuses
@@ -112,17 +112,7 @@ async function refuseBeforeJudging(
     reason,
   };
   try {
-    await deps.store.commands.append(record);
-    await deps.audit.record(actorOf(live.scope.session), {
-      status: 'D',
-      eventType: 'EXECUTE',
-      class: 'COMMAND',
-      object: record.device,
-      change: record.changeCode,
-      command: line,
-      details: `block by ${ruleId} in session ${record.sessionId}`,
-      reason,
-    });
+    await storeCommandRecord(deps, live.scope.session, record, `block by ${ruleId}`);
   } catch {
     return { verdict: 'block', evaluation: evaluationOf(line), record, lockedBy: undefined, message: STORE_OUTAGE_MESSAGE, stored: false };
   }

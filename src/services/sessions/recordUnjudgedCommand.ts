@@ -4,8 +4,8 @@ import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import type { Judgement } from './judgeCommand.js';
 import type { LiveSession } from './liveSession.js';
-import { actorOf } from './openSession.js';
 import type { SessionAlerts } from './sessionAlerts.js';
+import { storeCommandRecord } from './storeCommandRecord.js';
 
 /**
  * The device's shell was about to run a command the judged line did not contain (code reached
@@ -40,18 +40,7 @@ export async function recordUnjudgedCommand(
     risk: 'high',
     reason,
   };
-  await deps.store.commands.append(record);
-  await deps.audit.record(actorOf(session), {
-    status: ran ? 'S' : 'D',
-    eventType: 'EXECUTE',
-    class: 'COMMAND',
-    object: session.device,
-    change: session.changeCode,
-    command: text,
-    details: `${record.verdict} by ${UNJUDGED_RULE_ID} in session ${session.id}`,
-    reason,
-    flags: 'risk:high',
-  });
+  await storeCommandRecord(deps, session, record, `${record.verdict} by ${UNJUDGED_RULE_ID}`);
   const judgement: Judgement = {
     verdict: record.verdict,
     evaluation: { line: text, verdict: record.verdict, ruleIds: record.ruleIds, matchedRules: [], risk: 'high', commands: [], reason, tampering: false },
