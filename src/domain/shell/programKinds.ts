@@ -337,3 +337,14 @@ export function startupFileReason(path: string): string | undefined {
   const normalised = path.replace(/\/+/g, '/').replace(/^~[^/]*/, '~').replace(/^(\$HOME|\$\{HOME\})/, '~');
   return STARTUP_FILE.test(normalised) ? `it writes ${path}, whose contents run later where changeguard does not see them` : undefined;
 }
+
+/** Why writing these files installs code that runs later unjudged (a program, a start-up file), or undefined. */
+export function installReason(targets: readonly string[]): string | undefined {
+  const hit = targets.find((t) => isProgramDirectory(t));
+  if (hit !== undefined) return `it writes into ${hit}, where a program could be installed under another name`;
+  for (const target of targets) {
+    const reason = startupFileReason(target);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
