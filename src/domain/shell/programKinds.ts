@@ -325,7 +325,7 @@ const STARTUP_FILE = new RegExp(
   [
     String.raw`(^|/)\.(bashrc|bash_profile|bash_login|bash_logout|profile|inputrc|pam_environment|zshrc|zshenv|zprofile|zlogin|kshrc|mkshrc|cshrc|tcshrc|login|logout|gitconfig|vimrc|exrc|gvimrc|nanorc|lesskey|lessfilter|wgetrc|curlrc|npmrc|pythonrc|perldb|netrc|screenrc|tmux\.conf|xinitrc|xsession|xprofile)$`,
     String.raw`(^|/)\.ssh/(rc|environment|authorized_keys2?|config)$`,
-    String.raw`(^|/)\.git/(hooks/|config$)`,
+    String.raw`(^|/)\.git/(hooks(/|$)|config$)`,
     String.raw`(^|/)\.config/(git/|systemd/|autostart/|nvim/|environment\.d/|fish/)`,
     String.raw`^/etc/(profile|profile\.d/|bash\.bashrc|bash\.bash_logout|environment|ssh/sshrc|ssh/sshd_config|cron|crontab|anacrontab|systemd/|init\.d/|rc\.local|ld\.so\.preload|ld\.so\.conf|sudoers|pam\.d/|security/|update-motd\.d/|apt/apt\.conf\.d/|logrotate|udev/rules\.d/)`,
     String.raw`^/(var/spool/cron|usr/lib/systemd|lib/systemd|run/systemd)/`,

@@ -611,6 +611,9 @@ function writeTargets(program: string, args: readonly Word[], redirs: readonly s
     for (const v of values) if (v.startsWith('--target-directory=')) targets.push(v.slice(19));
     if (program === 'dd') targets.push(...values.filter((v) => v.startsWith('of=')).map((v) => v.slice(3)));
     else if (program === 'tee') targets.push(...operands);
+    // A link is a second name to write its target by (`ln -s .git/hooks h`, then `cp x h/pre-commit`):
+    // the new name first, then what it points to.
+    else if (program === 'ln' || program === 'link') targets.push(...operands.slice(-1), ...operands.slice(0, -1));
     else if (operands.length > 1) targets.push(operands[operands.length - 1] as string);
   }
   if (program === 'sed' || program === 'perl') {

@@ -265,6 +265,19 @@ const INTERPRETERS: Technique[] = [
     ],
   },
   {
+    name: 'git hook written through a symbolic link to .git/hooks',
+    needs: ['git'],
+    steps: [
+      'git init -q r',
+      "printf '#!/bin/sh\\ntouch {D}/PROOF\\n' > hook",
+      'ln -s r/.git/hooks h',
+      'cp h/pre-commit.sample h/pre-commit',
+      'cat hook > h/pre-commit',
+      'cd r',
+      'GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@example.com GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@example.com git commit -q --allow-empty -m x',
+    ],
+  },
+  {
     name: 'git hook written by a relative name, cd on the same line',
     needs: ['git'],
     steps: [

@@ -25,6 +25,8 @@ describe('relative file names are judged from the working directory', () => {
     ['/etc', "sed -i 's/a/b/' cron.d/job"],
     ['/usr', 'cp /tmp/x local/bin/ls2'],
     ['/usr/local', 'ln -s /tmp/x bin/ls2'],
+    ['/root/app/.git', 'ln -s hooks /tmp/h'],
+    ['/etc', 'ln -s cron.d /tmp/c'],
     ['/root', 'dd if=/tmp/x of=.bashrc'],
   ])('from %s, %s', (cwd, line) => {
     expect(refusedFrom(cwd, line)).toEqual([expect.stringMatching(/run later|a program could be installed/)]);
