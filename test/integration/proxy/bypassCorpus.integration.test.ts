@@ -582,6 +582,29 @@ const PERSISTENCE: Technique[] = [
     thenSteps: ['true'],
   },
   {
+    name: 'git hook copied into .git/hooks under its own name',
+    needs: ['git'],
+    steps: [
+      'git init -q r',
+      "printf '#!/bin/sh\\ntouch {D}/PROOF\\n' > hook",
+      'cp r/.git/hooks/pre-commit.sample pre-commit',
+      'cat hook > pre-commit',
+      'cp pre-commit r/.git/hooks',
+      'cd r',
+      'GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@example.com GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@example.com git commit -q --allow-empty -m x',
+    ],
+  },
+  {
+    name: '~/.bashrc written by curl from a file URL (restart)',
+    needs: ['curl'],
+    steps: ["printf 'touch {D}/PROOF\\n' > rc", 'cat ~/.bashrc >> rc', 'curl -s -o ~/.bashrc file://{D}/rc', 'set -e; false', 'true'],
+  },
+  {
+    name: '~/.bashrc patched (restart)',
+    needs: ['patch'],
+    steps: ['cp ~/.bashrc old', "printf 'touch {D}/PROOF\\n' > new", 'cat old >> new', 'diff -u old new > p.diff; true', 'patch -s ~/.bashrc p.diff', 'set -e; false', 'true'],
+  },
+  {
     name: '~/.bashrc read by the login shell sshd starts (restart)',
     steps: ["printf 'touch {D}/PROOF\\n' > rc", 'cat ~/.bashrc >> rc', 'cp rc ~/.bashrc', 'set -e; false', 'true'],
   },
