@@ -200,5 +200,5 @@ function judgeDuringOutage(
 }
 
 function evaluationOf(line: string): Judgement['evaluation'] {
-  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false };
+  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false, reviewRuleIds: [] };
 }
