@@ -83,7 +83,8 @@ export function register(router: Router, ctx: PortalContext): void {
   /** Runs a decision; a refusal is shown on the change page itself, with its status code. */
   function decide(decision: Decision, act: (req: Request, res: Response, code: string) => Promise<unknown>, done: keyof typeof DONE) {
     return async function decideOnChange(req: Request, res: Response) {
-      const { code } = parseInput(changeCodeParam, req.params, 'path');
+      // The change's part of the path (a deviation's route has its id too, checked by its own schema).
+      const { code } = parseInput(changeCodeParam, { code: req.params.code }, 'path');
       try {
         await act(req, res, code);
       } catch (error) {
