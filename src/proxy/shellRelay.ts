@@ -497,7 +497,7 @@ export class ShellRelay implements ActiveSession {
     const { session } = this.live.scope;
     if (tellUser && this.channel.writable) this.tell(reason);
     this.state = 'closed';
-    this.awaiting?.abort();
+    this.awaiting?.abort(`the session ended while it waited: ${reason}`);
     clearTimeout(this.readyTimer);
     if (this.completion !== null) {
       clearTimeout(this.completion.timer);

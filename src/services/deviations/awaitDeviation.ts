@@ -13,7 +13,7 @@ export const DEVIATION_POLL_MS = 500;
  * Waits, in the proxy process serving the session, until the request is settled: by an
  * approver (any process: the store is where they meet, as with Terminate and locks), by the
  * timeout (written here as DEVIATION_TIMEOUT, a denial), or by the user's Ctrl-C (`cancel`
- * aborted: DEVIATION_CANCEL). Returns the request as settled; whichever settlement is
+ * aborted: DEVIATION_CANCEL, with the abort's reason when it is a text, such as the session's end). Returns the request as settled; whichever settlement is
  * written first is the one that counts.
  */
 export async function awaitDeviationDecision(
@@ -27,7 +27,9 @@ export async function awaitDeviationDecision(
     const current = (await deps.store.deviations.findById(request.id)) ?? request;
     if (current.status !== 'pending') return current;
     if (cancel.aborted) {
-      const cancelled = await endDeviation(deps, live, current, 'cancelled', actorOf(live.scope.session), 'DEVIATION_CANCEL', 'cancelled by the user (Ctrl-C)');
+      // The reason the caller aborted with (the session ended), else the user's Ctrl-C.
+      const why = typeof cancel.reason === 'string' ? cancel.reason : 'cancelled by the user (Ctrl-C)';
+      const cancelled = await endDeviation(deps, live, current, 'cancelled', actorOf(live.scope.session), 'DEVIATION_CANCEL', why);
       if (cancelled) return cancelled;
       continue;
     }
