@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { judgeWritesFrom } from '../../domain/shell/workingDirectoryWrites.js';
 import { evaluateLine, type LineEvaluation } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import type { Verdict } from '../../domain/rules/verdict.js';
@@ -49,20 +50,33 @@ export interface ReviewNeeded {
  * that would need an approver's decision is refused here (exec, sftp: nothing can wait at a
  * prompt); the interactive prompt uses judgePromptCommand, which may wait.
  */
-export async function judgeCommand(deps: ServiceDeps, scope: SessionScope, line: string, source: 'shell' | 'exec'): Promise<Judgement> {
-  return (await judge(deps, scope, line, source, false)) as Judgement;
+export async function judgeCommand(
+  deps: ServiceDeps,
+  scope: SessionScope,
+  line: string,
+  source: 'shell' | 'exec',
+  workingDirectory?: string,
+): Promise<Judgement> {
+  return (await judge(deps, scope, line, source, false, workingDirectory)) as Judgement;
 }
 
 /** As judgeCommand, for a line typed at the interactive prompt: a line needing review comes back as ReviewNeeded, unstored. */
-export async function judgePromptCommand(deps: ServiceDeps, scope: SessionScope, line: string): Promise<Judgement | ReviewNeeded> {
-  return judge(deps, scope, line, 'shell', true);
+export async function judgePromptCommand(deps: ServiceDeps, scope: SessionScope, line: string, workingDirectory?: string): Promise<Judgement | ReviewNeeded> {
+  return judge(deps, scope, line, 'shell', true, workingDirectory);
 }
 
-async function judge(deps: ServiceDeps, scope: SessionScope, line: string, source: 'shell' | 'exec', canWait: boolean): Promise<Judgement | ReviewNeeded> {
+async function judge(
+  deps: ServiceDeps,
+  scope: SessionScope,
+  line: string,
+  source: 'shell' | 'exec',
+  canWait: boolean,
+  workingDirectory: string | undefined,
+): Promise<Judgement | ReviewNeeded> {
   const { session } = scope;
   const snapshot = await deps.policies.current();
   const rules = snapshot.rules.forContext({ user: session.user, group: scope.group, device: session.device });
-  const parsed = deps.parser.parse(line);
+  const parsed = judgeWritesFrom(deps.parser.parse(line), workingDirectory);
   const evaluation = evaluateLine(rules, parsed, { opaque: snapshot.policy.settings.opaque });
   const resolution = resolveInterrupt(evaluation, scope.interruptAttempts);
   for (const [rule, count] of resolution.attempts) scope.interruptAttempts.set(rule, count);
