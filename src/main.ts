@@ -151,7 +151,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
             config.proxy.workers,
             // The worker's own composition root, beside this file (.ts from the sources, .js built).
             new URL(`./proxyWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
-            { mongodbUri: config.mongodbUri, sqliteFile: config.sqliteFile, dataDir: config.dataDir, logLevel: config.logLevel, proxy: config.proxy },
+            { mongodbUri: config.mongodbUri, sqliteFile: config.sqliteFile, dataDir: config.dataDir, logLevel: config.logLevel, proxy: config.proxy, slackEnabled: config.slack !== undefined },
             logger.child({ component: 'proxy' }),
           )
         : await SshProxy.start({

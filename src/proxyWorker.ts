@@ -27,6 +27,8 @@ async function run(settings: ProxyWorkerSettings): Promise<void> {
   const store = await openStore({ mongodbUri: settings.mongodbUri, sqliteFile: settings.sqliteFile });
   const events = new InProcessEventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
   const deps = createServiceDeps({ store, clock: systemClock, parser: await ShellParser.load(), events });
+  // The primary's delivery worker sends what this process stores (it polls the outbox).
+  deps.outbox.use({ slackEnabled: settings.slackEnabled });
   const notifier = new OutboxNotifier(deps, { logger });
   const proxy = await SshProxy.start({
     deps,

@@ -82,6 +82,7 @@ const proxy =
         new URL('../../src/proxyWorker.ts', import.meta.url),
         {
           mongodbUri: undefined,
+          slackEnabled: false,
           sqliteFile: join(setup.dir, 'changeguard.db'),
           dataDir: setup.dir,
           logLevel: 'warn',

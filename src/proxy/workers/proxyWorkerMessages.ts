@@ -12,6 +12,11 @@ export interface ProxyWorkerSettings {
   readonly dataDir: string;
   readonly logLevel: string;
   readonly proxy: Config['proxy'];
+  /**
+   * Whether the primary delivers to Slack: the worker's notifications (session notices,
+   * alerts, deviation requests) are stored for it to send, not kept as "Slack not configured".
+   */
+  readonly slackEnabled: boolean;
 }
 
 export type PrimaryToWorker = { readonly type: 'proxy-settings'; readonly settings: ProxyWorkerSettings } | { readonly type: 'proxy-stop' };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminateSession } from '../../../src/services/sessions/sessionControl.js';
+import { FakeSlackApi } from '../../support/fakeSlackApi.js';
 import { buildRule } from '../../support/factories.js';
 import { freePort } from '../../support/freePort.js';
 import { startProxyHarness, TestTerminal, type ProxyHarness } from '../../support/proxyHarness.js';
@@ -15,20 +16,27 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
  * PROXY_WORKERS=2 through the real product process: the harness provides the sshd device and
  * the SQLite store (policy, an approved change); the product runs on that store with two proxy
  * worker processes sharing its PROXY_PORT. Sessions landing on different workers must each be
- * judged, recorded, and cut by a Terminate issued from another process (here, the test's).
+ * judged, recorded, and cut by a Terminate issued from another process (here, the test's),
+ * and their alerts reach Slack (the fake Web API) through the primary's delivery worker.
  */
 describe('several proxy worker processes (PROXY_WORKERS)', () => {
   let h: ProxyHarness;
   let product: ChildProcess;
   let output = '';
   let proxyPort: number;
+  let slack: FakeSlackApi;
 
   beforeAll(async () => {
-    h = await startProxyHarness({ rules: [buildRule({ id: 'no-recursive-rm', command: ['rm'], pattern: '(^|\\s)-\\w*[rR]', action: 'block', risk: 'high' })] });
+    h = await startProxyHarness({
+      rules: [buildRule({ id: 'no-recursive-rm', command: ['rm'], pattern: '(^|\\s)-\\w*[rR]', action: 'block', risk: 'high' })],
+      channels: { security: 'C01SECURITY' },
+    });
+    slack = await FakeSlackApi.start();
     proxyPort = await freePort();
     product = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: h.dir, PORT: String(await freePort()), PROXY_PORT: String(proxyPort), PROXY_WORKERS: '2', LOG_LEVEL: 'info', MONGODB_URI: '', POLICY_FILE: '' },
+      env: { ...process.env, DATA_DIR: h.dir, PORT: String(await freePort()), PROXY_PORT: String(proxyPort), PROXY_WORKERS: '2', LOG_LEVEL: 'info', MONGODB_URI: '', POLICY_FILE: '',
+        SLACK_BOT_TOKEN: 'xoxb-workers', SLACK_SIGNING_SECRET: 'workers-secret', SLACK_API_URL: slack.apiUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     product.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -46,6 +54,7 @@ describe('several proxy worker processes (PROXY_WORKERS)', () => {
       await exited;
     }
     await h?.stop();
+    await slack?.close();
   });
 
   it('judges, records and terminates sessions on each worker', async () => {
@@ -77,6 +86,10 @@ describe('several proxy worker processes (PROXY_WORKERS)', () => {
         [`echo ${marker}`, 'allow'],
         [`rm -rf ${join(h.target.workDir, marker)}`, 'block'],
       ]);
+      // The worker stored the alert; the primary, which holds the Slack connection, sent it.
+      await waitFor(`the block alert from worker ${owner} in the security channel`, () =>
+        slack.callsTo('chat.postMessage').some((call) => call.args.channel === 'C01SECURITY' && JSON.stringify(call.args).includes(`rm -rf ${join(h.target.workDir, marker)}`)),
+      );
     }
 
     // Terminate, as the web page or the security channel's button does: from another process.
