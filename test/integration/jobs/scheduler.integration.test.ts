@@ -31,5 +31,5 @@ if (uri !== undefined) {
     // by scanning the collection (it pushes down only `_id` lookups), which at 50 ms with two
     // processes keeps it saturated. Steps still run on time: jobs due before the next poll
     // are locked ahead and started on a timer. (Production polls every 5 s.)
-  }, { processEveryMs: 250, twoProcessWindow: { startMs: 4000, endMs: 8000 } });
+  }, { processEveryMs: 250, twoProcessWindow: { startMs: 6000, endMs: 12000 } });
 }

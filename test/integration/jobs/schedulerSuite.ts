@@ -212,8 +212,11 @@ export function defineSchedulerSuite(name: string, open: () => Promise<Scheduler
       await a.scheduler.start();
       await b.scheduler.start();
       const probes = await Promise.all(Array.from({ length: 30 }, (_, n) => a.scheduler.agenda.now('probe', { n })));
-      const { startMs, endMs } = pace.twoProcessWindow ?? { startMs: 100, endMs: 700 };
-      const changes = await Promise.all(Array.from({ length: 5 }, () => approved(a.deps, startMs, endMs)));
+      const { startMs, endMs } = pace.twoProcessWindow ?? { startMs: 1500, endMs: 4000 };
+      // One after another: each change's window is counted from its own filing, so a slow
+      // store under load delays the next filing rather than pushing an approval past its window.
+      const changes: Change[] = [];
+      for (let n = 0; n < 5; n++) changes.push(await approved(a.deps, startMs, endMs));
       await waitFor('every probe to run', () => runs.length >= probes.length);
       await waitFor('every window to close', async () => (await auditSummaries(a.store)).length >= changes.length);
       await a.scheduler.stop();
