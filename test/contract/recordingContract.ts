@@ -81,7 +81,8 @@ export function defineRecordingContract(name: string, open: () => Promise<Opened
     it('hands a large recording to a follower in pieces that join up to the whole', async () => {
       const writer = await opened.recordings.create('session-large-live');
       const line = `[1.5, "o", "${'y'.repeat(1000)}"]\n`;
-      for (let i = 0; i < 12; i += 1) await writer.append(line.repeat(500));
+      // 20 appends of ~300 kB: more than one read's worth in every store.
+      for (let i = 0; i < 20; i += 1) await writer.append(line.repeat(300));
       await writer.close();
       let position: string | undefined;
       let text = '';
