@@ -65,7 +65,7 @@ export function sessionPageCsp(options: { https: boolean }): RequestHandler {
     },
   });
   return (req, res, next) => {
-    res.locals.styleNonce = randomBytes(16).toString('base64');
+    res.locals.styleNonce = randomBytes(16).toString('hex');
     policy(req, res, next);
   };
 }
