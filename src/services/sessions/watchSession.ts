@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decideAccess } from '../../domain/access/authorisation.js';
 import { parseAsciicastLine, withCarriageReturns } from '../../domain/session/asciicastLine.js';
@@ -82,7 +83,7 @@ async function* follow(
   const reader = new RecordingReader(session.kind === 'exec');
   let position: RecordingPosition | undefined;
   let ended: { state: SessionState | undefined; reason: string; graceUntil: number } | undefined;
-  let lastRecheck = Date.now();
+  let lastRecheck = performance.now();
   let why = 'the watcher left';
   try {
     while (!signal.aborted) {
@@ -92,17 +93,17 @@ async function* follow(
         for (const event of reader.read(piece.text)) yield event;
       }
       if (ended) {
-        if (Date.now() >= ended.graceUntil) {
+        if (performance.now() >= ended.graceUntil) {
           why = ended.reason;
           yield { type: 'end', state: ended.state, reason: ended.reason };
           return;
         }
       } else {
         const current = await deps.store.sessions.findById(session.id);
-        if (current?.state !== 'active') ended = { state: current?.state, reason: endReason(current), graceUntil: Date.now() + timings.endGraceMs };
+        if (current?.state !== 'active') ended = { state: current?.state, reason: endReason(current), graceUntil: performance.now() + timings.endGraceMs };
       }
-      if (Date.now() - lastRecheck >= timings.recheckMs) {
-        lastRecheck = Date.now();
+      if (performance.now() - lastRecheck >= timings.recheckMs) {
+        lastRecheck = performance.now();
         const asker = await askerOf(deps, actor);
         const decision = asker ? decideAccess('session.watch', asker) : { allowed: false as const, message: `${actor.userId} is not a user of the policy` };
         if (!decision.allowed) {
