@@ -88,6 +88,8 @@ async function* follow(
   try {
     while (!signal.aborted) {
       const piece = await recordings.readAfter(session.id, position);
+      // A long recording comes in pieces: read on without waiting until caught up.
+      const caughtUp = !piece || piece.text === '';
       if (piece) {
         position = piece.next;
         for (const event of reader.read(piece.text)) yield event;
@@ -112,6 +114,7 @@ async function* follow(
           return;
         }
       }
+      if (!caughtUp) continue;
       try {
         await sleep(timings.pollMs, undefined, { signal });
       } catch {

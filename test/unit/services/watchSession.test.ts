@@ -132,6 +132,23 @@ describe('watching a live session', () => {
     await watch.events.return(undefined);
   });
 
+  it('reads a long recording piece after piece without waiting a poll between them', async () => {
+    await store.sessions.create(session());
+    const line = `[0.3, "o", "${'z'.repeat(1000)}\\r\\n"]\n`;
+    await writer.append(line.repeat(3000));
+    // A poll a minute: were it waited between the store's pieces (1 MiB each), this would time out.
+    const watch = await watchSession(deps, recordings, erin, 's1', { signal: new AbortController().signal, timings: { ...fast, pollMs: 60_000 } });
+    const whole = 'alice@web01:~$ '.length + 3000 * 1002;
+    let shown = 0;
+    while (shown < whole) {
+      const step = await watch.events.next();
+      if (step.done) break;
+      if (step.value.type === 'output') shown += step.value.data.length;
+    }
+    expect(shown).toBe(whole);
+    await watch.events.return(undefined);
+  });
+
   it('refuses an ended session (replay it instead), an unknown one, and a server without recordings', async () => {
     await store.sessions.create(session({ state: 'ended', endedAt: T0 }));
     const signal = new AbortController().signal;
