@@ -80,6 +80,7 @@ const envSchema = z.object({
   PROXY_ON_STORE_OUTAGE: z
     .enum(['block', 'allow'], { message: 'PROXY_ON_STORE_OUTAGE: expected block or allow' })
     .default('block'),
+  DEVIATION_TIMEOUT_MINUTES: positive('DEVIATION_TIMEOUT_MINUTES', 'minutes', 5),
   WINDOW_EXPIRING_MINUTES: positive('WINDOW_EXPIRING_MINUTES', 'minutes', 15),
   APPROVAL_REMINDER_HOURS: positive('APPROVAL_REMINDER_HOURS', 'hours', 4),
   APPROVAL_ESCALATE_AFTER: z.coerce
@@ -182,6 +183,8 @@ export interface Config {
     readonly publicPort: number;
     /** block: commands in live sessions are refused while the store is unreachable; allow: judged on the last policy read, unrecorded. */
     readonly onStoreOutage: 'block' | 'allow';
+    /** DEVIATION_TIMEOUT_MINUTES: how long a command a review rule holds waits for an approver. */
+    readonly deviationTimeoutMs: number;
     /**
      * PROXY_WORKERS: 1 runs the proxy in this process; more forks that many proxy-only
      * worker processes sharing PROXY_PORT (node:cluster), so sessions spread over the cores.
@@ -278,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       publicHost: proxyAddress?.host ?? new URL(publicUrl).hostname,
       publicPort: proxyAddress?.port ?? v.PROXY_PORT,
       onStoreOutage: v.PROXY_ON_STORE_OUTAGE,
+      deviationTimeoutMs: Math.round(v.DEVIATION_TIMEOUT_MINUTES * 60_000),
       workers: v.PROXY_WORKERS,
     },
     scheduler: {

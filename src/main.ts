@@ -163,6 +163,7 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
             port: config.proxy.port,
             bind: config.proxy.bind,
             storeOutage: config.proxy.onStoreOutage,
+            deviationTimeoutMs: config.proxy.deviationTimeoutMs,
           });
   } catch (error) {
     await scheduler.stop();

@@ -38,6 +38,7 @@ async function run(settings: ProxyWorkerSettings): Promise<void> {
     port: settings.proxy.port,
     bind: settings.proxy.bind,
     storeOutage: settings.proxy.onStoreOutage,
+    deviationTimeoutMs: settings.proxy.deviationTimeoutMs,
     worker: settings.index,
   });
   let stopping: Promise<void> | undefined;

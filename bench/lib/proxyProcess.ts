@@ -85,7 +85,7 @@ const proxy =
           sqliteFile: join(setup.dir, 'changeguard.db'),
           dataDir: setup.dir,
           logLevel: 'warn',
-          proxy: { port: 0, bind: '127.0.0.1', hostKeyFile: (loadOrCreateHostKey(hostKeyFile), hostKeyFile), publicHost: '127.0.0.1', publicPort: 0, onStoreOutage: 'block', workers },
+          proxy: { port: 0, bind: '127.0.0.1', hostKeyFile: (loadOrCreateHostKey(hostKeyFile), hostKeyFile), publicHost: '127.0.0.1', publicPort: 0, onStoreOutage: 'block', deviationTimeoutMs: 300_000, workers },
         },
         createLogger('warn'),
       )

@@ -13,6 +13,8 @@ export const ACTION_IDS = {
   terminateSession: 'session_terminate',
   lockUser: 'user_lock',
   unlockUser: 'user_unlock',
+  allowDeviation: 'deviation_allow',
+  denyDeviation: 'deviation_deny',
 } as const;
 
 /** Approve and Reject carry the change and the script hash shown: an approval is bound to it. */
@@ -24,3 +26,6 @@ export type ReviewButtonValue = z.infer<typeof reviewButtonValueSchema>;
 
 export const sessionButtonValueSchema = z.object({ sessionId: z.string().min(1).max(200) });
 export const lockButtonValueSchema = z.object({ user: z.string().min(1).max(64) });
+
+/** Allow once / Deny name the deviation request; who may decide is the services' question. */
+export const deviationButtonValueSchema = z.object({ deviation: z.string().min(1).max(200) });

@@ -76,7 +76,7 @@ export class NotificationRenderer implements NotificationText {
     const target = parseAudienceKey(audience);
     const recipient = target && 'user' in target ? target.user : undefined;
     // The buttons, placed by the templates (partials/reviewButtons.hbs, securityButtons.hbs).
-    const actions: { review?: Record<string, unknown>; security?: Record<string, unknown> } = {};
+    const actions: { review?: Record<string, unknown>; security?: Record<string, unknown>; deviation?: Record<string, unknown> } = {};
     let changeVersion: number | undefined;
 
     if (type === 'access.request_created' && data.change && !options.textOnly) {
@@ -120,7 +120,11 @@ export class NotificationRenderer implements NotificationText {
         unlock: button(ACTION_IDS.unlockUser, { user: lockedUser }),
       };
     }
-    if (actions.review || actions.security) view.actions = actions;
+    const deviation = typeof data.details?.deviation === 'string' ? data.details.deviation : undefined;
+    if (type === 'deviation.requested' && deviation !== undefined && recipient !== data.session?.user) {
+      actions.deviation = { allow: button(ACTION_IDS.allowDeviation, { deviation }), deny: button(ACTION_IDS.denyDeviation, { deviation }) };
+    }
+    if (actions.review || actions.security || actions.deviation) view.actions = actions;
 
     const rendered = this.templates.render(type, view);
     return {

@@ -17,6 +17,8 @@ export interface ProxySettings {
   readonly storeOutage: StoreOutageHandling;
   readonly executor: ExecutorTimings;
   readonly upstreamReadyTimeoutMs: number;
+  /** How long a command a review rule holds waits for an approver before it is denied. */
+  readonly deviationTimeoutMs: number;
 }
 
 /** What every connection handler needs; built once by SshProxy. */

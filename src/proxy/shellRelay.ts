@@ -1,7 +1,8 @@
 import type { Client, ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
 import type { SessionState } from '../domain/session/session.js';
 import type { ParsedLine } from '../domain/shell/simpleCommand.js';
-import { checkProgramInput, judgeSessionLine, type SessionJudgement } from '../services/sessions/judgeSessionLine.js';
+import { checkProgramInput, judgePromptLine, type SessionJudgement } from '../services/sessions/judgeSessionLine.js';
+import { reviewSessionLine } from '../services/sessions/reviewSessionLine.js';
 import type { LiveSession } from '../services/sessions/liveSession.js';
 import { recordUnjudgedCommand } from '../services/sessions/recordUnjudgedCommand.js';
 import { rememberFunctions, runtimeAllowList } from '../services/sessions/runtimeAllowList.js';
@@ -19,11 +20,12 @@ import { recordSessionEnd } from './sessionEnd.js';
 
 /**
  * starting: the device's shell has not said it is ready. prompt: the user edits a line.
- * judging: a submitted line is being judged. running: the device runs a judged line.
+ * judging: a submitted line is being judged. awaiting: a line a review rule holds waits for an
+ * approver's decision (Ctrl-C cancels it). running: the device runs a judged line.
  * completing: the device lists completions for Tab. restarting: a new shell replaces one that
  * died. closed: the session is over.
  */
-type State = 'starting' | 'prompt' | 'judging' | 'running' | 'completing' | 'restarting' | 'closed';
+type State = 'starting' | 'prompt' | 'judging' | 'awaiting' | 'running' | 'completing' | 'restarting' | 'closed';
 
 export interface ExecutorTimings {
   /** How long the device's shell may take to start and say it is ready. */
@@ -75,6 +77,8 @@ export class ShellRelay implements ActiveSession {
   private exitCode: number | undefined;
   private shellExited = false;
   private finishing: Promise<void> | undefined;
+  /** Set while a line waits for an approver: aborting it cancels the request. */
+  private awaiting: AbortController | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -239,6 +243,11 @@ export class ShellRelay implements ActiveSession {
         // The editor keeps keys typed ahead of a prompt for that prompt.
         this.editor.feed(data);
         return;
+      case 'awaiting':
+        // Ctrl-C gives up waiting; other keys are typed ahead of the next prompt.
+        if (data.includes(CTRL_C)) this.awaiting?.abort();
+        else this.editor.feed(data);
+        return;
       case 'running':
         this.programInput(data);
         return;
@@ -285,8 +294,29 @@ export class ShellRelay implements ActiveSession {
   }
 
   private async submit(line: string): Promise<void> {
-    const judgement = await judgeSessionLine(this.ctx.deps, this.ctx.alerts, this.live, line, 'shell', this.ctx.settings.storeOutage);
+    const judged = await judgePromptLine(this.ctx.deps, this.ctx.alerts, this.live, line, this.ctx.settings.storeOutage);
     if (this.state !== 'judging') return;
+    let judgement: SessionJudgement;
+    if (judged.verdict === 'review') {
+      // Not in the approved script and a review rule matched it: it waits for an approver.
+      this.state = 'awaiting';
+      const cancel = new AbortController();
+      this.awaiting = cancel;
+      try {
+        judgement = await reviewSessionLine(this.ctx.deps, this.ctx.alerts, this.live, judged, {
+          timeoutMs: this.ctx.settings.deviationTimeoutMs,
+          cancel: cancel.signal,
+          onWaiting: () => this.tell('not in the approved script: waiting for approval, Ctrl-C to cancel'),
+        });
+      } finally {
+        this.awaiting = null;
+      }
+      if (this.state !== 'awaiting') return;
+      this.state = 'judging';
+      if (judgement.verdict === 'allow') this.tell('allowed once by an approver');
+    } else {
+      judgement = judged;
+    }
     if (!judgement.stored) {
       this.ctx.logger.warn(
         { session: this.live.scope.session.id, command: judgement.record.line, verdict: judgement.verdict, rules: judgement.record.ruleIds },
@@ -468,6 +498,7 @@ export class ShellRelay implements ActiveSession {
     const { session } = this.live.scope;
     if (tellUser && this.channel.writable) this.tell(reason);
     this.state = 'closed';
+    this.awaiting?.abort(`the session ended while it waited: ${reason}`);
     clearTimeout(this.readyTimer);
     if (this.completion !== null) {
       clearTimeout(this.completion.timer);

@@ -6,6 +6,7 @@ import type { Notifier } from '../services/notifications/notifier.js';
 import type { StoreOutageHandling } from '../services/sessions/judgeSessionLine.js';
 import { SessionAlerts } from '../services/sessions/sessionAlerts.js';
 import { recoverAbandonedSessions, reviewLiveSessions } from '../services/sessions/superviseSessions.js';
+import { DEFAULT_DEVIATION_TIMEOUT_MS } from '../services/deviations/requestDeviation.js';
 import type { ServiceDeps } from '../services/serviceDeps.js';
 import type { RecordingStore } from '../store/recordingStore.js';
 import { DEFAULT_EXECUTOR_TIMINGS, type ExecutorTimings } from './shellRelay.js';
@@ -30,6 +31,8 @@ export interface SshProxyOptions {
   readonly watchIntervalMs?: number | undefined;
   readonly executorTimings?: ExecutorTimings | undefined;
   readonly upstreamReadyTimeoutMs?: number | undefined;
+  /** DEVIATION_TIMEOUT_MINUTES: how long a reviewed command waits for an approver (default 5 minutes). */
+  readonly deviationTimeoutMs?: number | undefined;
 }
 
 const DEFAULT_WATCH_INTERVAL_MS = 1000;
@@ -75,6 +78,7 @@ export class SshProxy {
         storeOutage: options.storeOutage ?? 'block',
         executor: options.executorTimings ?? DEFAULT_EXECUTOR_TIMINGS,
         upstreamReadyTimeoutMs: options.upstreamReadyTimeoutMs ?? 15_000,
+        deviationTimeoutMs: options.deviationTimeoutMs ?? DEFAULT_DEVIATION_TIMEOUT_MS,
       },
       sessions,
       unsettledEnds: new Map(),

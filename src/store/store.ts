@@ -2,6 +2,7 @@ import type { AccountRepository } from './accountRepository.js';
 import type { AuditRepository } from './auditRepository.js';
 import type { ChangeRepository } from './changeRepository.js';
 import type { CommandRepository } from './commandRepository.js';
+import type { DeviationRepository } from './deviationRepository.js';
 import type { LinkNonceRepository } from './linkNonceRepository.js';
 import type { OutboxRepository } from './outboxRepository.js';
 import type { PolicyRepository } from './policyRepository.js';
@@ -24,6 +25,8 @@ export interface Store {
   readonly outbox: OutboxRepository;
   readonly slackMessages: SlackMessageRepository;
   readonly reportSchedules: ReportScheduleRepository;
+  /** Commands waiting for (or settled by) an approver's decision: deviations from the approved script. */
+  readonly deviations: DeviationRepository;
   /** The SIEM stream's feed and cursors; undefined where the store cannot feed it in the same write yet (MongoDB). */
   readonly siemFeed?: SiemFeedRepository | undefined;
   /**

@@ -186,6 +186,8 @@ const hostileInteractions: HostileInteraction[] = [
     answer: { kind: 'ephemeral', text: /CHG-99999/ },
   },
   { name: 'Approve with a value changeguard did not make', send: (id) => h.click(SLACK.bob, 'change_approve', '{"code":{"$ne":null}}', id), answer: { kind: 'ephemeral', text: 'This button is not one changeguard made; nothing was done.' } },
+  { name: 'Allow once with an injection object for the request', send: (id) => h.click(SLACK.bob, 'deviation_allow', '{"deviation":{"$ne":null}}', id), answer: { kind: 'ephemeral', text: 'This button is not one changeguard made; nothing was done.' } },
+  { name: 'Deny pointing at a deviation request that does not exist', send: (id) => h.click(SLACK.bob, 'deviation_deny', '{"deviation":"no-such-request"}', id), answer: { kind: 'ephemeral', text: 'No deviation request no-such-request' } },
   { name: 'the new-change form sent by an unknown Slack user', send: () => submitForm({}, SLACK.stranger), answer: { kind: 'form', errors: { title: UNMAPPED_USER_MESSAGE } } },
   { name: 'a title over 200 characters', send: () => submitForm({ title: 'T'.repeat(201) }), answer: { kind: 'form', errors: { title: 'Must be at most 200 characters' } } },
   { name: 'a description over 4000 characters', send: () => submitForm({ description: 'd'.repeat(4001) }), answer: { kind: 'form', errors: { description: 'Must be at most 4000 characters' } } },

@@ -1,6 +1,7 @@
 import { MongoAgendaBackend } from '../../src/jobs/mongoAgendaBackend.js';
 import { MongoRecordingStore } from '../../src/store/mongo/mongoRecordingStore.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
+import { defineDeviationContract } from './deviationContract.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
 import { freshDatabaseName, mongoUriOrSkip } from '../support/mongoTestServer.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
@@ -43,6 +44,7 @@ if (uri !== undefined) {
   defineOutboxContract('mongo', openMongo);
   defineSlackMessageContract('mongo', openMongo);
   defineReportScheduleContract('mongo', openMongo);
+  defineDeviationContract('mongo', openMongo);
   // The reference implementation, so the SQLite repository is held to the same behaviour.
   defineJobRepositoryContract('mongo', async () => {
     const opened = await openMongo();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SqliteJobRepository } from '../../src/jobs/sqliteBackend/sqliteJobRepository.js';
 import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { defineDeviationContract } from './deviationContract.js';
 import { defineLinkNonceContract } from './linkNonceContract.js';
 import { defineJobRepositoryContract } from './jobRepositoryContract.js';
 import { defineOutboxContract } from './outboxContract.js';
@@ -36,6 +37,7 @@ defineLinkNonceContract('sqlite', openSqlite);
 defineOutboxContract('sqlite', openSqlite);
 defineSlackMessageContract('sqlite', openSqlite);
 defineReportScheduleContract('sqlite', openSqlite);
+defineDeviationContract('sqlite', openSqlite);
 defineJobRepositoryContract('sqlite', async () => {
   const opened = await openSqlite();
   return {

@@ -1,7 +1,7 @@
 import type { Store } from '../../src/store/store.js';
 import { StoreUnavailableError } from '../../src/store/storeErrors.js';
 
-const REPOSITORIES = ['changes', 'sessions', 'commands', 'audit', 'policy', 'accounts', 'linkNonces', 'outbox', 'slackMessages', 'reportSchedules'] as const;
+const REPOSITORIES = ['changes', 'sessions', 'commands', 'audit', 'policy', 'accounts', 'linkNonces', 'outbox', 'slackMessages', 'reportSchedules', 'deviations'] as const;
 
 /**
  * A store that can be made unreachable and brought back. While it is down, every repository
@@ -30,6 +30,7 @@ export class FaultInjectingStore implements Store {
   readonly outbox!: Store['outbox'];
   readonly slackMessages!: Store['slackMessages'];
   readonly reportSchedules!: Store['reportSchedules'];
+  readonly deviations!: Store['deviations'];
 
   constructor(private readonly inner: Store) {
     this.kind = inner.kind;

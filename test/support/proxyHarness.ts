@@ -79,6 +79,8 @@ export async function startProxyHarness(
     wrapStore?: (store: SqliteStore) => Store;
     /** Where notifications go after being recorded (e.g. the real outbox notifier). */
     notifierFor?: (deps: ServiceDeps) => Notifier;
+    /** How long a command a review rule holds waits for an approver. */
+    deviationTimeoutMs?: number;
   } = {},
 ): Promise<ProxyHarness> {
   const target = await startSshTarget();
@@ -129,6 +131,7 @@ export async function startProxyHarness(
     bind: '127.0.0.1',
     watchIntervalMs: 200,
     storeOutage: options.storeOutage,
+    deviationTimeoutMs: options.deviationTimeoutMs,
   });
   return {
     target,

@@ -61,12 +61,18 @@ export interface SlackHarness extends SlackUserRequests {
  * outbox worker, SQLite in memory, and a fake Slack Web API recording what was sent.
  */
 export async function startSlackHarness(
-  options: { delivery?: Partial<DeliveryOptions>; logLevel?: string; sqliteFile?: string } = {},
+  options: {
+    delivery?: Partial<DeliveryOptions>;
+    logLevel?: string;
+    sqliteFile?: string;
+    /** False: keep the policy already in `sqliteFile` (another harness, such as the proxy's, wrote it). */
+    applyPolicy?: boolean;
+  } = {},
 ): Promise<SlackHarness> {
   const fake = await FakeSlackApi.start();
   const store = SqliteStore.open(options.sqliteFile ?? ':memory:');
   const policy = slackTestPolicy();
-  await store.policy.apply({
+  if (options.applyPolicy !== false) await store.policy.apply({
     replace: { users: policy.users, groups: policy.groups, devices: policy.devices, rules: policy.rules, freezes: policy.freezes },
     channels: policy.channels,
     settings: policy.settings,

@@ -18,7 +18,13 @@ describe('configuration', () => {
     expect(load({ PROXY_WORKERS: 'auto' }).proxy.workers).toBe(availableParallelism());
   });
 
+  it('gives a held command five minutes for an approver unless DEVIATION_TIMEOUT_MINUTES says otherwise', () => {
+    expect(load({}).proxy.deviationTimeoutMs).toBe(300_000);
+    expect(load({ DEVIATION_TIMEOUT_MINUTES: '0.5' }).proxy.deviationTimeoutMs).toBe(30_000);
+  });
+
   it.each([
+    [{ DEVIATION_TIMEOUT_MINUTES: 'soon' }, 'DEVIATION_TIMEOUT_MINUTES: expected a number of minutes'],
     [{ PORT: 'eighty' }, 'PORT: expected a port number'],
     [{ PORT: '70000' }, 'PORT: expected a port number from 0 to 65535'],
     [{ PROXY_PORT: '2.5' }, 'PROXY_PORT: expected a whole port number'],

@@ -28,6 +28,9 @@ export const NOTIFICATION_TYPES = [
   'command.high_criticality',
   'command.medium_criticality',
   'command.low_criticality',
+  // Deviation approval: a command a review rule holds, posted in the change's thread
+  'deviation.requested',
+  'deviation.decided',
   // Remote Session
   'session.started',
   'session.terminated',
@@ -47,6 +50,13 @@ export const NOTIFICATION_TYPES = [
 ] as const;
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/**
+ * Thread replies that happen many times within one version of a change (one per deviation
+ * request): their reply is keyed by the notification's own dedupe key, not by the change
+ * version alone, so the second request of a version is posted too.
+ */
+export const REPEATED_THREAD_REPLIES: ReadonlySet<NotificationType> = new Set<NotificationType>(['deviation.requested', 'deviation.decided']);
 
 /**
  * Who gets it: a policy channel role, a policy user (by DM), a literal Slack channel id, or

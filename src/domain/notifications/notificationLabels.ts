@@ -19,6 +19,8 @@ export const NOTIFICATION_LABELS: Readonly<Record<NotificationType, string>> = {
   'command.high_criticality': 'Command detected - High criticality',
   'command.medium_criticality': 'Command detected - Medium criticality',
   'command.low_criticality': 'Command detected - Low criticality',
+  'deviation.requested': 'Deviation approval requested',
+  'deviation.decided': 'Deviation decided',
   'session.started': 'Session started',
   'session.terminated': 'Session terminated',
   'session.high_risk': 'High risk session',

@@ -40,7 +40,12 @@ export interface PolicyDevice {
   readonly hostKey?: string | undefined;
 }
 
-export const RULE_ACTIONS = ['allow', 'block', 'interrupt', 'force'] as const;
+/**
+ * `review`: during a change window, a matching command that is not in the approved script
+ * waits at the prompt until an approver other than the user allows it once or denies it
+ * (services/deviations). In the approved script it runs like any allowed command.
+ */
+export const RULE_ACTIONS = ['allow', 'block', 'interrupt', 'force', 'review'] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
 
 export const RISKS = ['low', 'medium', 'high'] as const;

@@ -16,6 +16,8 @@ export interface CommandEvaluation {
   readonly reason: string | undefined;
   /** Set when the verdict comes from no rule: `(opaque)`, `(force)` or `(tamper)`. */
   readonly pseudoRule?: string | undefined;
+  /** An allowed command a `review` rule matched: it runs only as an approved deviation (or when planned). */
+  readonly review?: CompiledRule | undefined;
 }
 
 export interface LineEvaluation {
@@ -30,6 +32,12 @@ export interface LineEvaluation {
   readonly reason: string | undefined;
   /** True when the line tampers with changeguard's check: the session is cut whatever the rules say. */
   readonly tampering: boolean;
+  /**
+   * Ids of the `review` rules that matched commands the line would otherwise run (empty when
+   * the line is refused anyway): an allowed line with reviews needs an approver's decision
+   * unless it is in the change's approved script (domain/deviation/deviationRequest.ts).
+   */
+  readonly reviewRuleIds: readonly string[];
 }
 
 export interface EvaluationOptions {
@@ -45,7 +53,7 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
   const unsafe = findUnsafeCharacter(parsed.line, { multiline: true });
   if (unsafe !== null) {
     const reason = `the command ${describeUnsafeCharacter(unsafe)}; it was not run`;
-    return { line: parsed.line, verdict: 'block', ruleIds: [UNREADABLE_RULE_ID], matchedRules: [], risk: 'medium', commands: [], reason, tampering: false };
+    return { line: parsed.line, verdict: 'block', ruleIds: [UNREADABLE_RULE_ID], matchedRules: [], risk: 'medium', commands: [], reason, tampering: false, reviewRuleIds: [] };
   }
   const commands = parsed.commands.map((command) => evaluateCommand(rules, command, options));
   let verdict: Verdict = 'allow';
@@ -69,7 +77,8 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
   }
   const tampering = commands.some((c) => c.pseudoRule === TAMPER_RULE_ID);
   if (tampering) risk = 'high';
-  return { line: parsed.line, verdict, ruleIds: ids, matchedRules, risk, commands, reason, tampering };
+  const reviewRuleIds = verdict === 'allow' ? [...new Set(commands.flatMap((c) => (c.review ? [c.review.rule.id] : [])))] : [];
+  return { line: parsed.line, verdict, ruleIds: ids, matchedRules, risk, commands, reason, tampering, reviewRuleIds };
 }
 
 export function evaluateCommand(rules: RuleSet, command: SimpleCommand, options: EvaluationOptions): CommandEvaluation {
@@ -106,7 +115,8 @@ export function evaluateCommand(rules: RuleSet, command: SimpleCommand, options:
       pseudoRule: FORCE_RULE_ID,
     };
   }
-  return { command, verdict: 'allow', matched, reason: undefined };
+  // Review narrows allow: the command may run, once an approver agrees (or the plan has it).
+  return { command, verdict: 'allow', matched, reason: undefined, review: byAction('review') };
 }
 
 /** Why the command is opaque, or undefined when it can be judged (or a rule vouches for it). */

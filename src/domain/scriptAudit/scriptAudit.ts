@@ -18,6 +18,8 @@ export interface ExecutedLine {
   readonly line: string;
   readonly commands: readonly string[];
   readonly verdict: Verdict;
+  /** Set when it ran as an approved deviation (a review rule held it; this approver allowed it once). */
+  readonly approvedBy?: string | undefined;
 }
 
 export type AuditOutcome = 'completed' | 'completed_with_extras' | 'incomplete' | 'not_started';
@@ -32,8 +34,11 @@ export interface PlannedLineResult extends PlannedLine {
 }
 
 export interface ExecutedLineResult extends ExecutedLine {
-  /** planned: everything it ran was in the script; extra (green): something was not. */
-  readonly status: 'planned' | 'extra';
+  /**
+   * planned: everything it ran was in the script; extra (green): something was not;
+   * deviation: something was not, and an approver allowed it once (an approved deviation).
+   */
+  readonly status: 'planned' | 'extra' | 'deviation';
   readonly extraCommands: readonly string[];
 }
 
@@ -50,6 +55,8 @@ export interface ScriptAudit {
     readonly missing: number;
     readonly partial: number;
     readonly extra: number;
+    /** Approved deviations: unplanned, but allowed once by an approver while the change ran. */
+    readonly deviations: number;
     readonly blocked: number;
   };
 }
@@ -86,7 +93,8 @@ export function auditScript(planned: readonly PlannedLine[], executedLines: read
 
   const executedResults = ran.map((line, index): ExecutedLineResult => {
     const extras = ranByLine[index]!.filter((s) => s.matchedWith === undefined).map((s) => s.key);
-    return { ...line, status: extras.length > 0 ? 'extra' : 'planned', extraCommands: extras };
+    const status = extras.length === 0 ? 'planned' : line.approvedBy !== undefined ? 'deviation' : 'extra';
+    return { ...line, status, extraCommands: extras };
   });
 
   const counts = {
@@ -95,6 +103,7 @@ export function auditScript(planned: readonly PlannedLine[], executedLines: read
     missing: plannedResults.filter((p) => p.status === 'missing').length,
     partial: plannedResults.filter((p) => p.status === 'partial').length,
     extra: executedResults.filter((e) => e.status === 'extra').length,
+    deviations: executedResults.filter((e) => e.status === 'deviation').length,
     blocked: blocked.length,
   };
   return { outcome: outcomeOf(counts, ran.length), planned: plannedResults, executed: executedResults, blocked, counts };

@@ -86,10 +86,16 @@ const GIT_VALUE_OPTIONS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--na
 
 function gitEscape(args: readonly string[]): string | undefined {
   if (args.some((a) => a === '-c' || a.startsWith('--exec-path') || a.startsWith('--config-env'))) return 'git -c can point git at a program to run';
+  // The transport's remote programs run through a shell, locally for a path: any command.
+  const transportProgram = args.find((a) => /^--(receive-pack|upload-pack|exec)(=|$)/.test(a));
+  if (transportProgram !== undefined) return `git ${transportProgram.replace(/=.*$/s, '')} names a program for git to run`;
+  // A template directory's hooks are copied into the new repository, where the next commit runs them.
+  if (args.some((a) => /^--template(=|$)/.test(a))) return 'git --template copies hooks into the repository';
   let index = 0;
   while (index < args.length && (args[index] as string).startsWith('-')) index += GIT_VALUE_OPTIONS.has(args[index] as string) ? 2 : 1;
   const sub = args[index];
   if (sub !== undefined && !GIT_COMMANDS.has(sub)) return `${sub} is an alias or an external git-${sub} program, either of which can run anything`;
+  if (sub === 'clone' && args.slice(index + 1).some((a) => /^-[A-Za-z]*u/.test(a))) return 'git clone -u names a program for git to run';
   if (sub === 'commit' && !args.some((a) => a === '-m' || a.startsWith('--message') || a === '-F' || a.startsWith('--file') || a === '--no-edit' || /^-[A-Za-z]*m/.test(a))) return 'git commit opens an editor';
   if (sub === 'rebase' && args.some((a) => a === '-i' || a === '--interactive' || a.startsWith('--exec') || a === '-x')) return 'git rebase runs an editor or commands';
   if (sub === 'config' || sub === 'filter-branch' || sub === 'bisect' || sub === 'difftool' || sub === 'mergetool' || sub === 'submodule' || sub === 'help') return `git ${sub} can run programs`;
@@ -326,6 +332,8 @@ const STARTUP_FILE = new RegExp(
     String.raw`(^|/)\.(bashrc|bash_profile|bash_login|bash_logout|profile|inputrc|pam_environment|zshrc|zshenv|zprofile|zlogin|kshrc|mkshrc|cshrc|tcshrc|login|logout|gitconfig|vimrc|exrc|gvimrc|nanorc|lesskey|lessfilter|wgetrc|curlrc|npmrc|pythonrc|perldb|netrc|screenrc|tmux\.conf|xinitrc|xsession|xprofile)$`,
     String.raw`(^|/)\.ssh/(rc|environment|authorized_keys2?|config)$`,
     String.raw`(^|/)\.git/(hooks(/|$)|config$)`,
+    // A hook by its name in any repository's hooks directory (bare repositories, a copied git directory named by GIT_DIR).
+    String.raw`(^|/)hooks/(applypatch-msg|pre-applypatch|post-applypatch|pre-commit|pre-merge-commit|prepare-commit-msg|commit-msg|post-commit|pre-rebase|post-checkout|post-merge|pre-push|pre-receive|update|proc-receive|post-receive|post-update|reference-transaction|push-to-checkout|pre-auto-gc|post-rewrite|sendemail-validate|fsmonitor-watchman|p4-changelist|p4-prepare-changelist|p4-post-changelist|p4-pre-submit|post-index-change)$`,
     String.raw`(^|/)\.config/(git/|systemd/|autostart/|nvim/|environment\.d/|fish/)`,
     String.raw`^/etc/(profile|profile\.d/|bash\.bashrc|bash\.bash_logout|environment|ssh/sshrc|ssh/sshd_config|cron|crontab|anacrontab|systemd/|init\.d/|rc\.local|ld\.so\.preload|ld\.so\.conf|sudoers|pam\.d/|security/|update-motd\.d/|apt/apt\.conf\.d/|logrotate|udev/rules\.d/)`,
     String.raw`^/(var/spool/cron|usr/lib/systemd|lib/systemd|run/systemd)/`,

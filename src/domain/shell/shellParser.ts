@@ -615,6 +615,18 @@ function writeTargets(program: string, args: readonly Word[], redirs: readonly s
     // the new name first, then what it points to.
     else if (program === 'ln' || program === 'link') targets.push(...operands.slice(-1), ...operands.slice(0, -1));
     else if (operands.length > 1) targets.push(operands[operands.length - 1] as string);
+    // Into a directory, a file lands under its own name: `cp /tmp/.bashrc ~`, `cp x.sh /etc/profile.d`.
+    const directory = targetOption >= 0 ? values[targetOption + 1] : operands.length > 1 && program !== 'dd' && program !== 'tee' ? operands[operands.length - 1] : undefined;
+    if (directory !== undefined && looksLikeDirectory(directory)) {
+      const sources = targetOption >= 0 ? operands : operands.slice(0, -1);
+      for (const source of sources) targets.push(`${directory.replace(/\/+$/, '')}/${basename(source)}`);
+    }
+  }
+  // Downloads and patches write the file they are given.
+  if (program === 'curl' || program === 'wget') targets.push(...optionValues(args.map((a) => a.value), program === 'curl' ? ['-o', '--output'] : ['-O', '--output-document']));
+  if (program === 'patch') {
+    const operand = args.map((a) => a.value).find((v) => !v.startsWith('-'));
+    if (operand !== undefined) targets.push(operand);
   }
   if (program === 'sed' || program === 'perl') {
     // `sed -i ... FILE`: edited in place.
@@ -654,6 +666,37 @@ function readsAny(nodes: readonly Node[]): boolean {
 
 function withRedirects(text: string, redirs: readonly string[]): string {
   return redirs.length === 0 ? text : `${text} ${redirs.join(' ')}`;
+}
+
+/**
+ * A copy's target that names a directory by its form: a trailing slash, `.`, `..`, `~`, or a
+ * last name without an extension (`/root`) or ending in `.d` (`/etc/profile.d`); `notes.bak`
+ * reads as a file.
+ */
+function looksLikeDirectory(target: string): boolean {
+  if (/\/$/.test(target) || /^(\.|\.\.|~[^/]*|\$HOME|\$\{HOME\})$/.test(target)) return true;
+  const last = basename(target);
+  // `profile.d`, `cron.d`: the Debian way of naming a directory of snippets.
+  return last !== '' && (!/.\.[^.]+$/.test(last) || /\.d$/.test(last));
+}
+
+/** The values of these options (`-o FILE`, `-oFILE`, `--output FILE`, `--output=FILE`). */
+function optionValues(values: readonly string[], names: readonly [short: string, long: string]): string[] {
+  const [short, long] = names;
+  const found: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as string;
+    if ((value === short || value === long) && values[i + 1] !== undefined) found.push(values[++i] as string);
+    else if (value.startsWith(`${long}=`)) found.push(value.slice(long.length + 1));
+    else if (/^-[A-Za-z]+/.test(value) && !value.startsWith('--') && value.includes(short.slice(1))) {
+      // Short options bundled: `-sSo FILE` or `-oFILE`.
+      const at = value.indexOf(short.slice(1));
+      const rest = value.slice(at + 1);
+      if (rest !== '') found.push(rest);
+      else if (values[i + 1] !== undefined) found.push(values[++i] as string);
+    }
+  }
+  return found;
 }
 
 function basename(path: string): string {

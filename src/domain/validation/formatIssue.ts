@@ -57,7 +57,7 @@ export function problemsFromZod(error: z.ZodError): ValidationProblem[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
 }
 
-/** `policy.yml: rules[2].action: expected allow|block|interrupt|force, got "deny" (line 14)` */
+/** `policy.yml: rules[2].action: expected allow|block|interrupt|force|review, got "deny" (line 14)` */
 export function formatProblem(source: string, problem: ValidationProblem): string {
   const where = problem.path === '' ? '' : `${problem.path}: `;
   const line = problem.line === undefined ? '' : ` (line ${problem.line})`;

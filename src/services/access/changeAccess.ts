@@ -4,6 +4,8 @@ import type { PolicyGroup, PolicyUser } from '../../domain/policy/policy.js';
 import type { Session } from '../../domain/session/session.js';
 import type { AuditRecord } from '../../domain/audit/auditRecord.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import { decideAccess } from '../../domain/access/authorisation.js';
+import { checkDeviationDecision, type DeviationRequest } from '../../domain/deviation/deviationRequest.js';
 import { computeChangeAudit, type ChangeAuditReport } from '../changes/changeAudit.js';
 import { loadChange } from '../changes/changeWriter.js';
 import { webApprovalRequirement, type WebApprovalRequirement } from '../changes/webApprovalRequirement.js';
@@ -50,6 +52,13 @@ export interface ChangeDetail extends ChangeInView {
   readonly timeline: readonly AuditRecord[];
   readonly sessions: readonly Session[];
   readonly webApproval: WebApprovalRequirement;
+  /** Commands held for an approver's decision (deviation requests), newest first. */
+  readonly deviations: readonly DeviationInView[];
+}
+
+export interface DeviationInView extends DeviationRequest {
+  /** The viewer may allow or deny it now: pending, an approver of the change, not the one who typed it. */
+  readonly mayDecide: boolean;
 }
 
 export async function loadChangeDetailFor(deps: ServiceDeps, user: PolicyUser, code: string): Promise<ChangeDetail> {
@@ -58,11 +67,18 @@ export async function loadChangeDetailFor(deps: ServiceDeps, user: PolicyUser, c
   for await (const record of deps.store.audit.iterate({ change: inView.change.code })) {
     if (record.class !== 'COMMAND') timeline.push(record);
   }
-  const [sessions, webApproval] = await Promise.all([
+  const [sessions, webApproval, requests] = await Promise.all([
     deps.store.sessions.listByChange(inView.change.code),
     webApprovalRequirement(deps, inView.change),
+    deps.store.deviations.listByChange(inView.change.code),
   ]);
-  return { ...inView, timeline, sessions, webApproval };
+  // The same questions decideDeviation asks: the table's approver rule, then the request's own.
+  const approver = decideAccess('change.approve', { kind: 'user', user }, { change: inView.change, group: inView.group }).allowed;
+  const now = deps.clock();
+  const deviations = requests
+    .map((request) => ({ ...request, mayDecide: approver && checkDeviationDecision(request, user.id, 'allow', now).ok }))
+    .reverse();
+  return { ...inView, timeline, sessions, webApproval, deviations };
 }
 
 /** The planned script against what ran, for someone allowed to see the change. */

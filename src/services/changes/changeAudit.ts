@@ -21,10 +21,13 @@ export function effectiveCommands(parsed: ParsedLine): string[] {
 /** The planned script against what ran in the change's sessions. */
 export async function computeChangeAudit(deps: ServiceDeps, code: string): Promise<ChangeAuditReport> {
   const change = await loadChange(deps, code);
-  const [sessions, commands] = await Promise.all([
+  const [sessions, commands, deviations] = await Promise.all([
     deps.store.sessions.listByChange(change.code),
     deps.store.commands.listByChange(change.code),
+    deps.store.deviations.listByChange(change.code),
   ]);
+  // Commands that ran because an approver allowed them once: approved deviations, not extras.
+  const approvedBy = new Map(deviations.filter((d) => d.status === 'allowed').map((d) => [d.commandId, d.decidedBy]));
   const planned = plannedScriptLines(change.script).map((line) => ({
     ...line,
     commands: effectiveCommands(deps.parser.parse(line.text)),
@@ -36,6 +39,7 @@ export async function computeChangeAudit(deps: ServiceDeps, code: string): Promi
     line: record.line,
     commands: record.effective,
     verdict: record.verdict,
+    approvedBy: record.verdict === 'allow' ? approvedBy.get(record.id) : undefined,
   }));
   return { change, sessions, commands, audit: auditScript(planned, executed) };
 }

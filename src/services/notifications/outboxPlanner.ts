@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../../domain/clock.js';
 import type { Policy } from '../../domain/policy/policy.js';
 import { audienceKey } from '../../domain/notifications/audienceKey.js';
-import { NOTIFICATION_TYPES, type Audience, type Notification } from '../../domain/notifications/catalogue.js';
+import { NOTIFICATION_TYPES, REPEATED_THREAD_REPLIES, type Audience, type Notification } from '../../domain/notifications/catalogue.js';
 import type { OutboxMessage, OutboxPlacement } from '../../store/outboxRepository.js';
 import type { Store } from '../../store/store.js';
 import type { PolicyService } from '../policy/policyService.js';
@@ -76,7 +76,8 @@ async function planCopies(deps: PlannerDeps, notification: Notification, code: s
     const summary = notification.data.change;
     rows.push(await row(deps, { ...notification, type: 'access.request_created', data: { change: summary } }, copy.audience, { kind: 'update', ts: copy.ts }, `refresh:${code}:v${version}|${where}`, known));
     if (notification.type !== 'access.request_created') {
-      rows.push(await row(deps, notification, copy.audience, { kind: 'post', threadTs: copy.ts }, `reply:${code}:v${version}:${notification.type}|${where}`, known));
+      const own = REPEATED_THREAD_REPLIES.has(notification.type) && notification.dedupeKey !== undefined ? `:${notification.dedupeKey}` : '';
+      rows.push(await row(deps, notification, copy.audience, { kind: 'post', threadTs: copy.ts }, `reply:${code}:v${version}:${notification.type}${own}|${where}`, known));
     }
   }
   return rows;

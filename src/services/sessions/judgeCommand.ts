@@ -10,6 +10,8 @@ import type { ServiceDeps } from '../serviceDeps.js';
 import { storeCommandRecord } from './storeCommandRecord.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
 import { lockUser } from './sessionControl.js';
+import { reviewPath } from '../../domain/deviation/deviationRequest.js';
+import { plannedScriptLines } from '../../domain/scriptAudit/scriptAudit.js';
 
 export interface SessionScope {
   readonly session: Session;
@@ -31,8 +33,22 @@ export interface Judgement {
 }
 
 /**
+ * An allowed line that `review` rules matched, not in the change's approved script, during its
+ * window: it runs only once an approver allows it (services/deviations). Nothing is stored
+ * yet: `record` (verdict allow) is what is stored once the request is settled, under its id.
+ */
+export interface ReviewNeeded {
+  readonly verdict: 'review';
+  readonly evaluation: LineEvaluation;
+  readonly record: CommandRecord;
+  readonly reviewRuleIds: readonly string[];
+}
+
+/**
  * Judges one command line of a session against the rules in scope, stores it, audits it,
- * counts interrupt attempts and locks the user when a rule's `lockAfter` is reached.
+ * counts interrupt attempts and locks the user when a rule's `lockAfter` is reached. A line
+ * that would need an approver's decision is refused here (exec, sftp: nothing can wait at a
+ * prompt); the interactive prompt uses judgePromptCommand, which may wait.
  */
 export async function judgeCommand(
   deps: ServiceDeps,
@@ -41,6 +57,22 @@ export async function judgeCommand(
   source: 'shell' | 'exec',
   workingDirectory?: string,
 ): Promise<Judgement> {
+  return (await judge(deps, scope, line, source, false, workingDirectory)) as Judgement;
+}
+
+/** As judgeCommand, for a line typed at the interactive prompt: a line needing review comes back as ReviewNeeded, unstored. */
+export async function judgePromptCommand(deps: ServiceDeps, scope: SessionScope, line: string, workingDirectory?: string): Promise<Judgement | ReviewNeeded> {
+  return judge(deps, scope, line, 'shell', true, workingDirectory);
+}
+
+async function judge(
+  deps: ServiceDeps,
+  scope: SessionScope,
+  line: string,
+  source: 'shell' | 'exec',
+  canWait: boolean,
+  workingDirectory: string | undefined,
+): Promise<Judgement | ReviewNeeded> {
   const { session } = scope;
   const snapshot = await deps.policies.current();
   const rules = snapshot.rules.forContext({ user: session.user, group: scope.group, device: session.device });
@@ -48,7 +80,39 @@ export async function judgeCommand(
   const evaluation = evaluateLine(rules, parsed, { opaque: snapshot.policy.settings.opaque });
   const resolution = resolveInterrupt(evaluation, scope.interruptAttempts);
   for (const [rule, count] of resolution.attempts) scope.interruptAttempts.set(rule, count);
-  const verdict = resolution.verdict;
+  let verdict = resolution.verdict;
+  let reason = evaluation.reason;
+  const effective = effectiveCommands(parsed);
+
+  if (verdict === 'allow' && evaluation.reviewRuleIds.length > 0) {
+    const path = await reviewPathOf(deps, session.changeCode, effective);
+    const rulesWord = `rule ${evaluation.reviewRuleIds.join(', ')}`;
+    if (path === 'ask' && canWait) {
+      const record: CommandRecord = {
+        id: randomUUID(),
+        sessionId: session.id,
+        changeCode: session.changeCode,
+        user: session.user,
+        device: session.device,
+        at: deps.clock(),
+        source,
+        line,
+        commands: parsed.commands.map((c) => c.text),
+        effective,
+        verdict: 'allow',
+        ruleIds: evaluation.ruleIds,
+        risk: evaluation.risk,
+      };
+      return { verdict: 'review', evaluation, record, reviewRuleIds: evaluation.reviewRuleIds };
+    }
+    if (path !== 'run') {
+      verdict = 'block';
+      reason =
+        path === 'ask'
+          ? `"${line}" is not in the approved script and needs an approver's decision (${rulesWord}): type it at an interactive prompt to ask for one`
+          : `"${line}" needs an approver's decision (${rulesWord}) and no change window is open to ask in`;
+    }
+  }
 
   const record: CommandRecord = {
     id: randomUUID(),
@@ -60,11 +124,11 @@ export async function judgeCommand(
     source,
     line,
     commands: parsed.commands.map((c) => c.text),
-    effective: effectiveCommands(parsed),
+    effective,
     verdict,
     ruleIds: evaluation.ruleIds,
     risk: evaluation.risk,
-    reason: evaluation.reason,
+    reason,
   };
   await storeCommandRecord(deps, session, record, `${verdict}${evaluation.ruleIds.length ? ` by ${evaluation.ruleIds.join(', ')}` : ''}`);
 
@@ -73,9 +137,17 @@ export async function judgeCommand(
     verdict === 'allow'
       ? undefined
       : verdict === 'interrupt'
-        ? `${evaluation.reason ?? 'command not permitted'}: the session is closed`
-        : evaluation.reason ?? 'command not permitted';
+        ? `${reason ?? 'command not permitted'}: the session is closed`
+        : reason ?? 'command not permitted';
   return { verdict, evaluation, record, lockedBy, message };
+}
+
+/** Whether a reviewed line is planned, may be asked about, or is refused (domain/deviation). */
+async function reviewPathOf(deps: ServiceDeps, changeCode: string, effective: readonly string[]): Promise<'run' | 'ask' | 'refuse'> {
+  const change = await deps.store.changes.findByCode(changeCode);
+  if (!change) return 'refuse';
+  const planned = new Set(plannedScriptLines(change.script).flatMap((l) => effectiveCommands(deps.parser.parse(l.text))));
+  return reviewPath(change, deps.clock(), effective, planned);
 }
 
 async function lockIfRepeated(deps: ServiceDeps, session: Session, evaluation: LineEvaluation, record: CommandRecord): Promise<string | undefined> {

@@ -9,7 +9,7 @@ import { assessRiskTally, tallyCommand } from '../../domain/session/sessionRisk.
 import { readsCommandsFromConnection } from '../../domain/session/execInput.js';
 import { effectiveCommands } from '../changes/changeAudit.js';
 import type { ServiceDeps } from '../serviceDeps.js';
-import { judgeCommand, type Judgement } from './judgeCommand.js';
+import { judgeCommand, judgePromptCommand, type Judgement, type ReviewNeeded } from './judgeCommand.js';
 import type { LiveSession } from './liveSession.js';
 import type { SessionAlerts } from './sessionAlerts.js';
 import { storeCommandRecord } from './storeCommandRecord.js';
@@ -48,6 +48,30 @@ export async function judgeSessionLine(
   } catch (error) {
     return judgeDuringOutage(deps, live, line, source, outage, error);
   }
+  afterJudgement(alerts, live, judgement);
+  return { ...judgement, stored: true };
+}
+
+/**
+ * A line typed at the interactive prompt: judged as judgeSessionLine does, except that a line
+ * needing an approver's decision comes back unstored (ReviewNeeded), for the prompt to wait
+ * on (reviewSessionLine.ts).
+ */
+export async function judgePromptLine(
+  deps: ServiceDeps,
+  alerts: SessionAlerts,
+  live: LiveSession,
+  line: string,
+  outage: StoreOutageHandling = 'block',
+): Promise<SessionJudgement | ReviewNeeded> {
+  let judgement: Judgement | ReviewNeeded;
+  try {
+    live.lastPolicy = await deps.policies.current();
+    judgement = await judgePromptCommand(deps, live.scope, line, live.workingDirectory);
+  } catch (error) {
+    return judgeDuringOutage(deps, live, line, 'shell', outage, error);
+  }
+  if (judgement.verdict === 'review') return judgement;
   afterJudgement(alerts, live, judgement);
   return { ...judgement, stored: true };
 }
@@ -150,7 +174,8 @@ export async function checkProgramInput(
   return denied ? judgeSessionLine(deps, alerts, live, line, 'shell', outage) : null;
 }
 
-function afterJudgement(alerts: SessionAlerts, live: LiveSession, judgement: Judgement): void {
+/** The alerts a stored judgement raises, and the session's risk tally. */
+export function afterJudgement(alerts: SessionAlerts, live: LiveSession, judgement: Judgement): void {
   live.riskTally = tallyCommand(live.riskTally, judgement.record);
   alerts.commandJudged(live.change, live.scope.session, judgement);
   if (!live.highRiskRaised) {
@@ -193,13 +218,15 @@ function judgeDuringOutage(
   const evaluation = evaluateLine(rules, parsed, { opaque: snapshot.policy.settings.opaque });
   const resolution = resolveInterrupt(evaluation, live.scope.interruptAttempts);
   for (const [rule, count] of resolution.attempts) live.scope.interruptAttempts.set(rule, count);
-  const verdict = resolution.verdict;
-  const record: CommandRecord = { ...base, verdict, ruleIds: evaluation.ruleIds, risk: evaluation.risk, reason: evaluation.reason };
-  const message =
-    verdict === 'allow' ? undefined : verdict === 'interrupt' ? `${evaluation.reason ?? 'command not permitted'}: the session is closed` : evaluation.reason ?? 'command not permitted';
+  // A line that needs an approver's decision cannot be asked about without the store: refused.
+  const unreviewable = resolution.verdict === 'allow' && evaluation.reviewRuleIds.length > 0;
+  const verdict = unreviewable ? 'block' : resolution.verdict;
+  const reason = unreviewable ? `"${line}" needs an approver's decision (rule ${evaluation.reviewRuleIds.join(', ')}) and changeguard cannot ask for one while its store is unreachable` : evaluation.reason;
+  const record: CommandRecord = { ...base, verdict, ruleIds: evaluation.ruleIds, risk: evaluation.risk, reason };
+  const message = verdict === 'allow' ? undefined : verdict === 'interrupt' ? `${reason ?? 'command not permitted'}: the session is closed` : reason ?? 'command not permitted';
   return { verdict, evaluation, record, lockedBy: undefined, message, stored: false };
 }
 
 function evaluationOf(line: string): Judgement['evaluation'] {
-  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false };
+  return { line, verdict: 'block', ruleIds: [], matchedRules: [], risk: null, commands: [], reason: undefined, tampering: false, reviewRuleIds: [] };
 }

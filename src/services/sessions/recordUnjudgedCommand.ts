@@ -43,7 +43,7 @@ export async function recordUnjudgedCommand(
   await storeCommandRecord(deps, session, record, `${record.verdict} by ${UNJUDGED_RULE_ID}`);
   const judgement: Judgement = {
     verdict: record.verdict,
-    evaluation: { line: text, verdict: record.verdict, ruleIds: record.ruleIds, matchedRules: [], risk: 'high', commands: [], reason, tampering: false },
+    evaluation: { line: text, verdict: record.verdict, ruleIds: record.ruleIds, matchedRules: [], risk: 'high', commands: [], reason, tampering: false, reviewRuleIds: [] },
     record,
     lockedBy: undefined,
     message: reason,

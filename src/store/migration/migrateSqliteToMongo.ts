@@ -12,6 +12,7 @@ import { MongoRecordingStore } from '../mongo/mongoRecordingStore.js';
 import { toOutboxDoc } from '../mongo/mongoOutboxRepository.js';
 import { toStored } from '../mongo/mongoDocument.js';
 import type { MongoStore } from '../mongo/mongoStore.js';
+import type { DeviationRequest } from '../../domain/deviation/deviationRequest.js';
 import type { RecordingStore } from '../recordingStore.js';
 import { fromDocument } from '../sqlite/jsonDocument.js';
 import type { SqliteStore } from '../sqlite/sqliteStore.js';
@@ -37,6 +38,7 @@ const KNOWN_TABLES = new Set([
   'report_schedules',
   'used_link_nonces',
   'web_signouts',
+  'deviations',
   // Derived, so not copied: command search's full-text index and day map (MongoDB keeps the
   // words in each command document, filled as commands are copied), and the SIEM feed and its
   // cursors (rebuilt from the audit trail; the SIEM stream runs on the embedded store only).
@@ -65,6 +67,7 @@ const TARGET_COLLECTIONS = [
   'report_schedules',
   'used_link_nonces',
   'web_signouts',
+  'deviations',
   'recording_chunks',
   MONGO_JOBS_COLLECTION,
 ];
@@ -145,6 +148,7 @@ export async function migrateSqliteToMongo(source: SqliteStore, target: MongoSto
   await copyOutbox(source, target, options, count('outbox messages'));
   await copySlackCopies(source, target, count('slack copies'));
   await copyReportSchedules(source, target, options, count('report schedules'));
+  await copyDeviations(source, target, options, count('deviation requests'));
   await copyJobs(source, target, options, count('jobs'));
 
   const chain = await verifyOnArrival(target, sourceHead);
@@ -440,6 +444,27 @@ async function copyReportSchedules(source: SqliteStore, target: MongoStore, opti
       read: () => target.reportSchedules.findById(schedule.id),
       wanted: schedule,
       replace: () => target.revisioned.reportSchedules.write(schedule.id, () => toStored({ ...schedule })),
+    });
+  }
+}
+
+/** Deviation requests, read from their table (the port lists them by change only). */
+async function copyDeviations(source: SqliteStore, target: MongoStore, options: MigrationOptions, counted: CopyCount): Promise<void> {
+  const rows = source.db.prepare('SELECT doc FROM deviations ORDER BY requested_at, id').all() as { doc: string }[];
+  for (const request of rows.map((row) => fromDocument<DeviationRequest>(row.doc))) {
+    await copyEntity(counted, options, `deviation request ${request.id}`, {
+      insert: async () => {
+        try {
+          await target.deviations.create(request);
+          return true;
+        } catch (error) {
+          if (error instanceof DuplicateKeyError) return false;
+          throw error;
+        }
+      },
+      read: () => target.deviations.findById(request.id),
+      wanted: request,
+      replace: () => target.revisioned.deviations.write(request.id, () => toStored({ ...request })),
     });
   }
 }

@@ -4,6 +4,7 @@ import type { Policy } from '../../domain/policy/policy.js';
 import type { Change } from '../../domain/change/change.js';
 import type { ReportSchedule } from '../../domain/reports/reportSchedule.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
+import type { DeviationRequest } from '../../domain/deviation/deviationRequest.js';
 import type { Session } from '../../domain/session/session.js';
 import type { AccountLock, RegisteredKey } from '../accountRepository.js';
 import type { PolicyCollection } from '../policyRepository.js';
@@ -20,6 +21,7 @@ import type { RelayMarkerDoc, RevisionDoc } from './revisionedCollection.js';
 
 export type ChangeDoc = Change;
 export type SessionDoc = Session;
+export type DeviationDoc = DeviationRequest;
 /**
  * `pos`: allocation order from a counter, the order commands were judged in. `words`: the
  * folded words of the line that command search matches (absent on documents stored before it).
@@ -61,6 +63,7 @@ export interface MongoModels {
   /** `changes.nextSequence` counters, `_id` = the sequence name. */
   readonly sequences: Model<CounterDoc>;
   readonly sessions: Model<SessionDoc>;
+  readonly deviations: Model<DeviationDoc>;
   readonly commands: Model<CommandDoc>;
   readonly auditRecords: Model<AuditRecordDoc>;
   readonly auditHeads: Model<AuditHeadDoc>;
@@ -259,6 +262,21 @@ function sshKeySchema() {
   return schema;
 }
 
+function deviationSchema() {
+  const schema = new Schema<DeviationDoc>(
+    {
+      id: { type: String, required: true },
+      changeCode: { type: String, required: true },
+      status: { type: String, required: true },
+      requestedAt: { type: Date, required: true },
+    },
+    OPTIONS,
+  );
+  schema.index({ id: 1 }, { unique: true });
+  schema.index({ changeCode: 1, requestedAt: 1 });
+  return schema;
+}
+
 function reportScheduleSchema() {
   const schema = new Schema<ReportScheduleDoc>(
     {
@@ -278,6 +296,7 @@ export function defineModels(connection: Connection): MongoModels {
     changes: connection.model<ChangeDoc>('Change', changeSchema(), 'changes'),
     sequences: connection.model<CounterDoc>('Sequence', counterSchema(), 'sequences'),
     sessions: connection.model<SessionDoc>('Session', sessionSchema(), 'sessions'),
+    deviations: connection.model<DeviationDoc>('Deviation', deviationSchema(), 'deviations'),
     commands: connection.model<CommandDoc>('Command', commandSchema(), 'commands'),
     auditRecords: connection.model<AuditRecordDoc>('AuditRecord', auditRecordSchema(), 'audit_records'),
     auditHeads: connection.model<AuditHeadDoc>('AuditHead', auditHeadSchema(), 'audit_heads'),

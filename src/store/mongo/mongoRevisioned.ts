@@ -1,4 +1,4 @@
-import type { AccountLockDoc, ChangeDoc, CounterDoc, MongoModels, PolicyDoc, ReportScheduleDoc, SessionDoc, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
+import type { AccountLockDoc, ChangeDoc, DeviationDoc, CounterDoc, MongoModels, PolicyDoc, ReportScheduleDoc, SessionDoc, SshKeyDoc, WebSignoutDoc } from './mongoModels.js';
 import type { OutboxDoc, SlackModels } from './mongoSlackModels.js';
 import { RevisionedCollection } from './revisionedCollection.js';
 
@@ -10,6 +10,8 @@ export interface MongoRevisioned {
   /** `changes.nextSequence` counters. */
   readonly sequences: RevisionedCollection<Doc<CounterDoc>>;
   readonly sessions: RevisionedCollection<Doc<SessionDoc>>;
+  /** Deviation requests: a waiting proxy reads one by `_id` while it waits. */
+  readonly deviations: RevisionedCollection<Doc<DeviationDoc>>;
   readonly reportSchedules: RevisionedCollection<Doc<ReportScheduleDoc>>;
   readonly outbox: RevisionedCollection<Doc<OutboxDoc>>;
   /** One entity, key `current`: the whole policy. */
@@ -30,6 +32,7 @@ export function defineRevisioned(models: MongoModels, slackModels: SlackModels):
     sequences: over<CounterDoc>(models.sequences, 'sequence', '_id'),
     // Read every second for each live session (supervision): found by `_id`.
     sessions: over<SessionDoc>(models.sessions, 'session', 'id', { idIsKey: true }),
+    deviations: over<DeviationDoc>(models.deviations, 'deviation', 'id', { idIsKey: true }),
     reportSchedules: over<ReportScheduleDoc>(models.reportSchedules, 'report-schedule', 'id'),
     // Written several times per notification (enqueued, claimed, settled): found by `_id`.
     outbox: over<OutboxDoc>(slackModels.outbox, 'outbox', 'id', { idIsKey: true }),

@@ -6,6 +6,7 @@ import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
 import { MongoCommitRelay } from './mongoCommits.js';
+import { MongoDeviationRepository } from './mongoDeviationRepository.js';
 import { MongoLinkNonceRepository } from './mongoLinkNonceRepository.js';
 import { defineWebModels, type WebModels } from './mongoWebModels.js';
 import { MongoOutboxRepository } from './mongoOutboxRepository.js';
@@ -39,6 +40,7 @@ export class MongoStore implements Store {
   readonly slackMessages: MongoSlackMessageRepository;
   readonly linkNonces: MongoLinkNonceRepository;
   readonly reportSchedules: MongoReportScheduleRepository;
+  readonly deviations: MongoDeviationRepository;
   /** The conditionally written entities, each with its revisions (also what `store migrate` writes through). */
   readonly revisioned: MongoRevisioned;
   private readonly relay: MongoCommitRelay;
@@ -56,8 +58,8 @@ export class MongoStore implements Store {
     this.outbox = new MongoOutboxRepository(slackModels, this.revisioned.outbox);
     // Commits ride in the revision of the state they describe until relayed to the chain and the outbox.
     this.relay = new MongoCommitRelay(models.relayMarkers, this.audit, this.outbox, (user, at) => this.accounts.endWebSessions(user, at));
-    const { changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies } = this.revisioned;
-    for (const source of [changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies]) this.relay.register(source);
+    const { changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies, deviations } = this.revisioned;
+    for (const source of [changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies, deviations]) this.relay.register(source);
     this.changes = new MongoChangeRepository(models, this.revisioned, this.relay);
     this.sessions = new MongoSessionRepository(models, this.revisioned.sessions, this.relay);
     this.commands = new MongoCommandRepository(models);
@@ -66,6 +68,7 @@ export class MongoStore implements Store {
     this.slackMessages = new MongoSlackMessageRepository(slackModels);
     this.linkNonces = new MongoLinkNonceRepository(webModels.linkNonces);
     this.reportSchedules = new MongoReportScheduleRepository(models, this.revisioned.reportSchedules, this.relay);
+    this.deviations = new MongoDeviationRepository(models, this.revisioned.deviations, this.relay);
   }
 
   /** Connects, creates the collections and indexes, and fails with StoreUnavailableError if the server cannot be reached. */

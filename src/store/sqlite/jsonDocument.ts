@@ -11,6 +11,9 @@ const DATE_FIELDS = new Set([
   'startedAt',
   'endedAt',
   'addedAt',
+  'requestedAt',
+  'expiresAt',
+  'decidedAt',
 ]);
 
 export function toDocument(value: unknown): string {

@@ -252,4 +252,20 @@ export const MIGRATIONS: readonly Migration[] = [
   BEGIN INSERT INTO siem_feed (alert_id) VALUES (NEW.id); END;
   `,
   },
+  {
+    id: '009-deviations',
+    sql: `
+  -- Deviation requests (store/deviationRepository.ts): a command a review rule holds at the
+  -- prompt until an approver decides. The waiting proxy and the deciding process (Slack, the
+  -- web) meet here; settling is a conditional UPDATE on the status.
+  CREATE TABLE deviations (
+    id TEXT PRIMARY KEY,
+    change_code TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE INDEX deviations_change ON deviations(change_code, requested_at);
+  `,
+  },
 ];

@@ -9,6 +9,7 @@ import { SqliteAuditRepository } from './sqliteAuditRepository.js';
 import { SqliteChangeRepository } from './sqliteChangeRepository.js';
 import { SqliteCommitWriter } from './sqliteCommitWriter.js';
 import { indexedWords, SqliteCommandRepository } from './sqliteCommandRepository.js';
+import { SqliteDeviationRepository } from './sqliteDeviationRepository.js';
 import { SqliteLinkNonceRepository } from './sqliteLinkNonceRepository.js';
 import { SqliteOutboxRepository } from './sqliteOutboxRepository.js';
 import { SqlitePolicyRepository } from './sqlitePolicyRepository.js';
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly siemFeed: SqliteSiemFeedRepository;
   readonly slackMessages: SqliteSlackMessageRepository;
   readonly reportSchedules: SqliteReportScheduleRepository;
+  readonly deviations: SqliteDeviationRepository;
   private closed = false;
 
   private constructor(readonly db: Database.Database) {
@@ -49,6 +51,7 @@ export class SqliteStore implements Store {
     this.linkNonces = new SqliteLinkNonceRepository(db);
     this.slackMessages = new SqliteSlackMessageRepository(db);
     this.reportSchedules = new SqliteReportScheduleRepository(db, commits);
+    this.deviations = new SqliteDeviationRepository(db, commits);
   }
 
   /** Commits are written in the transaction of their state: nothing is ever left to relay. */

@@ -4,6 +4,7 @@ import { loadChangeDetailFor } from '../../services/access/changeAccess.js';
 import { approveChange, cancelChange, rejectChange, revokeChange } from '../../services/changes/reviewChange.js';
 import { findChangeConflicts } from '../../services/changes/changeConflicts.js';
 import { finishChange } from '../../services/changes/finishChange.js';
+import { decideDeviation } from '../../services/deviations/decideDeviation.js';
 import { ServiceError } from '../../services/serviceError.js';
 import { actorOf } from '../http/actorOf.js';
 import { STATUS_OF_KIND } from '../http/errorPages.js';
@@ -26,6 +27,8 @@ const DONE = {
   edited: 'The change is saved: earlier approvals are withdrawn and the approvers are asked again.',
   rescheduled: 'The window is moved: earlier approvals are withdrawn and the approvers are asked again.',
   finished: 'The change is finished: its live sessions are being cut and its audit is done.',
+  deviationAllowed: 'The command is allowed once: it runs now in the waiting session.',
+  deviationDenied: 'The command is denied: it is not run.',
 } as const;
 
 const detailQuery = z.strictObject({ done: z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional() });
@@ -34,8 +37,9 @@ const approveForm = z.strictObject({ _csrf: z.string(), seenScriptHash: z.string
 const reasonForm = z.strictObject({ _csrf: z.string(), reason });
 const cancelForm = z.strictObject({ _csrf: z.string(), reason: reason.optional() });
 const finishForm = z.strictObject({ _csrf: z.string() });
+const deviationPath = z.strictObject({ code: changeCodeParam.shape.code, id: z.string().uuid('expected a deviation request id') });
 
-type Decision = 'approve' | 'reject' | 'revoke' | 'cancel' | 'finish';
+type Decision = 'approve' | 'reject' | 'revoke' | 'cancel' | 'finish' | 'deviation.allow' | 'deviation.deny';
 
 /** Change detail: fields, window, status timeline, script, and the decisions the viewer may take. */
 export function register(router: Router, ctx: PortalContext): void {
@@ -63,6 +67,7 @@ export function register(router: Router, ctx: PortalContext): void {
         webApproval: detail.webApproval,
         timeline: detail.timeline,
         sessions: detail.sessions,
+        deviations: detail.deviations,
         ...extra,
       },
       status,
@@ -78,7 +83,8 @@ export function register(router: Router, ctx: PortalContext): void {
   /** Runs a decision; a refusal is shown on the change page itself, with its status code. */
   function decide(decision: Decision, act: (req: Request, res: Response, code: string) => Promise<unknown>, done: keyof typeof DONE) {
     return async function decideOnChange(req: Request, res: Response) {
-      const { code } = parseInput(changeCodeParam, req.params, 'path');
+      // The change's part of the path (a deviation's route has its id too, checked by its own schema).
+      const { code } = parseInput(changeCodeParam, { code: req.params.code }, 'path');
       try {
         await act(req, res, code);
       } catch (error) {
@@ -89,6 +95,20 @@ export function register(router: Router, ctx: PortalContext): void {
       ctx.logger.info({ change: code, decision, user: signedIn(res).user.id }, 'web decision');
       res.redirect(303, `/changes/${encodeURIComponent(code)}?done=${done}`);
     };
+  }
+
+  // Allow once / Deny on a command a review rule holds (the same use case as Slack's buttons).
+  for (const [verb, decision, done] of [['allow', 'allow', 'deviationAllowed'], ['deny', 'deny', 'deviationDenied']] as const) {
+    router.post(
+      `/changes/:code/deviations/:id/${verb}`,
+      requireViewer,
+      ctx.limit.decisions,
+      decide(`deviation.${decision}`, async (req, res, code) => {
+        const { id } = parseInput(deviationPath, req.params, 'path');
+        parseInput(finishForm, req.body, 'form');
+        await decideDeviation(ctx.deps, id, actorOf(req, signedIn(res).user.id), decision, code);
+      }, done),
+    );
   }
 
   router.post(

@@ -46,7 +46,7 @@ describe('changeguard rules test', () => {
     const result = await runCliProcess(['rules', 'test', '--policy', bad, '--json'], { stdin: 'ls\n', env });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('bad.yml: rules[1].action: expected allow|block|interrupt|force, got "deny" (line 21)\n');
+    expect(result.stderr).toBe('bad.yml: rules[1].action: expected allow|block|interrupt|force|review, got "deny" (line 21)\n');
   });
 
   it('exits 2 when the policy file is missing', async () => {

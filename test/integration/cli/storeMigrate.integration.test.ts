@@ -95,6 +95,10 @@ if (uri !== undefined) {
       await store.commands.append(command('cmd-1', 'systemctl restart nginx', { exitStatus: 0 }));
       await store.commands.append(command('cmd-2', 'rm -rf /var/www', { verdict: 'block', ruleIds: ['no-rm'], risk: 'high', reason: 'rule no-rm' }));
       await store.commands.append(command('cmd-3', 'uptime'));
+      await store.deviations.create({
+        id: 'dev-migrated', changeCode: approved.code, sessionId: session.id, requester: 'alice', device: 'web01', line: 'systemctl stop nginx', ruleIds: ['review-systemctl'], commandId: 'cmd-4', requestedAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 300_000), status: 'pending',
+      });
+      await store.deviations.settle('dev-migrated', 'pending', { status: 'allowed', decidedBy: 'bob', decidedAt: clock.now() });
       await store.sessions.update(session.id, 'active', { state: 'ended', endedAt: clock.now(), endReason: 'logout' });
 
       const message = (id: string, overrides: Partial<OutboxMessage> = {}): OutboxMessage => ({
@@ -160,6 +164,7 @@ if (uri !== undefined) {
       outbox: await store.outbox.list({}),
       slackCopies: (await Promise.all(changes.map((c) => store.slackMessages.listByChange(c.code)))).flat(),
       schedules: await store.reportSchedules.list(),
+      deviations: (await Promise.all(changes.map((c) => store.deviations.listByChange(c.code)))).flat(),
     };
   }
 
@@ -173,6 +178,7 @@ if (uri !== undefined) {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^changes: 3 copied, 0 already there$/m);
       expect(result.stdout).toMatch(/^commands: 3 copied, 0 already there$/m);
+      expect(result.stdout).toMatch(/^deviation requests: 1 copied, 0 already there$/m);
       expect(result.stdout).toMatch(/^recordings: 1 copied, 0 already there$/m);
       expect(result.stdout).toMatch(/^audit chain verified on arrival: \d+ records, head \d+ [0-9a-f]{64}$/m);
 

@@ -102,7 +102,7 @@ describe('in chromium', () => {
     await page.locator('#run-backtest').click();
     await page.locator('#policy-problems').waitFor();
     await expect(page.locator('#draft-policy').inputValue()).resolves.toContain('action: deny, scope');
-    await expect(page.locator('#policy-problems li').textContent()).resolves.toBe('draft.yml: rules[2].action: expected allow|block|interrupt|force, got "deny" (line 5)');
+    await expect(page.locator('#policy-problems li').textContent()).resolves.toBe('draft.yml: rules[2].action: expected allow|block|interrupt|force|review, got "deny" (line 5)');
     await page.context().close();
   });
 

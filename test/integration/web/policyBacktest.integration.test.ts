@@ -72,7 +72,7 @@ describe('policy backtest on the web', () => {
     const ada = await signedIn('ada');
     const { status, html } = await run(ada, BACKTEST_DRAFT_YAML.replace('action: block, scope: { users', 'action: deny, scope: { users'));
     expect(status).toBe(400);
-    expect(decode(html)).toContain('<li><code>draft.yml: rules[3].action: expected allow|block|interrupt|force, got "deny" (line 6)</code></li>');
+    expect(decode(html)).toContain('<li><code>draft.yml: rules[3].action: expected allow|block|interrupt|force|review, got "deny" (line 6)</code></li>');
     const days = await run(ada, BACKTEST_DRAFT_YAML, { from: '2026-03-02', to: '2026-03-01' });
     expect(days.status).toBe(400);
     expect(days.html).toContain('must not be before from');

@@ -23,7 +23,7 @@ describe('policy file validation', () => {
 
   it('names the file, the path and what was expected for a bad enum', () => {
     const text = EXAMPLE_POLICY_YAML.replace("action: block, risk: medium, scope", "action: deny, risk: medium, scope");
-    expect(problems(text)).toEqual(['policy.yml: rules[2].action: expected allow|block|interrupt|force, got "deny" (line 22)']);
+    expect(problems(text)).toEqual(['policy.yml: rules[2].action: expected allow|block|interrupt|force|review, got "deny" (line 22)']);
   });
 
   it('reports wrong types, missing fields and unknown keys', () => {

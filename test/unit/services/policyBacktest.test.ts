@@ -92,7 +92,7 @@ describe('policy backtest', () => {
     const bad = BACKTEST_DRAFT_YAML.replace('action: interrupt, attempts: 1', 'action: deny, attempts: 1').replace("scope: { users: [alice] }", 'scope: { users: [mallory] }');
     const attempt = backtestPolicy(deps, erin, { text: bad, source: 'draft.yml', ...range });
     await expect(attempt).rejects.toBeInstanceOf(PolicyValidationError);
-    await expect(attempt).rejects.toThrow('draft.yml: rules[0].action: expected allow|block|interrupt|force, got "deny" (line 3)');
+    await expect(attempt).rejects.toThrow('draft.yml: rules[0].action: expected allow|block|interrupt|force|review, got "deny" (line 3)');
     const unknownUser = BACKTEST_DRAFT_YAML.replace("scope: { users: [alice] }", 'scope: { users: [mallory] }');
     await expect(backtestPolicy(deps, erin, { text: unknownUser, source: 'draft.yml', ...range })).rejects.toThrow('draft.yml: rules[3].scope.users[0]: unknown user "mallory" (line 6)');
     expect(await store.policy.load()).toEqual(policy);

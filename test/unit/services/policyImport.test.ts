@@ -74,7 +74,7 @@ describe('policy import', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(PolicyValidationError);
-    expect((error as PolicyValidationError).problems).toEqual(['policy.yml: rules[0].action: expected allow|block|interrupt|force, got "deny" (line 20)']);
+    expect((error as PolicyValidationError).problems).toEqual(['policy.yml: rules[0].action: expected allow|block|interrupt|force|review, got "deny" (line 20)']);
     expect(await store.policy.load()).toEqual(before);
     expect(await store.audit.head()).toEqual(head);
   });
