@@ -8,15 +8,40 @@ export interface RecordingWriter {
   close(): Promise<void>;
 }
 
+/** How far a reader of a growing recording got: opaque to it (a byte offset, a chunk number). */
+export type RecordingPosition = string;
+
+/** What was appended to a recording after a position, and where the next read starts. */
+export interface RecordingPiece {
+  /** Whole characters, in order; empty when nothing new was written. */
+  readonly text: string;
+  readonly next: RecordingPosition;
+}
+
 /**
  * Session recordings (asciicast v2 text), written incrementally while the session runs so a
- * crash loses at most the last flush, and read back whole for replay (`open` is what the web portal's RecordingSource asks for).
+ * crash loses at most the last flush, and read back whole for replay (`open` is what the web
+ * portal's RecordingSource asks for) or followed while they grow (`readAfter`: live watching,
+ * from any process, since it reads what is stored).
  */
 export interface RecordingStore {
   /** @throws DuplicateKeyError when the session already has a recording. */
   create(sessionId: string): Promise<RecordingWriter>;
   /** The recording as written so far (also while it is still being written); null if none. */
   open(sessionId: string): Promise<Readable | null>;
+  /**
+   * What was appended after `position` (from the start when undefined), at most about a
+   * mebibyte per call; null if there is no recording. The text ends at a line's end unless
+   * one append was longer than the store keeps in one piece: readers join lines across reads.
+   */
+  readAfter(sessionId: string, position: RecordingPosition | undefined): Promise<RecordingPiece | null>;
+}
+
+/** A position a store handed out is a decimal count; anything else is a caller's bug. */
+export function positionNumber(position: RecordingPosition | undefined): number {
+  if (position === undefined) return 0;
+  if (!/^\d{1,15}$/.test(position)) throw new TypeError(`not a recording position: ${JSON.stringify(position)}`);
+  return Number(position);
 }
 
 /** Session ids are UUIDs; anything else never reaches a file name or a query. */

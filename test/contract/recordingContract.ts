@@ -59,6 +59,45 @@ export function defineRecordingContract(name: string, open: () => Promise<Opened
       expect(await readAll(await opened.recordings.open('session-large'))).toBe(text);
     });
 
+    it('follows a recording while it grows, from another instance, position by position', async () => {
+      const writer = await opened.recordings.create('session-live');
+      const follower = await opened.openSecond();
+      await writer.append('{"version": 2, "width": 80, "height": 24}\n');
+      const first = await follower.readAfter('session-live', undefined);
+      expect(first?.text).toBe('{"version": 2, "width": 80, "height": 24}\n');
+      // Nothing new: no text, and the position stays where it was.
+      const idle = await follower.readAfter('session-live', first!.next);
+      expect(idle).toEqual({ text: '', next: first!.next });
+      await writer.append('[0.1, "o", "héllo ✓"]\n');
+      await writer.append('[0.2, "o", "again"]\n');
+      const second = await follower.readAfter('session-live', idle!.next);
+      expect(second?.text).toBe('[0.1, "o", "héllo ✓"]\n[0.2, "o", "again"]\n');
+      await writer.close();
+      expect((await follower.readAfter('session-live', second!.next))?.text).toBe('');
+      expect(await follower.readAfter('session-none', undefined)).toBeNull();
+      await expect(follower.readAfter('session-live', 'not a position')).rejects.toThrow(TypeError);
+    });
+
+    it('hands a large recording to a follower in pieces that join up to the whole', async () => {
+      const writer = await opened.recordings.create('session-large-live');
+      const line = `[1.5, "o", "${'y'.repeat(1000)}"]\n`;
+      // 20 appends of ~300 kB: more than one read's worth in every store.
+      for (let i = 0; i < 20; i += 1) await writer.append(line.repeat(300));
+      await writer.close();
+      let position: string | undefined;
+      let text = '';
+      let reads = 0;
+      for (;;) {
+        const piece = await opened.recordings.readAfter('session-large-live', position);
+        reads += 1;
+        if (!piece || piece.text === '') break;
+        text += piece.text;
+        position = piece.next;
+      }
+      expect(text).toBe(line.repeat(6000));
+      expect(reads).toBeGreaterThan(2);
+    });
+
     it('refuses ids that could address anything but a recording', async () => {
       await expect(opened.recordings.create('../etc/passwd')).rejects.toThrow(TypeError);
       await expect(opened.recordings.open('a/b')).rejects.toThrow(TypeError);

@@ -402,6 +402,16 @@ describe('one decision per action and actor, whichever adapter asks', () => {
     }
   });
 
+  it('watch a live session: the session page\'s stream (the web only)', async () => {
+    for (const kind of KINDS) {
+      const { session } = await inProgress();
+      // This portal has no recordings: a watcher the table lets through is told so (503), never 403.
+      const outcome = await viaWeb(kind, (c) => c.get(`/sessions/${session}/live`));
+      const watched = { ...outcome, allowed: outcome.allowed || outcome.text.includes('session recordings are not available on this server') };
+      check(`watch via web as ${kind}`, watched, expected('session.watch', kind, {}));
+    }
+  });
+
   it('search other people\'s commands: /change search user:…, the commands page', async () => {
     for (const kind of KINDS) {
       // Everyone searches their own sessions; `deploy` is nobody's own.
@@ -457,6 +467,11 @@ describe('the table says what docs/DESIGN.md promises', () => {
     ['change.cancel', 'executor', false],
     ['session.terminate', 'security', true],
     ['session.terminate', 'admin', false],
+    ['session.watch', 'auditor', true],
+    ['session.watch', 'security', true],
+    ['session.watch', 'admin', true],
+    ['session.watch', 'requester', false],
+    ['session.watch', 'approver', false],
     ['policy.import', 'admin', true],
     ['policy.import', 'auditor', false],
     ['policy.backtest', 'auditor', true],

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Policy } from '../../src/domain/policy/policy.js';
 import { createLogger } from '../../src/logger.js';
 import type { Actor } from '../../src/services/actor.js';
@@ -15,6 +14,7 @@ import type { Session } from '../../src/domain/session/session.js';
 import { ApprovalLinks } from '../../src/services/links/approvalLinks.js';
 import type { ServiceDeps } from '../../src/services/serviceDeps.js';
 import type { RecordingSource } from '../../src/services/sessions/recordingSource.js';
+import { FileRecordingStore } from '../../src/store/files/fileRecordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { createWebApp, type WebAppOptions } from '../../src/web/webApp.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
@@ -49,14 +49,9 @@ export function portalPolicy(overrides: Partial<Policy> = {}): Policy {
   });
 }
 
-/** Recordings from files named `<session id>.cast` in a directory. */
+/** Recordings from files named `<session id>.cast` in a directory (the embedded store's layout). */
 export function directoryRecordings(dir: string): RecordingSource {
-  return {
-    async open(sessionId: string): Promise<Readable | null> {
-      const file = join(dir, `${sessionId}.cast`);
-      return existsSync(file) ? createReadStream(file) : null;
-    },
-  };
+  return new FileRecordingStore(dir);
 }
 
 export interface PortalHarness {

@@ -19,6 +19,7 @@ export const ACTIONS = [
   'change.close',
   'session.open',
   'session.terminate',
+  'session.watch',
   'user.lock',
   'user.unlock',
   'locks.view',
@@ -87,6 +88,8 @@ export const ACCESS_RULES: Readonly<Record<Action, AccessRule>> = {
   'change.close': { relations: ['requester'], system: true },
   'session.open': { relations: ['requester', 'executor'] },
   'session.terminate': { roles: ['security'], system: true },
+  // Watching a live session shows everything the user's terminal shows: the roles that see every session.
+  'session.watch': { roles: ['auditor', 'security', 'admin'] },
   'user.lock': { roles: ['security'], system: true },
   'user.unlock': { roles: ['security'] },
   'locks.view': { roles: ['security'] },
@@ -175,6 +178,8 @@ function refuse(action: Action, who: string, relations: ReadonlySet<Relation>, s
         return `you are not the requester of ${code} nor named on it to carry it out`;
       case 'session.terminate':
         return `terminate needs ${rolesText(ACCESS_RULES[action].roles)}`;
+      case 'session.watch':
+        return `watching a live session needs ${rolesText(ACCESS_RULES[action].roles)}`;
       case 'user.lock':
         return `lock needs ${rolesText(ACCESS_RULES[action].roles)}`;
       case 'user.unlock':

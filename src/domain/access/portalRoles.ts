@@ -89,14 +89,20 @@ export interface SessionRights {
   readonly view: boolean;
   readonly terminate: boolean;
   readonly lockUser: boolean;
+  /** Follow it live in the browser while it is open (auditor, security, admin). */
+  readonly watch: boolean;
 }
 
-/** A session is seen by whoever sees its change; cutting it and locking its user are security's. */
+/**
+ * A session is seen by whoever sees its change; cutting it and locking its user are security's;
+ * watching it live is for the roles that see every session.
+ */
 export function sessionRightsOf(user: PolicyUser, session: Session, change: ChangeRights): SessionRights {
   return {
     view: change.view,
     terminate: change.view && session.state === 'active' && hasCapability(user, 'terminateSessions'),
     lockUser: change.view && hasCapability(user, 'lockUsers'),
+    watch: change.view && session.state === 'active' && isAllowed('session.watch', { kind: 'user', user }),
   };
 }
 

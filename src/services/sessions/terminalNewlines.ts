@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform } from 'node:stream';
+import { withCarriageReturns } from '../../domain/session/asciicastLine.js';
 
 /**
  * An exec session (`ssh proxy 'cmd'`) has no terminal: the device's program writes bare line
@@ -23,13 +24,9 @@ export function withTerminalNewlines(): Transform {
       return line;
     }
     if (!Array.isArray(event) || event[1] !== 'o' || typeof event[2] !== 'string') return line;
-    let data = '';
-    for (const char of event[2]) {
-      if (char === '\n' && !previousWasCr) data += '\r';
-      data += char;
-      previousWasCr = char === '\r';
-    }
-    return JSON.stringify([event[0], 'o', data]);
+    const shown = withCarriageReturns(event[2], previousWasCr);
+    previousWasCr = shown.previousWasCr;
+    return JSON.stringify([event[0], 'o', shown.data]);
   };
 
   return new Transform({

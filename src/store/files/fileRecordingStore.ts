@@ -2,8 +2,12 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertRecordingId, type RecordingStore, type RecordingWriter } from '../recordingStore.js';
+import { assertRecordingId, positionNumber, type RecordingPiece, type RecordingPosition, type RecordingStore, type RecordingWriter } from '../recordingStore.js';
 import { DuplicateKeyError } from '../storeErrors.js';
+
+/** How much a follower reads at a time (more only to reach the end of a longer line). */
+const READ_BYTES = 1 << 20;
+const LF = 0x0a;
 
 /** The embedded default: one `<session id>.cast` file per session under a directory. */
 export class FileRecordingStore implements RecordingStore {
@@ -33,6 +37,35 @@ export class FileRecordingStore implements RecordingStore {
       throw error;
     }
     return createReadStream(file);
+  }
+
+  async readAfter(sessionId: string, position: RecordingPosition | undefined): Promise<RecordingPiece | null> {
+    assertRecordingId(sessionId);
+    const start = positionNumber(position);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.file(sessionId), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      // Whole lines only: a write may be caught half done (and a UTF-8 character with it), and
+      // every append the recorder makes ends with a line feed, which no multi-byte character holds.
+      let read = Buffer.alloc(0);
+      let end = 0;
+      while (end === 0 && start + read.length < size) {
+        const block = Buffer.alloc(Math.min(READ_BYTES, size - start - read.length));
+        const { bytesRead } = await handle.read(block, 0, block.length, start + read.length);
+        if (bytesRead === 0) break;
+        read = Buffer.concat([read, block.subarray(0, bytesRead)]);
+        end = read.lastIndexOf(LF) + 1;
+      }
+      return { text: read.subarray(0, end).toString('utf8'), next: String(start + end) };
+    } finally {
+      await handle.close();
+    }
   }
 
   private file(sessionId: string): string {

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { Readable } from 'node:stream';
-import { assertRecordingId, type RecordingStore, type RecordingWriter } from '../recordingStore.js';
+import { assertRecordingId, positionNumber, type RecordingPiece, type RecordingPosition, type RecordingStore, type RecordingWriter } from '../recordingStore.js';
 import { DuplicateKeyError } from '../storeErrors.js';
 import { eq, isDuplicateKey } from './mongoDocument.js';
 
@@ -14,6 +14,8 @@ export interface RecordingChunkDoc {
 
 /** Well under MongoDB's 16 MiB document limit, counting UTF-16 code units as up to 3 bytes. */
 const MAX_CHUNK_CHARS = 4 * 1024 * 1024;
+/** Chunks a follower reads at a time: one flush each, a second of a session or a 1 MiB burst. */
+const READ_CHUNKS = 16;
 
 /**
  * Recordings as ordered chunk documents, one per flush. GridFS would be the obvious choice,
@@ -69,6 +71,23 @@ export class MongoRecordingStore implements RecordingStore {
       }
     }
     return Readable.from(texts(), { objectMode: false });
+  }
+
+  async readAfter(sessionId: string, position: RecordingPosition | undefined): Promise<RecordingPiece | null> {
+    assertRecordingId(sessionId);
+    const after = positionNumber(position);
+    // Chunk 0 is the claim written at creation: a recording that exists has it.
+    const docs = await this.chunks
+      .find({ sessionId: eq(sessionId), seq: { $gte: after } })
+      .sort({ seq: 1 })
+      .limit(READ_CHUNKS + 1)
+      .lean<RecordingChunkDoc[]>();
+    const newer = docs.filter((doc) => doc.seq > after);
+    if (newer.length === 0 && docs.length === 0) {
+      return (await this.chunks.exists({ sessionId: eq(sessionId) })) ? { text: '', next: String(after) } : null;
+    }
+    const taken = newer.slice(0, READ_CHUNKS);
+    return { text: taken.map((doc) => doc.data).join(''), next: String(taken.at(-1)?.seq ?? after) };
   }
 }
 

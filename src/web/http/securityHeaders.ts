@@ -1,12 +1,15 @@
-import type { RequestHandler } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
-type Directives = Record<string, string[]>;
+type DirectiveValue = string | ((req: IncomingMessage, res: ServerResponse) => string);
+type Directives = Record<string, DirectiveValue[]>;
 
 function directives(options: { https: boolean; wasm: boolean }): Directives {
   return {
     'default-src': ["'none'"],
-    // No inline script anywhere; the replay page also lets the player compile its WebAssembly
+    // No inline script anywhere; the session page also lets the replay player compile its WebAssembly
     // terminal ('wasm-unsafe-eval' allows WebAssembly only, not eval of JavaScript).
     'script-src': options.wasm ? ["'self'", "'wasm-unsafe-eval'"] : ["'self'"],
     'script-src-attr': ["'none'"],
@@ -32,7 +35,32 @@ export function securityHeaders(options: { https: boolean }): RequestHandler {
   });
 }
 
-/** The same policy plus WebAssembly, for the page that replays recordings. */
-export function replayPageCsp(options: { https: boolean }): RequestHandler {
-  return helmet.contentSecurityPolicy({ useDefaults: false, directives: directives({ ...options, wasm: true }) });
+/** The nonce a page's own script stamps on the style elements the live terminal creates. */
+export function styleNonceOf(res: Response): string | undefined {
+  const nonce = (res.locals as { styleNonce?: unknown }).styleNonce;
+  return typeof nonce === 'string' ? nonce : undefined;
+}
+
+/**
+ * The session page: the same policy plus WebAssembly for the replay player, and what xterm.js
+ * (the live terminal) needs. xterm.js draws with `<style>` elements it creates itself, which
+ * take no nonce of their own: the page's script stamps a fresh per-response nonce on each
+ * (`style-src-elem`), so no other style element is admitted. It also colours 24-bit cells
+ * with `style` attributes: those are allowed (`style-src-attr`); an attribute styles only its
+ * own element and runs nothing, and the templates never emit unescaped markup.
+ */
+export function sessionPageCsp(options: { https: boolean }): RequestHandler {
+  const base = directives({ ...options, wasm: true });
+  const policy = helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      ...base,
+      'style-src-elem': ["'self'", (_req, res) => `'nonce-${styleNonceOf(res as unknown as Response) ?? ''}'`],
+      'style-src-attr': ["'unsafe-inline'"],
+    },
+  });
+  return (req, res, next) => {
+    res.locals.styleNonce = randomBytes(16).toString('hex');
+    policy(req, res, next);
+  };
 }

@@ -20,7 +20,7 @@ const VERIFICATION_MAX_AGE_MS = 60_000;
 
 export const KNOWN_EVENT_TYPES = [
   'APPROVE', 'CANCEL', 'COMPLETE', 'CREATE', 'DELETE', 'EDIT', 'EXECUTE', 'EXPIRE', 'EXPORT', 'LOCK',
-  'REJECT', 'REPORT', 'RESCHEDULE', 'REVOKE', 'SEARCH', 'SIGNIN', 'SIGNOUT', 'START', 'TERMINATE', 'UNLOCK', 'UPDATE', 'VIEW',
+  'REJECT', 'REPORT', 'RESCHEDULE', 'REVOKE', 'SEARCH', 'SIGNIN', 'SIGNOUT', 'START', 'TERMINATE', 'UNLOCK', 'UPDATE', 'VIEW', 'WATCH',
 ] as const;
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'expected a real date');

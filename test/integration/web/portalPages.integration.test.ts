@@ -109,10 +109,15 @@ describe('sessions', () => {
     const sam = await signedIn('sam');
     await sam.page('/sessions');
     expect(sam.lastHtml).toContain('/sessions/sess-demo');
+    expect(sam.lastHtml).toContain('<a href="/sessions/sess-demo#live-title">Watch live</a>');
     await sam.page('/sessions/sess-demo');
+    expect(sam.lastHtml).toContain('id="watch-start"');
     expect((await sam.post('/sessions/sess-demo/terminate', { reason: 'rm -rf attempt' })).status).toBe(303);
     expect(await h.store.sessions.findById('sess-demo')).toMatchObject({ state: 'terminated', endReason: 'rm -rf attempt' });
     await sam.page('/sessions/sess-demo');
+    // Over: nothing to watch live, the replay stays.
+    expect(sam.lastHtml).not.toContain('id="watch-start"');
+    expect(sam.lastHtml).toContain('id="replay"');
     expect((await sam.post('/sessions/sess-demo/lock-user', { reason: 'rm -rf attempt' })).status).toBe(303);
     expect(await h.store.accounts.findLock('alice')).toMatchObject({ by: 'sam', reason: 'rm -rf attempt' });
     await sam.page('/locks');

@@ -52,9 +52,11 @@ describe('portal roles', () => {
 
   it('let security cut live sessions and lock users; auditors only watch', () => {
     const view = changeRightsOf(sam, buildChange(), group);
-    expect(sessionRightsOf(sam, session, view)).toEqual({ view: true, terminate: true, lockUser: true });
-    expect(sessionRightsOf(sam, { ...session, state: 'ended' }, view).terminate).toBe(false);
-    expect(sessionRightsOf(erin, session, changeRightsOf(erin, buildChange(), group))).toEqual({ view: true, terminate: false, lockUser: false });
+    expect(sessionRightsOf(sam, session, view)).toEqual({ view: true, terminate: true, lockUser: true, watch: true });
+    expect(sessionRightsOf(sam, { ...session, state: 'ended' }, view)).toMatchObject({ terminate: false, watch: false });
+    expect(sessionRightsOf(erin, session, changeRightsOf(erin, buildChange(), group))).toEqual({ view: true, terminate: false, lockUser: false, watch: true });
+    // The requester sees her own session but does not watch it live (the roles that see every session do).
+    expect(sessionRightsOf(alice, session, changeRightsOf(alice, buildChange(), group))).toMatchObject({ view: true, watch: false });
   });
 
   it('map roles to portal capabilities and list scopes', () => {
