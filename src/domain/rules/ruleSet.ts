@@ -21,6 +21,12 @@ export interface RuleContext {
 export class RuleSet {
   private readonly byProgram = new Map<string, CompiledRule[]>();
   private readonly anyProgram: CompiledRule[] = [];
+  /**
+   * A program's named rules merged with anyProgram in policy order, built the first time the
+   * program is judged: merging them again for every command (a sort of ~100 rules) cost more
+   * than testing them. Bounded by the programs the policy names.
+   */
+  private readonly withAnyProgram = new Map<string, readonly CompiledRule[]>();
   /** True when a force rule is in scope: only forced commands may run. */
   readonly forceActive: boolean;
   private readonly scoped = new Map<string, RuleSet>();
@@ -89,13 +95,29 @@ export class RuleSet {
   }
 
   /** Candidate rules for a program, in policy order. */
-  candidates(program: string): CompiledRule[] {
-    if (!this.indexed) return [...this.rules];
+  candidates(program: string): readonly CompiledRule[] {
+    if (!this.indexed) return this.rules;
     const named = program === '' ? undefined : this.byProgram.get(program);
     if (!named) return this.anyProgram;
     if (this.anyProgram.length === 0) return named;
-    return [...named, ...this.anyProgram].sort((a, b) => a.order - b.order);
+    let merged = this.withAnyProgram.get(program);
+    if (merged === undefined) {
+      merged = mergeInOrder(named, this.anyProgram);
+      this.withAnyProgram.set(program, merged);
+    }
+    return merged;
   }
+}
+
+/** Two lists each in policy order (and without common rules), merged in policy order. */
+function mergeInOrder(a: readonly CompiledRule[], b: readonly CompiledRule[]): CompiledRule[] {
+  const merged: CompiledRule[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push((a[i] as CompiledRule).order < (b[j] as CompiledRule).order ? (a[i++] as CompiledRule) : (b[j++] as CompiledRule));
+  while (i < a.length) merged.push(a[i++] as CompiledRule);
+  while (j < b.length) merged.push(b[j++] as CompiledRule);
+  return merged;
 }
 
 function compilePattern(rule: PolicyRule): RegExp | undefined {
