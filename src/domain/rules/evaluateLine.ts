@@ -3,6 +3,7 @@ import { KNOWN_PROGRAMS } from '../shell/knownPrograms.js';
 import { opaqueProgramReason, SHELLS } from '../shell/programKinds.js';
 import type { ParsedLine, SimpleCommand } from '../shell/simpleCommand.js';
 import { isKnownWrapper } from '../shell/wrappers.js';
+import { passesScreen } from './patternScreen.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
 import { describeUnsafeCharacter, findUnsafeCharacter } from '../validation/unsafeText.js';
 import { FORCE_RULE_ID, OPAQUE_RULE_ID, TAMPER_RULE_ID, UNREADABLE_RULE_ID, highestRisk, mostSevere, type Verdict } from './verdict.js';
@@ -82,7 +83,10 @@ export function evaluateCommand(rules: RuleSet, command: SimpleCommand, options:
       pseudoRule: TAMPER_RULE_ID,
     };
   }
-  const matched = rules.candidates(command.program).filter((compiled) => matches(compiled, command));
+  const candidates = rules.candidates(command.program);
+  const screenPassed = passesScreen(candidates.screen, command.text);
+  const matched: CompiledRule[] = [];
+  for (const compiled of candidates.rules) if (matches(compiled, command, screenPassed)) matched.push(compiled);
   const byAction = (action: string) => matched.find((c) => c.rule.action === action);
 
   const interrupt = byAction('interrupt');
@@ -129,10 +133,12 @@ function vouched(command: SimpleCommand, matched: readonly CompiledRule[]): bool
   return matched.some((c) => (c.rule.action === 'allow' || c.rule.action === 'force') && c.rule.command?.includes(command.program) === true);
 }
 
-function matches(compiled: CompiledRule, command: SimpleCommand): boolean {
+/** `screenPassed`: false when the candidates' screen ruled out every screenable pattern for this command. */
+function matches(compiled: CompiledRule, command: SimpleCommand, screenPassed: boolean): boolean {
   const { rule, regex } = compiled;
   if (rule.command !== undefined && !rule.command.includes(command.program)) return false;
   if (regex !== undefined) {
+    if (compiled.screenable && !screenPassed) return false;
     regex.lastIndex = 0;
     if (!regex.test(command.text)) return false;
   }
