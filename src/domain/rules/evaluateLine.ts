@@ -53,6 +53,8 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
   let risk: Risk | null = null;
   let reason: string | undefined;
   const ids: string[] = [];
+  // The ids already in `ids`: a broad policy matches dozens of rules per command.
+  const seen = new Set<string>();
   const matchedRules: CompiledRule[] = [];
   for (const evaluation of commands) {
     if (evaluation.verdict !== 'allow' && mostSevere(verdict, evaluation.verdict) !== verdict) {
@@ -61,12 +63,16 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
     verdict = mostSevere(verdict, evaluation.verdict);
     for (const compiled of evaluation.matched) {
       risk = highestRisk(risk, compiled.rule.risk);
-      if (!ids.includes(compiled.rule.id)) {
+      if (!seen.has(compiled.rule.id)) {
+        seen.add(compiled.rule.id);
         ids.push(compiled.rule.id);
         matchedRules.push(compiled);
       }
     }
-    if (evaluation.pseudoRule !== undefined && !ids.includes(evaluation.pseudoRule)) ids.push(evaluation.pseudoRule);
+    if (evaluation.pseudoRule !== undefined && !seen.has(evaluation.pseudoRule)) {
+      seen.add(evaluation.pseudoRule);
+      ids.push(evaluation.pseudoRule);
+    }
   }
   const tampering = commands.some((c) => c.pseudoRule === TAMPER_RULE_ID);
   if (tampering) risk = 'high';
