@@ -34,8 +34,13 @@ function deeper(node: SyntaxNode, print: () => string): string {
   }
 }
 
+/** A tab or newline, two spaces in a row, or whitespace at either end (what trim() removes). */
+const NOT_COLLAPSED = /[\t\n]| {2}|^\s|\s$/;
+
 /** Runs of spaces, tabs and newlines become one space; ends are trimmed. */
 export function collapseWhitespace(text: string): string {
+  // Most texts are already collapsed: the replace would rebuild them for every single space.
+  if (!NOT_COLLAPSED.test(text)) return text;
   return text.replace(/[ \t\n]+/g, ' ').trim();
 }
 
@@ -326,7 +331,13 @@ function printHeredoc(node: SyntaxNode, descriptor: string): string {
  */
 export function printWord(node: SyntaxNode | null): string {
   if (node === null) return '';
-  return deeper(node, () => printWordAt(node));
+  if (printDepth >= MAX_DEPTH) return node.text;
+  printDepth++;
+  try {
+    return printWordAt(node);
+  } finally {
+    printDepth--;
+  }
 }
 
 function printWordAt(node: SyntaxNode): string {

@@ -463,8 +463,11 @@ export class ShellParser {
       out.push(plain(false, { opaque: true, opaqueReason: `${program} ${argValues.join(' ')} makes a nameref or passes functions to child shells, where changeguard's check does not follow`, opaqueKind: 'structure' }));
       return;
     }
-    for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?=/g)) {
-      if (this.flagNames([match[1] as string], text, out)) return;
+    // matchAll copies its expression on every call: only lines with `${` can hold `${NAME=...}`.
+    if (text.includes('${')) {
+      for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?=/g)) {
+        if (this.flagNames([match[1] as string], text, out)) return;
+      }
     }
     if (PROGRAM_TEXT_TAKERS.has(program) && programTextComputed(program, args)) {
       out.push(plain(false, { opaque: true, opaqueReason: `the ${program} program is computed when it runs`, opaqueKind: 'structure' }));
@@ -676,7 +679,7 @@ function withRedirects(text: string, redirs: readonly string[]): string {
 }
 
 function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
+  const trimmed = path.endsWith('/') ? path.replace(/\/+$/, '') : path;
   const slash = trimmed.lastIndexOf('/');
   return slash < 0 ? trimmed : trimmed.slice(slash + 1);
 }
