@@ -205,6 +205,7 @@ export class ShellRelay implements ActiveSession {
     clearTimeout(this.readyTimer);
     this.challenge = event.challenge;
     this.cwd = event.cwd;
+    this.live.workingDirectory = event.cwd;
     this.euid = event.euid;
     if (before === 'running' && this.running !== null) {
       const { judgement } = this.running;

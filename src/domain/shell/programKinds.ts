@@ -325,7 +325,7 @@ const STARTUP_FILE = new RegExp(
   [
     String.raw`(^|/)\.(bashrc|bash_profile|bash_login|bash_logout|profile|inputrc|pam_environment|zshrc|zshenv|zprofile|zlogin|kshrc|mkshrc|cshrc|tcshrc|login|logout|gitconfig|vimrc|exrc|gvimrc|nanorc|lesskey|lessfilter|wgetrc|curlrc|npmrc|pythonrc|perldb|netrc|screenrc|tmux\.conf|xinitrc|xsession|xprofile)$`,
     String.raw`(^|/)\.ssh/(rc|environment|authorized_keys2?|config)$`,
-    String.raw`(^|/)\.git/(hooks/|config$)`,
+    String.raw`(^|/)\.git/(hooks(/|$)|config$)`,
     String.raw`(^|/)\.config/(git/|systemd/|autostart/|nvim/|environment\.d/|fish/)`,
     String.raw`^/etc/(profile|profile\.d/|bash\.bashrc|bash\.bash_logout|environment|ssh/sshrc|ssh/sshd_config|cron|crontab|anacrontab|systemd/|init\.d/|rc\.local|ld\.so\.preload|ld\.so\.conf|sudoers|pam\.d/|security/|update-motd\.d/|apt/apt\.conf\.d/|logrotate|udev/rules\.d/)`,
     String.raw`^/(var/spool/cron|usr/lib/systemd|lib/systemd|run/systemd)/`,
@@ -336,4 +336,15 @@ const STARTUP_FILE = new RegExp(
 export function startupFileReason(path: string): string | undefined {
   const normalised = path.replace(/\/+/g, '/').replace(/^~[^/]*/, '~').replace(/^(\$HOME|\$\{HOME\})/, '~');
   return STARTUP_FILE.test(normalised) ? `it writes ${path}, whose contents run later where changeguard does not see them` : undefined;
+}
+
+/** Why writing these files installs code that runs later unjudged (a program, a start-up file), or undefined. */
+export function installReason(targets: readonly string[]): string | undefined {
+  const hit = targets.find((t) => isProgramDirectory(t));
+  if (hit !== undefined) return `it writes into ${hit}, where a program could be installed under another name`;
+  for (const target of targets) {
+    const reason = startupFileReason(target);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
 }

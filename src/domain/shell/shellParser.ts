@@ -5,7 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import { debugTrapTexts } from './bashCommandText.js';
 import { functionNameTampering, tamperingReason } from './integrationTampering.js';
 import { LruCache } from './lruCache.js';
-import { isProgramDirectory, opaquePathReason, opaqueProgramReason, startupFileReason } from './programKinds.js';
+import { installReason, opaquePathReason, opaqueProgramReason } from './programKinds.js';
 import { sensitiveAssignmentReason, sensitiveNameReason } from './sensitiveVariables.js';
 import type { ParsedLine, ShellFunction, SimpleCommand } from './simpleCommand.js';
 import { SyntaxReader, type SyntaxNode } from './syntaxNode.js';
@@ -443,6 +443,8 @@ export class ShellParser {
       out.push(opaque(text, 'the program is chosen when it runs'));
       return;
     }
+    // Kept on the command: a relative name is resolved against the working directory when judged.
+    const writes = writeTargets(program, args, redirs);
     const plain = (wrapper: boolean, extra: Partial<SimpleCommand> = {}): SimpleCommand =>
       Object.freeze({
         program,
@@ -450,6 +452,7 @@ export class ShellParser {
         text: withRedirects([program, ...argValues].join(' '), redirs),
         wrapper,
         opaque: false,
+        ...(writes.length > 0 ? { writes: Object.freeze(writes) } : {}),
         ...extra,
       });
     const tampering = tamperingReason(program, argValues);
@@ -482,7 +485,7 @@ export class ShellParser {
       out.push(plain(false, { opaque: true, opaqueReason: `${program} is given a variable name computed when it runs`, opaqueKind: 'structure' }));
       return;
     }
-    const installs = installsProgram(program, args, redirs);
+    const installs = installReason(writes);
     if (installs !== undefined) {
       out.push(plain(false, { opaque: true, opaqueReason: installs, opaqueKind: 'structure' }));
       return;
@@ -604,12 +607,12 @@ function computedName(program: string, args: readonly Word[]): boolean {
   return args.some((a) => !a.literal && !a.value.startsWith('-') && !/^[A-Za-z_]\w*(\[[^\]$`]*\])?\+?=/.test(a.value));
 }
 
-/** `cp x /usr/local/bin/y`, `ln -s /bin/rm /usr/bin/del`, `> /usr/bin/x`: a program under a new name. */
-function installsProgram(program: string, args: readonly Word[], redirs: readonly string[]): string | undefined {
+/** The files a command writes, as named: redirections, copy targets, files edited in place. */
+function writeTargets(program: string, args: readonly Word[], redirs: readonly string[]): string[] {
   const targets: string[] = [];
   for (const r of redirs) {
     const m = /^\d*(?:&>>|>>|&>|>\||>)(.+)$/.exec(r);
-    if (m !== null) targets.push(m[1] as string);
+    if (m !== null) targets.push((m[1] as string).trim());
   }
   if (COPIERS.has(program)) {
     const values = args.map((a) => a.value);
@@ -619,6 +622,9 @@ function installsProgram(program: string, args: readonly Word[], redirs: readonl
     for (const v of values) if (v.startsWith('--target-directory=')) targets.push(v.slice(19));
     if (program === 'dd') targets.push(...values.filter((v) => v.startsWith('of=')).map((v) => v.slice(3)));
     else if (program === 'tee') targets.push(...operands);
+    // A link is a second name to write its target by (`ln -s .git/hooks h`, then `cp x h/pre-commit`):
+    // the new name first, then what it points to.
+    else if (program === 'ln' || program === 'link') targets.push(...operands.slice(-1), ...operands.slice(0, -1));
     else if (operands.length > 1) targets.push(operands[operands.length - 1] as string);
   }
   if (program === 'sed' || program === 'perl') {
@@ -626,13 +632,7 @@ function installsProgram(program: string, args: readonly Word[], redirs: readonl
     const values = args.map((a) => a.value);
     if (values.some((v) => /^-[A-Za-z]*i/.test(v) || v.startsWith('--in-place'))) targets.push(...values.filter((v) => !v.startsWith('-')).slice(1));
   }
-  const hit = targets.find((t) => isProgramDirectory(t));
-  if (hit !== undefined) return `it writes into ${hit}, where a program could be installed under another name`;
-  for (const target of targets) {
-    const reason = startupFileReason(target.trim());
-    if (reason !== undefined) return reason;
-  }
-  return undefined;
+  return targets;
 }
 
 /** Appends a redirection's normalised text to `redirs`; returns true when it feeds stdin. */

@@ -35,6 +35,12 @@ export interface SimpleCommand {
   readonly opaqueKind?: 'program' | 'structure' | undefined;
   /** Set when the command would switch off changeguard's check in the shell: the session is cut. */
   readonly tampering?: string | undefined;
+  /**
+   * Files the command writes, as named (redirections, copy and tee targets, in-place edits).
+   * Names relative to the working directory are checked again when it is known
+   * (domain/shell/workingDirectoryWrites.ts): `cd .git/hooks; cat > pre-commit`.
+   */
+  readonly writes?: readonly string[] | undefined;
 }
 
 /** A shell function defined on a line: its body runs later, when it is called. */

@@ -1,9 +1,10 @@
 import { BacktestTally, type BacktestReport, type DraftJudgement } from '../../domain/backtest/backtestReport.js';
-import type { OpaqueHandling } from '../../domain/policy/policy.js';
+import type { PolicySettings } from '../../domain/policy/policy.js';
 import { evaluateLine } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import { RuleSet } from '../../domain/rules/ruleSet.js';
-import { OPAQUE_RULE_ID } from '../../domain/rules/verdict.js';
+import { OPAQUE_RULE_ID, TRANSFER_RULE_ID } from '../../domain/rules/verdict.js';
+import { transferServer } from '../../domain/shell/fileTransfer.js';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { readsCommandsFromConnection } from '../../domain/session/execInput.js';
 import type { ShellParser } from '../../domain/shell/shellParser.js';
@@ -51,7 +52,7 @@ export async function backtestPolicy(deps: ServiceDeps, actor: Actor, request: B
   const started = process.hrtime.bigint();
   const { next } = await readPolicyDraft(deps, request.text, request.source);
   const rules = RuleSet.compile(next.rules);
-  const judge = draftJudge(deps.parser, rules, next.settings.opaque);
+  const judge = draftJudge(deps.parser, rules, next.settings);
   const groups = new Map<string, string | undefined>();
   const tally = new BacktestTally();
   let judged = 0;
@@ -91,11 +92,17 @@ export async function backtestPolicy(deps: ServiceDeps, actor: Actor, request: B
 
 /**
  * What the proxy would decide for a recorded line under these rules: exec commands that
- * would read a shell from the connection are refused whatever the rules say; every other
- * line is judged by evaluateLine in the session's context, and an interrupt rule blocks until
- * its N-th attempt in that session (attempts counted in recorded order).
+ * would read a shell from the connection are refused whatever the rules say, and file
+ * transfers (`scp -t`, `rsync --server`) unless the draft's settings.fileTransfer allows them,
+ * as judgeExecCommand does; every other line is judged by evaluateLine in the session's
+ * context, and an interrupt rule blocks until its N-th attempt in that session (attempts
+ * counted in recorded order).
  */
-function draftJudge(parser: ShellParser, rules: RuleSet, opaque: OpaqueHandling): (record: CommandRecord, group: string | undefined) => DraftJudgement {
+function draftJudge(
+  parser: ShellParser,
+  rules: RuleSet,
+  settings: Pick<PolicySettings, 'opaque' | 'fileTransfer'>,
+): (record: CommandRecord, group: string | undefined) => DraftJudgement {
   const attempts = new Map<string, ReadonlyMap<string, number>>();
   const none: ReadonlyMap<string, number> = new Map();
   return (record, group) => {
@@ -103,8 +110,12 @@ function draftJudge(parser: ShellParser, rules: RuleSet, opaque: OpaqueHandling)
     if (record.source === 'exec') {
       const shell = parsed.commands.find(readsCommandsFromConnection);
       if (shell) return { verdict: 'block', ruleIds: [OPAQUE_RULE_ID], reason: `"${shell.text}" would read commands from the connection` };
+      const transfer = transferServer(parsed);
+      if (transfer !== undefined && settings.fileTransfer !== 'allow') {
+        return { verdict: 'block', ruleIds: [TRANSFER_RULE_ID], reason: `file transfer (${transfer.program}) is off in this policy (settings.fileTransfer)` };
+      }
     }
-    const evaluation = evaluateLine(rules.forContext({ user: record.user, group, device: record.device }), parsed, { opaque });
+    const evaluation = evaluateLine(rules.forContext({ user: record.user, group, device: record.device }), parsed, { opaque: settings.opaque });
     const resolution = resolveInterrupt(evaluation, attempts.get(record.sessionId) ?? none);
     if (resolution.attempts.size > 0) attempts.set(record.sessionId, resolution.attempts);
     return { verdict: resolution.verdict, ruleIds: evaluation.ruleIds, reason: evaluation.reason };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { judgeWritesFrom } from '../../domain/shell/workingDirectoryWrites.js';
 import { evaluateLine, type LineEvaluation } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import type { Verdict } from '../../domain/rules/verdict.js';
@@ -38,11 +39,12 @@ export async function judgeCommand(
   scope: SessionScope,
   line: string,
   source: 'shell' | 'exec',
+  workingDirectory?: string,
 ): Promise<Judgement> {
   const { session } = scope;
   const snapshot = await deps.policies.current();
   const rules = snapshot.rules.forContext({ user: session.user, group: scope.group, device: session.device });
-  const parsed = deps.parser.parse(line);
+  const parsed = judgeWritesFrom(deps.parser.parse(line), workingDirectory);
   const evaluation = evaluateLine(rules, parsed, { opaque: snapshot.policy.settings.opaque });
   const resolution = resolveInterrupt(evaluation, scope.interruptAttempts);
   for (const [rule, count] of resolution.attempts) scope.interruptAttempts.set(rule, count);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { judgeWritesFrom } from '../../domain/shell/workingDirectoryWrites.js';
 import { evaluateLine } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
 import { OPAQUE_RULE_ID, TRANSFER_RULE_ID } from '../../domain/rules/verdict.js';
@@ -43,7 +44,7 @@ export async function judgeSessionLine(
   let judgement: Judgement;
   try {
     live.lastPolicy = await deps.policies.current();
-    judgement = await judgeCommand(deps, live.scope, line, source);
+    judgement = await judgeCommand(deps, live.scope, line, source, live.workingDirectory);
   } catch (error) {
     return judgeDuringOutage(deps, live, line, source, outage, error);
   }
@@ -170,7 +171,7 @@ function judgeDuringOutage(
   cause: unknown,
 ): SessionJudgement {
   const snapshot = live.lastPolicy;
-  const parsed = deps.parser.parse(line);
+  const parsed = judgeWritesFrom(deps.parser.parse(line), live.workingDirectory);
   const base: Omit<CommandRecord, 'verdict' | 'ruleIds' | 'risk' | 'reason'> = {
     id: randomUUID(),
     sessionId: live.scope.session.id,

@@ -16,6 +16,8 @@ export interface LiveSession {
   lastPolicy: PolicySnapshot | undefined;
   /** Shell functions defined on allowed lines, by name: their bodies may run when called. */
   readonly functions: Map<string, ShellFunction>;
+  /** The directory the device's shell reported at its last prompt: relative file names are judged from it. */
+  workingDirectory?: string | undefined;
 }
 
 export function newLiveSession(scope: SessionScope, change: Change): LiveSession {

@@ -250,6 +250,44 @@ const INTERPRETERS: Technique[] = [
   { name: 'npm run-script from package.json', needs: ['npm'], settleMs: 1500, steps: ['printf \'{"name":"x","version":"1.0.0","scripts":{"x":"touch PROOF"}}\' > package.json', 'npm run x'] },
   { name: 'make runs a Makefile recipe', needs: ['make'], steps: ["printf 'all:\\n\\ttouch PROOF\\n' > mk", 'make -f mk'] },
   { name: 'git alias with ! in the repository config', needs: ['git'], steps: ['git init -q r', "printf '[alias]\\n\\tx = !touch {D}/PROOF\\n' >> r/.git/config", 'git -C r x'] },
+  {
+    // The hook is written by a name relative to the shell's directory: judged from where the shell is.
+    name: 'git hook written by a relative name after cd .git/hooks',
+    needs: ['git'],
+    steps: [
+      'git init -q r',
+      "printf '#!/bin/sh\\ntouch {D}/PROOF\\n' > hook",
+      'cd r/.git/hooks',
+      'cp pre-commit.sample pre-commit',
+      'cat {D}/hook > pre-commit',
+      'cd {D}/r',
+      'GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@example.com GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@example.com git commit -q --allow-empty -m x',
+    ],
+  },
+  {
+    name: 'git hook written through a symbolic link to .git/hooks',
+    needs: ['git'],
+    steps: [
+      'git init -q r',
+      "printf '#!/bin/sh\\ntouch {D}/PROOF\\n' > hook",
+      'ln -s r/.git/hooks h',
+      'cp h/pre-commit.sample h/pre-commit',
+      'cat hook > h/pre-commit',
+      'cd r',
+      'GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@example.com GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@example.com git commit -q --allow-empty -m x',
+    ],
+  },
+  {
+    name: 'git hook written by a relative name, cd on the same line',
+    needs: ['git'],
+    steps: [
+      'git init -q r',
+      "printf '#!/bin/sh\\ntouch {D}/PROOF\\n' > hook",
+      'cd r/.git && cp hooks/pre-commit.sample hooks/pre-commit; cd hooks && cat {D}/hook > pre-commit',
+      'cd {D}/r',
+      'GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@example.com GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@example.com git commit -q --allow-empty -m x',
+    ],
+  },
   { name: 'gcc -wrapper runs a program around its passes', needs: ['gcc'], steps: [MAKE_X, "printf 'int x;\\n' > c.c", 'gcc -wrapper {D}/x -c c.c'] },
 ];
 

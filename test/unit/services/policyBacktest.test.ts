@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../../../src/services/serviceDeps.js';
 import { ServiceError } from '../../../src/services/serviceError.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqliteStore.js';
 import { BACKTEST_DRAFT_YAML, BACKTEST_POLICY_YAML, seedBacktestHistory } from '../../support/backtestFixture.js';
+import { seedSessions } from '../../support/seedSessions.js';
 import { serviceHarness } from '../../support/serviceHarness.js';
 import { TestClock } from '../../support/testClock.js';
 
@@ -57,6 +58,20 @@ describe('policy backtest', () => {
     const [record] = (await store.audit.list({ eventType: 'BACKTEST', limit: 5, offset: 0 })).records;
     expect(record).toMatchObject({ status: 'S', actor: 'erin', class: 'POLICY', object: 'draft.yml' });
     expect(record?.details).toBe(`draft draft.yml against 12 commands from ${range.since.toISOString()} to ${range.until.toISOString()}: 2 newly blocked, 2 newly allowed, 2 changed`);
+  });
+
+  it('refuses file transfers as the proxy does, unless the draft allows them', async () => {
+    await seedSessions(deps, [{ id: 'sess-4', changeCode: 'CHG-1', user: 'alice', device: 'web01', group: 'web-ops', kind: 'exec', lines: ['scp -t /srv/upload'] }]);
+    const [stored] = (await store.commands.search({ limit: 1, offset: 0 })).records;
+    expect(stored).toMatchObject({ line: 'scp -t /srv/upload', verdict: 'block', ruleIds: ['(transfer)'] });
+    // The same settings: the transfer stays refused, nothing is reported as newly allowed.
+    const same = await backtestPolicy(deps, erin, { text: BACKTEST_POLICY_YAML, source: 'policy.yml', ...range });
+    expect(same).toMatchObject({ judged: 13, unchanged: 13, counts: { newly_blocked: 0, newly_allowed: 0, changed: 0 } });
+    // A draft turning transfers on would have let it through.
+    const allowing = BACKTEST_POLICY_YAML.replace('settings: { opaque: block, timezone: UTC }', 'settings: { opaque: block, timezone: UTC, fileTransfer: allow }');
+    const opened = await backtestPolicy(deps, erin, { text: allowing, source: 'draft.yml', ...range });
+    expect(opened.counts).toEqual({ newly_blocked: 0, newly_allowed: 1, changed: 0 });
+    expect(opened.examples.newly_allowed.map((e) => [e.line, e.stored.ruleIds])).toEqual([['scp -t /srv/upload', ['(transfer)']]]);
   });
 
   it('judges only the commands of the range', async () => {

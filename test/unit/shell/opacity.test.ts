@@ -103,6 +103,10 @@ describe('code changeguard cannot read is opaque', () => {
     ["printf 'id\\n' > ~/.ssh/rc", /run later/],
     ["echo id >> ~/.bashrc", /run later/],
     ['cp x .git/hooks/pre-commit', /run later/],
+    ['ln -s /etc/cron.d /tmp/c', /run later/],
+    ['ln -s r/.git/hooks h', /run later/],
+    ['ln -s /etc/cron.d', /run later/],
+    ['mv hooks-dir r/.git/hooks', /run later/],
     ['capsh --', /interactive shell/],
   ])('%s', (line, reason) => {
     const reasons = opaqueReasons(line);
