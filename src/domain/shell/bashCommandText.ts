@@ -121,8 +121,10 @@ function lastSimple(node: SyntaxNode): SyntaxNode | null {
   return last === undefined ? null : lastSimple(last);
 }
 
+const SIMPLE = new Set(['command', 'declaration_command', 'unset_command', 'variable_assignment', 'variable_assignments', 'test_command']);
+
 function isSimple(node: SyntaxNode): boolean {
-  return ['command', 'declaration_command', 'unset_command', 'variable_assignment', 'variable_assignments', 'test_command'].includes(node.type);
+  return SIMPLE.has(node.type);
 }
 
 function isArithmeticCommand(node: SyntaxNode): boolean {
@@ -217,12 +219,14 @@ function printTest(node: SyntaxNode): string {
   return parts.join(' ');
 }
 
+const WORD_LIKE = new Set([
+  'word', 'string', 'raw_string', 'ansi_c_string', 'translated_string', 'concatenation', 'simple_expansion', 'expansion',
+  'command_substitution', 'process_substitution', 'arithmetic_expansion', 'number', 'extglob_pattern', 'regex', 'variable_name',
+  'test_operator', 'brace_expression',
+]);
+
 function isWordLike(n: SyntaxNode): boolean {
-  return [
-    'word', 'string', 'raw_string', 'ansi_c_string', 'translated_string', 'concatenation', 'simple_expansion', 'expansion',
-    'command_substitution', 'process_substitution', 'arithmetic_expansion', 'number', 'extglob_pattern', 'regex', 'variable_name',
-    'test_operator', 'brace_expression',
-  ].includes(n.type);
+  return WORD_LIKE.has(n.type);
 }
 
 function printArithmeticCommand(node: SyntaxNode): string {

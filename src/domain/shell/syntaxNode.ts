@@ -4,8 +4,8 @@ import type { Language, Node } from 'web-tree-sitter';
  * A node of a parsed line, read out of tree-sitter once. Every property of web-tree-sitter's
  * `Node` is a call into its WASM module that first copies the node into WASM memory, and the
  * walk, the `$BASH_COMMAND` prediction and the word decoding ask the same nodes for their
- * type, children, ends and text many times over: reading each node once (its type and end
- * when it is met, its children when first asked: three calls) and answering from plain fields
+ * type, children, ends and text many times over: reading each node once (its type when it
+ * is met, its end and children when first asked: at most three calls) and answering from plain fields
  * afterwards costs a fraction of that. Children are read on demand, so a deeply nested line
  * costs no deeper recursion than the walks that stop at their own depth limits.
  *
@@ -13,6 +13,7 @@ import type { Language, Node } from 'web-tree-sitter';
  * read from is alive: it never leaves the parse that made it.
  */
 export class SyntaxNode {
+  private endValue: number | undefined;
   private textValue: string | undefined;
   private childrenValue: readonly SyntaxNode[] | undefined;
   private namedValue: readonly SyntaxNode[] | undefined;
@@ -25,8 +26,13 @@ export class SyntaxNode {
     readonly isNamed: boolean,
     readonly id: number,
     readonly startIndex: number,
-    readonly endIndex: number,
   ) {}
+
+  /** Asked of tree-sitter when first needed: the walks never ask it of most operator tokens. */
+  get endIndex(): number {
+    this.endValue ??= this.raw.endIndex;
+    return this.endValue;
+  }
 
   get children(): readonly SyntaxNode[] {
     if (this.childrenValue === undefined) {
@@ -88,7 +94,7 @@ export class SyntaxReader {
   /** `node` (its children when asked); `source` is the exact text given to the parser. */
   read(node: Node, source: string): SyntaxNode {
     const typeId = node.typeId;
-    return new SyntaxNode(source, node, this, this.types[typeId] || 'ERROR', this.isNamed(typeId), node.id, node.startIndex, node.endIndex);
+    return new SyntaxNode(source, node, this, this.types[typeId] || 'ERROR', this.isNamed(typeId), node.id, node.startIndex);
   }
 
   private isNamed(typeId: number): boolean {
