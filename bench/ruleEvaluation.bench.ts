@@ -36,6 +36,7 @@ function timeLines(lines: readonly string[], judge: (line: string) => void): num
 /**
  * Parse + evaluate per command line against 1,000 rules. "session mix": lines repeat as
  * they do in real sessions (the parse cache works); "all distinct": every line is new.
+ * Issue 16 asks p99 < 150 µs for a line never seen before.
  */
 export async function benchRuleEvaluation(): Promise<BenchRow[]> {
   const parser = await ShellParser.load();
@@ -54,6 +55,12 @@ export async function benchRuleEvaluation(): Promise<BenchRow[]> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const [median, p99] = percentiles(samples, [0.5, 0.99]) as [number, number];
 
+  // Every line below is new to the parser. The mix above runs the cached path only, so the
+  // first few thousand new lines also pay V8 compiling the walk (a proxy judging lines for
+  // hours runs it compiled): those are measured apart ("JIT cold"), and the figures with the
+  // target are taken on the next 5,000, different lines again.
+  const cold = Array.from({ length: 5000 }, (_, i) => `${SAMPLE_LINES[i % SAMPLE_LINES.length]} --first-${i}`);
+  const [, coldP99] = percentiles(timeLines(cold, judge), [0.5, 0.99]) as [number, number];
   const distinct = Array.from({ length: 5000 }, (_, i) => `${SAMPLE_LINES[i % SAMPLE_LINES.length]} --run-${i}`);
   const [dMedian, dP99] = percentiles(timeLines(distinct, judge), [0.5, 0.99]) as [number, number];
 
@@ -72,6 +79,7 @@ export async function benchRuleEvaluation(): Promise<BenchRow[]> {
     { area: 'rules (1,000)', metric: 'session mix p99', value: p99, unit: 'µs/line', baseline: regexScan(naiveP99), target: '< 50', met: p99 < 50 },
     { area: 'rules (1,000)', metric: 'session mix throughput', value: mix.length / seconds, unit: 'lines/s', baseline: regexScan(mix.length / naiveSeconds) },
     { area: 'rules (1,000)', metric: 'all-distinct median (parse each)', value: dMedian, unit: 'µs/line', baseline: regexScan(naiveDistinctMedian) },
-    { area: 'rules (1,000)', metric: 'all-distinct p99 (parse each)', value: dP99, unit: 'µs/line', baseline: regexScan(naiveDistinctP99) },
+    { area: 'rules (1,000)', metric: 'all-distinct p99 (parse each)', value: dP99, unit: 'µs/line', baseline: regexScan(naiveDistinctP99), target: '< 150', met: dP99 < 150 },
+    { area: 'rules (1,000)', metric: 'all-distinct p99, JIT cold (first 5,000 new lines)', value: coldP99, unit: 'µs/line' },
   ];
 }

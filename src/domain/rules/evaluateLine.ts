@@ -3,6 +3,7 @@ import { KNOWN_PROGRAMS } from '../shell/knownPrograms.js';
 import { opaqueProgramReason, SHELLS } from '../shell/programKinds.js';
 import type { ParsedLine, SimpleCommand } from '../shell/simpleCommand.js';
 import { isKnownWrapper } from '../shell/wrappers.js';
+import { passesScreen } from './patternScreen.js';
 import type { CompiledRule, RuleSet } from './ruleSet.js';
 import { describeUnsafeCharacter, findUnsafeCharacter } from '../validation/unsafeText.js';
 import { FORCE_RULE_ID, OPAQUE_RULE_ID, TAMPER_RULE_ID, UNREADABLE_RULE_ID, highestRisk, mostSevere, type Verdict } from './verdict.js';
@@ -60,6 +61,8 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
   let risk: Risk | null = null;
   let reason: string | undefined;
   const ids: string[] = [];
+  // The ids already in `ids`: a broad policy matches dozens of rules per command.
+  const seen = new Set<string>();
   const matchedRules: CompiledRule[] = [];
   for (const evaluation of commands) {
     if (evaluation.verdict !== 'allow' && mostSevere(verdict, evaluation.verdict) !== verdict) {
@@ -68,12 +71,16 @@ export function evaluateLine(rules: RuleSet, parsed: ParsedLine, options: Evalua
     verdict = mostSevere(verdict, evaluation.verdict);
     for (const compiled of evaluation.matched) {
       risk = highestRisk(risk, compiled.rule.risk);
-      if (!ids.includes(compiled.rule.id)) {
+      if (!seen.has(compiled.rule.id)) {
+        seen.add(compiled.rule.id);
         ids.push(compiled.rule.id);
         matchedRules.push(compiled);
       }
     }
-    if (evaluation.pseudoRule !== undefined && !ids.includes(evaluation.pseudoRule)) ids.push(evaluation.pseudoRule);
+    if (evaluation.pseudoRule !== undefined && !seen.has(evaluation.pseudoRule)) {
+      seen.add(evaluation.pseudoRule);
+      ids.push(evaluation.pseudoRule);
+    }
   }
   const tampering = commands.some((c) => c.pseudoRule === TAMPER_RULE_ID);
   if (tampering) risk = 'high';
@@ -91,7 +98,10 @@ export function evaluateCommand(rules: RuleSet, command: SimpleCommand, options:
       pseudoRule: TAMPER_RULE_ID,
     };
   }
-  const matched = rules.candidates(command.program).filter((compiled) => matches(compiled, command));
+  const candidates = rules.candidates(command.program);
+  const screenPassed = passesScreen(candidates.screen, command.text);
+  const matched: CompiledRule[] = [];
+  for (const compiled of candidates.rules) if (matches(compiled, command, screenPassed)) matched.push(compiled);
   const byAction = (action: string) => matched.find((c) => c.rule.action === action);
 
   const interrupt = byAction('interrupt');
@@ -139,10 +149,12 @@ function vouched(command: SimpleCommand, matched: readonly CompiledRule[]): bool
   return matched.some((c) => (c.rule.action === 'allow' || c.rule.action === 'force') && c.rule.command?.includes(command.program) === true);
 }
 
-function matches(compiled: CompiledRule, command: SimpleCommand): boolean {
+/** `screenPassed`: false when the candidates' screen ruled out every screenable pattern for this command. */
+function matches(compiled: CompiledRule, command: SimpleCommand, screenPassed: boolean): boolean {
   const { rule, regex } = compiled;
   if (rule.command !== undefined && !rule.command.includes(command.program)) return false;
   if (regex !== undefined) {
+    if (compiled.screenable && !screenPassed) return false;
     regex.lastIndex = 0;
     if (!regex.test(command.text)) return false;
   }

@@ -1,10 +1,24 @@
 import type { PolicyRule, RuleScope } from '../policy/policy.js';
+import { patternScreen, screenable } from './patternScreen.js';
 
 export interface CompiledRule {
   readonly rule: PolicyRule;
   /** Position in the policy: reports list rules in policy order. */
   readonly order: number;
   readonly regex: RegExp | undefined;
+  /** The pattern can join a screen (patternScreen.ts): its rule is skipped when the screen does not match. */
+  readonly screenable: boolean;
+}
+
+/** The rules that may match a program's commands. */
+export interface Candidates {
+  /** In policy order. */
+  readonly rules: readonly CompiledRule[];
+  /**
+   * Matches every command text that a screenable pattern among `rules` matches: a text it
+   * does not match matches none of them. Undefined: test each pattern.
+   */
+  readonly screen: RegExp | undefined;
 }
 
 export interface RuleContext {
@@ -21,6 +35,13 @@ export interface RuleContext {
 export class RuleSet {
   private readonly byProgram = new Map<string, CompiledRule[]>();
   private readonly anyProgram: CompiledRule[] = [];
+  /**
+   * A program's named rules merged with anyProgram in policy order, and their screen, built
+   * the first time the program is judged: merging them again for every command (a sort of
+   * ~100 rules) cost more than testing them. Bounded by the programs the policy names.
+   */
+  private readonly byProgramCandidates = new Map<string, Candidates>();
+  private anyProgramCandidates: Candidates | undefined;
   /** True when a force rule is in scope: only forced commands may run. */
   readonly forceActive: boolean;
   private readonly scoped = new Map<string, RuleSet>();
@@ -48,7 +69,7 @@ export class RuleSet {
   /** Compiles every pattern; throws with the rule id on an invalid expression. */
   static compile(rules: readonly PolicyRule[]): RuleSet {
     return new RuleSet(
-      rules.map((rule, order) => ({ rule, order, regex: compilePattern(rule) })),
+      rules.map((rule, order) => compileRule(rule, order)),
     );
   }
 
@@ -58,7 +79,7 @@ export class RuleSet {
    */
   static compileUnindexed(rules: readonly PolicyRule[]): RuleSet {
     return new RuleSet(
-      rules.map((rule, order) => ({ rule, order, regex: compilePattern(rule) })),
+      rules.map((rule, order) => compileRule(rule, order)),
       false,
     );
   }
@@ -88,14 +109,44 @@ export class RuleSet {
     return named !== undefined && named.some((c) => c.rule.action === 'block' || c.rule.action === 'interrupt');
   }
 
-  /** Candidate rules for a program, in policy order. */
-  candidates(program: string): CompiledRule[] {
-    if (!this.indexed) return [...this.rules];
+  /** Candidate rules for a program. The unindexed set tries every rule, unscreened. */
+  candidates(program: string): Candidates {
+    if (!this.indexed) return { rules: this.rules, screen: undefined };
     const named = program === '' ? undefined : this.byProgram.get(program);
-    if (!named) return this.anyProgram;
-    if (this.anyProgram.length === 0) return named;
-    return [...named, ...this.anyProgram].sort((a, b) => a.order - b.order);
+    if (!named) {
+      this.anyProgramCandidates ??= screened(this.anyProgram);
+      return this.anyProgramCandidates;
+    }
+    let candidates = this.byProgramCandidates.get(program);
+    if (candidates === undefined) {
+      candidates = screened(this.anyProgram.length === 0 ? named : mergeInOrder(named, this.anyProgram));
+      this.byProgramCandidates.set(program, candidates);
+    }
+    return candidates;
   }
+}
+
+function screened(rules: readonly CompiledRule[]): Candidates {
+  const patterns: string[] = [];
+  for (const c of rules) if (c.screenable && c.rule.pattern !== undefined) patterns.push(c.rule.pattern);
+  // Without a screen (none could be built), every pattern is tested.
+  return { rules, screen: patternScreen(patterns) };
+}
+
+/** Two lists each in policy order (and without common rules), merged in policy order. */
+function mergeInOrder(a: readonly CompiledRule[], b: readonly CompiledRule[]): CompiledRule[] {
+  const merged: CompiledRule[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push((a[i] as CompiledRule).order < (b[j] as CompiledRule).order ? (a[i++] as CompiledRule) : (b[j++] as CompiledRule));
+  while (i < a.length) merged.push(a[i++] as CompiledRule);
+  while (j < b.length) merged.push(b[j++] as CompiledRule);
+  return merged;
+}
+
+function compileRule(rule: PolicyRule, order: number): CompiledRule {
+  const regex = compilePattern(rule);
+  return { rule, order, regex, screenable: regex !== undefined && screenable(rule.pattern as string) };
 }
 
 function compilePattern(rule: PolicyRule): RegExp | undefined {

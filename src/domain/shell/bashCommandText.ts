@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntaxNode.js';
 import { decodeAnsiC } from './words.js';
 
 /**
@@ -10,7 +10,7 @@ import { decodeAnsiC } from './words.js';
  * `$BASH_COMMAND` is one of these texts: a prediction that misses refuses a command, never
  * admits one.
  */
-export function debugTrapTexts(root: Node): string[] {
+export function debugTrapTexts(root: SyntaxNode): string[] {
   const out: string[] = [];
   collectTexts(root, out, new Map(), 0);
   return out;
@@ -24,7 +24,7 @@ const MAX_DEPTH = 200;
 let printDepth = 0;
 
 /** Runs a printer one level deeper; past MAX_DEPTH the source text stands in (a miss, never a false match). */
-function deeper(node: Node, print: () => string): string {
+function deeper(node: SyntaxNode, print: () => string): string {
   if (printDepth >= MAX_DEPTH) return node.text;
   printDepth++;
   try {
@@ -34,8 +34,13 @@ function deeper(node: Node, print: () => string): string {
   }
 }
 
+/** A tab or newline, two spaces in a row, or whitespace at either end (what trim() removes). */
+const NOT_COLLAPSED = /[\t\n]| {2}|^\s|\s$/;
+
 /** Runs of spaces, tabs and newlines become one space; ends are trimmed. */
 export function collapseWhitespace(text: string): string {
+  // Most texts are already collapsed: the replace would rebuild them for every single space.
+  if (!NOT_COLLAPSED.test(text)) return text;
   return text.replace(/[ \t\n]+/g, ' ').trim();
 }
 
@@ -47,7 +52,7 @@ const SEPARATORS = new Set([';', '&', '\n', ';;']);
  */
 type ExtraRedirects = Map<number, string[]>;
 
-function collectTexts(node: Node, out: string[], extra: ExtraRedirects, depth: number): void {
+function collectTexts(node: SyntaxNode, out: string[], extra: ExtraRedirects, depth: number): void {
   if (depth > MAX_DEPTH) return;
   switch (node.type) {
     case 'command':
@@ -73,7 +78,7 @@ function collectTexts(node: Node, out: string[], extra: ExtraRedirects, depth: n
       break;
     }
     case 'pipeline': {
-      const children = node.children.filter((c): c is Node => c !== null);
+      const children = node.children.filter((c): c is SyntaxNode => c !== null);
       children.forEach((child, i) => {
         if (child.type !== '|&') return;
         const before = children[i - 1];
@@ -104,29 +109,31 @@ function collectTexts(node: Node, out: string[], extra: ExtraRedirects, depth: n
 }
 
 /** The command a redirection after a list or pipeline belongs to in bash: its last one. */
-function lastSimple(node: Node): Node | null {
+function lastSimple(node: SyntaxNode): SyntaxNode | null {
   if (isSimple(node)) return node;
   if (node.type === 'redirected_statement') {
     const { body } = splitRedirected(node);
     return body !== null && isSimple(body) ? body : null;
   }
   if (node.type !== 'list' && node.type !== 'pipeline') return null;
-  const named = node.namedChildren.filter((c): c is Node => c !== null);
+  const named = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
   const last = named[named.length - 1];
   return last === undefined ? null : lastSimple(last);
 }
 
-function isSimple(node: Node): boolean {
-  return ['command', 'declaration_command', 'unset_command', 'variable_assignment', 'variable_assignments', 'test_command'].includes(node.type);
+const SIMPLE = new Set(['command', 'declaration_command', 'unset_command', 'variable_assignment', 'variable_assignments', 'test_command']);
+
+function isSimple(node: SyntaxNode): boolean {
+  return SIMPLE.has(node.type);
 }
 
-function isArithmeticCommand(node: Node): boolean {
+function isArithmeticCommand(node: SyntaxNode): boolean {
   return node.firstChild?.type === '((';
 }
 
-function splitRedirected(node: Node): { body: Node | null; redirects: Node[] } {
-  let body: Node | null = null;
-  const redirects: Node[] = [];
+function splitRedirected(node: SyntaxNode): { body: SyntaxNode | null; redirects: SyntaxNode[] } {
+  let body: SyntaxNode | null = null;
+  const redirects: SyntaxNode[] = [];
   for (const child of node.children) {
     if (child === null || !child.isNamed) continue;
     if (child.type.endsWith('_redirect')) redirects.push(child);
@@ -135,20 +142,20 @@ function splitRedirected(node: Node): { body: Node | null; redirects: Node[] } {
   return { body, redirects };
 }
 
-function fieldOrFirst(node: Node, field: string): Node | null {
+function fieldOrFirst(node: SyntaxNode, field: string): SyntaxNode | null {
   return node.childForFieldName(field) ?? node.namedChildren.find((c) => c !== null) ?? null;
 }
 
 /** A simple command (or assignment, declaration, test) with its redirections last. */
-function printSimple(node: Node, extraRedirects: readonly Node[], extraText: readonly string[] = [], forTrap = true): string {
+function printSimple(node: SyntaxNode, extraRedirects: readonly SyntaxNode[], extraText: readonly string[] = [], forTrap = true): string {
   const tail = redirectSuffix(extraRedirects) + extraText.map((t) => ` ${t}`).join('');
   if (node.type === 'test_command') return printTest(node) + tail;
   if (node.type === 'variable_assignment') return printAssignment(node) + tail;
   const words: string[] = [];
   const redirects: string[] = [];
-  const children = [...node.children, ...extraRedirects].filter((c): c is Node => c !== null);
+  const children = [...node.children, ...extraRedirects].filter((c): c is SyntaxNode => c !== null);
   for (let i = 0; i < children.length; i++) {
-    const child = children[i] as Node;
+    const child = children[i] as SyntaxNode;
     const next = children[i + 1];
     if (child.type.endsWith('_redirect')) redirects.push(printRedirect(child));
     else if (next !== undefined && next.type.endsWith('_redirect') && next.startIndex === child.endIndex && isDescriptorWord(child)) {
@@ -168,17 +175,17 @@ function printSimple(node: Node, extraRedirects: readonly Node[], extraText: rea
   return [...words, ...redirects, ...extraText].join(' ');
 }
 
-function isDescriptorWord(node: Node): boolean {
+function isDescriptorWord(node: SyntaxNode): boolean {
   return /^(\d+|\{[A-Za-z_][A-Za-z0-9_]*\})$/.test(node.text);
 }
 
-function redirectSuffix(redirects: readonly Node[]): string {
+function redirectSuffix(redirects: readonly SyntaxNode[]): string {
   let text = '';
   for (const r of redirects) text += ` ${printRedirect(r)}`;
   return text;
 }
 
-function printAssignment(node: Node): string {
+function printAssignment(node: SyntaxNode): string {
   let text = '';
   let afterOperator = false;
   for (const child of node.children) {
@@ -193,15 +200,15 @@ function printAssignment(node: Node): string {
   return text;
 }
 
-function printArray(node: Node): string {
-  const items = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment').map(printWord);
+function printArray(node: SyntaxNode): string {
+  const items = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment').map(printWord);
   return `(${items.join(' ')})`;
 }
 
 /** `[[ ... ]]` and `[ ... ]`: bash prints the expression back spaced by tokens. */
-function printTest(node: Node): string {
+function printTest(node: SyntaxNode): string {
   const parts: string[] = [];
-  const visit = (n: Node): void => {
+  const visit = (n: SyntaxNode): void => {
     if (n.childCount === 0 || isWordLike(n)) {
       parts.push(isWordLike(n) ? printWord(n) : n.text);
       return;
@@ -212,15 +219,17 @@ function printTest(node: Node): string {
   return parts.join(' ');
 }
 
-function isWordLike(n: Node): boolean {
-  return [
-    'word', 'string', 'raw_string', 'ansi_c_string', 'translated_string', 'concatenation', 'simple_expansion', 'expansion',
-    'command_substitution', 'process_substitution', 'arithmetic_expansion', 'number', 'extglob_pattern', 'regex', 'variable_name',
-    'test_operator', 'brace_expression',
-  ].includes(n.type);
+const WORD_LIKE = new Set([
+  'word', 'string', 'raw_string', 'ansi_c_string', 'translated_string', 'concatenation', 'simple_expansion', 'expansion',
+  'command_substitution', 'process_substitution', 'arithmetic_expansion', 'number', 'extglob_pattern', 'regex', 'variable_name',
+  'test_operator', 'brace_expression',
+]);
+
+function isWordLike(n: SyntaxNode): boolean {
+  return WORD_LIKE.has(n.type);
 }
 
-function printArithmeticCommand(node: Node): string {
+function printArithmeticCommand(node: SyntaxNode): string {
   const open = node.firstChild;
   const close = node.lastChild;
   if (open === null || close === null) return node.text;
@@ -228,19 +237,19 @@ function printArithmeticCommand(node: Node): string {
   return `((${inner}))`;
 }
 
-function printForHead(node: Node): string {
+function printForHead(node: SyntaxNode): string {
   const keyword = node.firstChild?.type === 'select' ? 'select' : 'for';
   const variable = node.childForFieldName('variable');
-  const values = node.childrenForFieldName('value').filter((c): c is Node => c !== null);
+  const values = node.childrenForFieldName('value').filter((c): c is SyntaxNode => c !== null);
   const list = values.length > 0 ? values.map(printWord).join(' ') : hasInKeyword(node) ? '' : '"$@"';
   return `${keyword} ${variable?.text ?? ''} in ${list}`;
 }
 
-function hasInKeyword(node: Node): boolean {
+function hasInKeyword(node: SyntaxNode): boolean {
   return node.children.some((c) => c !== null && c.type === 'in');
 }
 
-function cStyleParts(node: Node): string[] {
+function cStyleParts(node: SyntaxNode): string[] {
   // `for ((i=0; i<n; i++))`: bash shows each clause as its own arithmetic command, the
   // condition once per iteration; an empty condition is shown as `((1))`.
   const text = node.text;
@@ -270,7 +279,7 @@ function splitArithmeticClauses(text: string): string[] {
 }
 
 /** One redirection as bash prints it. */
-function printRedirect(node: Node, descriptor = ''): string {
+function printRedirect(node: SyntaxNode, descriptor = ''): string {
   if (node.type === 'heredoc_redirect') return printHeredoc(node, descriptor);
   let fd = descriptor;
   let op = '';
@@ -299,7 +308,7 @@ function printRedirect(node: Node, descriptor = ''): string {
   }
 }
 
-function printHeredoc(node: Node, descriptor: string): string {
+function printHeredoc(node: SyntaxNode, descriptor: string): string {
   let op = '<<';
   let fd = descriptor;
   let start = '';
@@ -324,12 +333,18 @@ function printHeredoc(node: Node, descriptor: string): string {
  * A word as bash keeps it: its source text, except that line continuations are gone and
  * `$(...)` / `<(...)` bodies are printed back from the parse.
  */
-export function printWord(node: Node | null): string {
+export function printWord(node: SyntaxNode | null): string {
   if (node === null) return '';
-  return deeper(node, () => printWordAt(node));
+  if (printDepth >= MAX_DEPTH) return node.text;
+  printDepth++;
+  try {
+    return printWordAt(node);
+  } finally {
+    printDepth--;
+  }
 }
 
-function printWordAt(node: Node): string {
+function printWordAt(node: SyntaxNode): string {
   switch (node.type) {
     case 'raw_string':
       return node.text;
@@ -342,7 +357,7 @@ function printWordAt(node: Node): string {
       if (node.firstChild?.type === '`') return node.text;
       // `$(< file)`: only a redirection inside.
       const onlyRedirect = node.namedChildren.length === 1 && node.namedChildren[0]?.type === 'file_redirect';
-      return `$(${onlyRedirect ? printRedirect(node.namedChildren[0] as Node) : printBody(node)})`;
+      return `$(${onlyRedirect ? printRedirect(node.namedChildren[0] as SyntaxNode) : printBody(node)})`;
     }
     case 'process_substitution':
       return `${node.firstChild?.type ?? '<('}${printBody(node)})`;
@@ -364,7 +379,7 @@ function printWordAt(node: Node): string {
   return text;
 }
 
-function hasSubstitution(node: Node): boolean {
+function hasSubstitution(node: SyntaxNode): boolean {
   if (node.type === 'command_substitution' || node.type === 'process_substitution') return true;
   for (const child of node.children) if (child !== null && child.childCount > 0 && hasSubstitution(child)) return true;
   return false;
@@ -375,8 +390,8 @@ function removeContinuations(text: string): string {
 }
 
 /** The statements inside `$( )`, `<( )`, `( )`, `{ }`: printed as a command list. */
-function printBody(node: Node): string {
-  const statements: Node[] = [];
+function printBody(node: SyntaxNode): string {
+  const statements: SyntaxNode[] = [];
   const separators: string[] = [];
   for (const child of node.children) {
     if (child === null) continue;
@@ -391,7 +406,7 @@ function printBody(node: Node): string {
   return printSequence(statements, separators);
 }
 
-function printSequence(statements: readonly Node[], separators: readonly string[]): string {
+function printSequence(statements: readonly SyntaxNode[], separators: readonly string[]): string {
   let text = '';
   statements.forEach((statement, i) => {
     text += printStatement(statement);
@@ -404,11 +419,11 @@ function printSequence(statements: readonly Node[], separators: readonly string[
 }
 
 /** Any statement, printed back as bash would inside a command substitution. */
-export function printStatement(node: Node): string {
+export function printStatement(node: SyntaxNode): string {
   return deeper(node, () => printStatementAt(node));
 }
 
-function printStatementAt(node: Node): string {
+function printStatementAt(node: SyntaxNode): string {
   switch (node.type) {
     case 'command':
     case 'declaration_command':
@@ -480,8 +495,8 @@ function printStatementAt(node: Node): string {
   }
 }
 
-function lastNamed(node: Node): Node {
-  const named = node.namedChildren.filter((c): c is Node => c !== null);
+function lastNamed(node: SyntaxNode): SyntaxNode {
+  const named = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
   return named[named.length - 1] ?? node;
 }
 
@@ -492,9 +507,9 @@ function terminated(text: string): string {
 }
 
 /** The statements between a keyword and the next (`if A; B; then`): all but the clauses. */
-function printConditionList(node: Node, first: Node | null): string {
+function printConditionList(node: SyntaxNode, first: SyntaxNode | null): string {
   if (first === null) return '';
-  const statements: Node[] = [];
+  const statements: SyntaxNode[] = [];
   const separators: string[] = [];
   let started = false;
   for (const child of node.children) {
@@ -513,11 +528,11 @@ function printConditionList(node: Node, first: Node | null): string {
   return printSequence(statements, separators);
 }
 
-function printIf(node: Node): string {
+function printIf(node: SyntaxNode): string {
   // if_statement children: if, condition statements..., then, body statements..., elif/else clauses, fi
   let text = '';
   let mode: 'cond' | 'body' = 'cond';
-  let statements: Node[] = [];
+  let statements: SyntaxNode[] = [];
   let separators: string[] = [];
   const flush = (): string => {
     const printed = printSequence(statements, separators);
@@ -550,9 +565,9 @@ function printIf(node: Node): string {
   return text;
 }
 
-function printClause(node: Node): string {
+function printClause(node: SyntaxNode): string {
   let text = '';
-  let statements: Node[] = [];
+  let statements: SyntaxNode[] = [];
   let separators: string[] = [];
   const flush = (): string => {
     const printed = printSequence(statements, separators);
@@ -577,12 +592,12 @@ function printClause(node: Node): string {
   return text.trimEnd();
 }
 
-function printCase(node: Node): string {
+function printCase(node: SyntaxNode): string {
   let text = `case ${printWord(node.childForFieldName('value'))} in `;
   for (const item of node.children) {
     if (item === null || item.type !== 'case_item') continue;
     const patterns: string[] = [];
-    const statements: Node[] = [];
+    const statements: SyntaxNode[] = [];
     const separators: string[] = [];
     let terminator = ';;';
     let inBody = false;

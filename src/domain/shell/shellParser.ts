@@ -8,6 +8,7 @@ import { LruCache } from './lruCache.js';
 import { installReason, opaquePathReason, opaqueProgramReason } from './programKinds.js';
 import { sensitiveAssignmentReason, sensitiveNameReason } from './sensitiveVariables.js';
 import type { ParsedLine, ShellFunction, SimpleCommand } from './simpleCommand.js';
+import { SyntaxReader, type SyntaxNode } from './syntaxNode.js';
 import { isKnownWrapper, SHELLS, unwrap } from './wrappers.js';
 import { assignmentOf, wordOf } from './words.js';
 import type { Word } from './words.js';
@@ -78,9 +79,13 @@ interface Collected {
 export class ShellParser {
   private readonly cache = new LruCache<string, ParsedLine>(CACHE_ENTRIES);
   /** Redirections tree-sitter hangs on a list or pipeline, by the id of the command bash gives them to. */
-  private pendingRedirects = new Map<number, Node[]>();
+  private pendingRedirects = new Map<number, SyntaxNode[]>();
 
-  private constructor(private readonly parser: Parser) {}
+  private readonly reader: SyntaxReader;
+
+  private constructor(private readonly parser: Parser, language: Language) {
+    this.reader = new SyntaxReader(language);
+  }
 
   static async load(): Promise<ShellParser> {
     initialised ??= Parser.init();
@@ -89,7 +94,7 @@ export class ShellParser {
     const language = await Language.load(await readFile(wasm));
     const parser = new Parser();
     parser.setLanguage(language);
-    return new ShellParser(parser);
+    return new ShellParser(parser, language);
   }
 
   parse(line: string): ParsedLine {
@@ -141,20 +146,23 @@ export class ShellParser {
     // tree-sitter reads NUL as end of input, which would hide whatever follows it.
     const nul = line.indexOf('\0');
     if (nul >= 0) return error(`NUL character at offset ${nul}`);
-    const tree = this.parser.parse(line);
+    const source = terminated(line);
+    const tree = this.parser.parse(source);
     if (tree === null) return error('the parser gave no result');
     try {
-      if (tree.rootNode.hasError) return error(describeError(tree.rootNode));
+      const rootNode = tree.rootNode;
+      if (rootNode.hasError) return error(describeError(rootNode));
+      const root = this.reader.read(rootNode, source);
       // Commands of a nested shell run in a new bash, outside the executor's check.
-      if (!ctx.nestedShell) collected.texts.push(...debugTrapTexts(tree.rootNode));
-      this.walk(tree.rootNode, ctx, out, collected);
+      if (!ctx.nestedShell) collected.texts.push(...debugTrapTexts(root));
+      this.walk(root, ctx, out, collected);
       return undefined;
     } finally {
       tree.delete();
     }
   }
 
-  private walk(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+  private walk(node: SyntaxNode, ctx: Context, out: SimpleCommand[], collected: Collected): void {
     if (ctx.nesting > MAX_NESTING) {
       out.push(opaque(node.text.trim(), 'the line nests too deeply to follow'));
       return;
@@ -179,10 +187,10 @@ export class ShellParser {
       }
       case 'list': {
         // `a && b && c ...` nests to the left: flatten it so long chains cost no nesting.
-        const pending: Node[] = [node];
-        const items: Node[] = [];
+        const pending: SyntaxNode[] = [node];
+        const items: SyntaxNode[] = [];
         while (pending.length > 0) {
-          const n = pending.pop() as Node;
+          const n = pending.pop() as SyntaxNode;
           if (n.type !== 'list') {
             items.push(n);
             continue;
@@ -221,7 +229,7 @@ export class ShellParser {
     }
   }
 
-  private takePending(node: Node): Node[] {
+  private takePending(node: SyntaxNode): SyntaxNode[] {
     const pending = this.pendingRedirects.get(node.id);
     if (pending === undefined) return [];
     this.pendingRedirects.delete(node.id);
@@ -229,15 +237,15 @@ export class ShellParser {
   }
 
   /** Walks the named children that can hold a command (leaves never do). */
-  private walkChildren(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+  private walkChildren(node: SyntaxNode, ctx: Context, out: SimpleCommand[], collected: Collected): void {
     for (const child of node.children) {
       if (child !== null && child.isNamed && child.childCount > 0) this.walk(child, ctx, out, collected);
     }
   }
 
-  private redirected(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
-    let body: Node | null = null;
-    const redirects: Node[] = [];
+  private redirected(node: SyntaxNode, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+    let body: SyntaxNode | null = null;
+    const redirects: SyntaxNode[] = [];
     // Children are told apart by type: web-tree-sitter's field lookups cost O(index) each.
     for (const child of node.children) {
       if (child === null || !child.isNamed) continue;
@@ -262,14 +270,14 @@ export class ShellParser {
     }
   }
 
-  private command(node: Node, extraRedirects: readonly Node[], ctx: Context, out: SimpleCommand[], collected: Collected): void {
+  private command(node: SyntaxNode, extraRedirects: readonly SyntaxNode[], ctx: Context, out: SimpleCommand[], collected: Collected): void {
     const words: Word[] = [];
     const redirs: string[] = [];
     const assignments: Word[] = [];
     let stdin = false;
     let named = false;
     let lastArgEnd = -1;
-    let dollar: Node | null = null;
+    let dollar: SyntaxNode | null = null;
     // Arguments with nothing between them in the source are one word to the shell.
     const addArgument = (word: Word, start: number, end: number): void => {
       const last = words[words.length - 1];
@@ -280,9 +288,9 @@ export class ShellParser {
       }
       lastArgEnd = end;
     };
-    const children = [...node.children, ...extraRedirects].filter((c): c is Node => c !== null);
+    const children = [...node.children, ...extraRedirects].filter((c): c is SyntaxNode => c !== null);
     for (let i = 0; i < children.length; i++) {
-      const child = children[i] as Node;
+      const child = children[i] as SyntaxNode;
       // Substitutions anywhere in the command run before it (an assignment's are walked
       // without reporting the assignment: emit() judges it with the command).
       if (child.type === 'variable_assignment') this.walkChildren(child, ctx, out, collected);
@@ -324,8 +332,8 @@ export class ShellParser {
   }
 
   /** `NAME=value` alone: harmless, unless the name makes later programs run code. */
-  private assignments(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
-    const list = node.type === 'variable_assignment' ? [node] : node.namedChildren.filter((c): c is Node => c !== null && c.type === 'variable_assignment');
+  private assignments(node: SyntaxNode, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+    const list = node.type === 'variable_assignment' ? [node] : node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type === 'variable_assignment');
     this.reportAssignments(list.map(assignmentOf), out);
     this.walkChildren(node, ctx, out, collected);
   }
@@ -344,7 +352,7 @@ export class ShellParser {
     }
   }
 
-  private declaration(node: Node, extraRedirects: readonly Node[], ctx: Context, out: SimpleCommand[], collected: Collected): void {
+  private declaration(node: SyntaxNode, extraRedirects: readonly SyntaxNode[], ctx: Context, out: SimpleCommand[], collected: Collected): void {
     const words: Word[] = [];
     const redirs: string[] = [];
     for (const child of node.children) {
@@ -384,7 +392,7 @@ export class ShellParser {
     return flagged;
   }
 
-  private functionDefinition(node: Node, ctx: Context, out: SimpleCommand[], collected: Collected): void {
+  private functionDefinition(node: SyntaxNode, ctx: Context, out: SimpleCommand[], collected: Collected): void {
     const nameNode = node.childForFieldName('name');
     const name = nameNode?.text ?? '';
     const tampering = functionNameTampering(name);
@@ -458,8 +466,11 @@ export class ShellParser {
       out.push(plain(false, { opaque: true, opaqueReason: `${program} ${argValues.join(' ')} makes a nameref or passes functions to child shells, where changeguard's check does not follow`, opaqueKind: 'structure' }));
       return;
     }
-    for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?=/g)) {
-      if (this.flagNames([match[1] as string], text, out)) return;
+    // matchAll copies its expression on every call: only lines with `${` can hold `${NAME=...}`.
+    if (text.includes('${')) {
+      for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?=/g)) {
+        if (this.flagNames([match[1] as string], text, out)) return;
+      }
     }
     if (PROGRAM_TEXT_TAKERS.has(program) && programTextComputed(program, args)) {
       out.push(plain(false, { opaque: true, opaqueReason: `the ${program} program is computed when it runs`, opaqueKind: 'structure' }));
@@ -575,14 +586,14 @@ function evaluatesDynamically(line: string, commands: readonly SimpleCommand[]):
 }
 
 /** The command bash gives a redirection written after a list or pipeline: the last one. */
-function lastCommandOf(node: Node): Node | null {
+function lastCommandOf(node: SyntaxNode): SyntaxNode | null {
   if (node.type === 'command' || DECLARATIONS.has(node.type)) return node;
   if (node.type === 'redirected_statement') {
     const body = node.namedChildren.find((c) => c !== null && !REDIRECTS.has(c.type)) ?? null;
     return body !== null && (body.type === 'command' || DECLARATIONS.has(body.type)) ? body : null;
   }
   if (node.type !== 'list' && node.type !== 'pipeline') return null;
-  const named = node.namedChildren.filter((c): c is Node => c !== null);
+  const named = node.namedChildren.filter((c): c is SyntaxNode => c !== null);
   const last = named[named.length - 1];
   return last === undefined ? null : lastCommandOf(last);
 }
@@ -637,12 +648,12 @@ function writeTargets(program: string, args: readonly Word[], redirs: readonly s
 }
 
 /** Appends a redirection's normalised text to `redirs`; returns true when it feeds stdin. */
-function redirect(node: Node, redirs: string[], words: Word[]): boolean {
+function redirect(node: SyntaxNode, redirs: string[], words: Word[]): boolean {
   let fd = '';
   let op = '';
   let target: string | undefined;
   let feedsStdin = false;
-  const nested: Node[] = [];
+  const nested: SyntaxNode[] = [];
   for (const child of node.children) {
     if (child === null) continue;
     if (child.type === 'file_descriptor') fd = child.text;
@@ -660,7 +671,18 @@ function redirect(node: Node, redirs: string[], words: Word[]): boolean {
   return feedsStdin;
 }
 
-function readsAny(nodes: readonly Node[]): boolean {
+/**
+ * The line as bash reads it from the terminal: ended by the newline of the Enter key. Parsed
+ * without it, a pipeline of three or more commands (`a | b | c`) leaves tree-sitter a second
+ * parse stack that fails at the end of input, and the parser runs a full error recovery on it
+ * after accepting the first (about 50 µs, five times the parse). A line ending in a backslash
+ * is left alone: there the newline would be a line continuation, not the end of the command.
+ */
+function terminated(line: string): string {
+  return line.endsWith('\\') ? line : `${line}\n`;
+}
+
+function readsAny(nodes: readonly SyntaxNode[]): boolean {
   return nodes.some((n) => redirect(n, [], []));
 }
 
@@ -700,7 +722,7 @@ function optionValues(values: readonly string[], names: readonly [short: string,
 }
 
 function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
+  const trimmed = path.endsWith('/') ? path.replace(/\/+$/, '') : path;
   const slash = trimmed.lastIndexOf('/');
   return slash < 0 ? trimmed : trimmed.slice(slash + 1);
 }

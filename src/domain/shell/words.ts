@@ -1,4 +1,4 @@
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode } from './syntaxNode.js';
 
 /** One shell word after quote and escape removal. */
 export interface Word {
@@ -19,14 +19,14 @@ interface Acc {
 }
 
 /** Value of a word-like node (word, string, raw_string, concatenation, command_name, ...). */
-export function wordOf(node: Node): Word {
+export function wordOf(node: SyntaxNode): Word {
   const acc: Acc = { value: '', skeleton: '', expanded: false };
   append(node, acc);
   return { value: acc.value, literal: !acc.expanded && !isPattern(acc.skeleton) };
 }
 
 /** `NAME=value` of a variable_assignment node, with the value unquoted. */
-export function assignmentOf(node: Node): Word {
+export function assignmentOf(node: SyntaxNode): Word {
   let value = '';
   let literal = true;
   let afterOperator = false;
@@ -50,7 +50,7 @@ function isPattern(skeleton: string): boolean {
   return /\{[^{}]*(,|\.\.)[^{}]*\}/.test(skeleton);
 }
 
-function append(node: Node, acc: Acc): void {
+function append(node: SyntaxNode, acc: Acc): void {
   switch (node.type) {
     case 'word':
     case 'extglob_pattern':
@@ -97,7 +97,7 @@ function append(node: Node, acc: Acc): void {
  * Walks a node's children, also keeping source text tree-sitter leaves between them
  * (it does not always cover every character of a concatenation or string).
  */
-function appendChildren(node: Node, acc: Acc): void {
+function appendChildren(node: SyntaxNode, acc: Acc): void {
   const source = node.text;
   const base = node.startIndex;
   let pos = base;
@@ -125,7 +125,7 @@ function appendUnquotedWord(raw: string, acc: Acc): void {
   }
 }
 
-function appendDoubleQuoted(node: Node, acc: Acc): void {
+function appendDoubleQuoted(node: SyntaxNode, acc: Acc): void {
   const first = node.firstChild;
   const last = node.lastChild;
   // Skip the opening and closing quote tokens.

@@ -35,6 +35,8 @@ const pattern = fc.oneof(
   fc.tuple(program, program).map(([a, b]) => `^(${escaped(a)}|${escaped(b)})\\s`),
   fc.tuple(program, program).map(([a, b]) => `^(?:${escaped(a)}|${escaped(b)})\\b`),
   fc.constantFrom('-rf', '\\s-\\w*[rR]', '/dev/sd', 'stop\\s+apache2', '777', '^\\S+\\.ext4'),
+  // Groups and references to them: the rule screen (patternScreen.ts) must keep their meaning.
+  fc.constantFrom('(\\w)\\1', '(r)(f)', '(?<d>\\d)\\k<d>', '(?<d>7)7', '^(\\S+) .*\\1', '(?<=-)r|(?<![a-z])777\\b', '\\1'),
 );
 
 const rule: fc.Arbitrary<PolicyRule> = fc
