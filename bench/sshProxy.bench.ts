@@ -6,8 +6,8 @@
  * one session and with many concurrent ones.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +24,16 @@ export interface SshProxyBenchOptions {
   readonly keystrokes?: number;
   readonly concurrentSessions?: number;
   readonly keystrokesPerConcurrentSession?: number;
-  /** Bulk transfers per variant, interleaved; the median counts (this machine is shared and noisy). */
-  readonly bulkRounds?: number;
+  /**
+   * Every SSH figure is measured this many times, each run measuring its baselines beside it;
+   * the table shows the median of the per-run ratios (this machine is shared and noisy).
+   */
+  readonly rounds?: number;
 }
 
-type VariantName = 'direct sshd' | 'ssh -J (OpenSSH)' | 'changeguard';
+type VariantName = string;
+const DIRECT = 'direct sshd';
+const JUMP = 'ssh -J (OpenSSH)';
 
 interface Variant {
   readonly name: VariantName;
@@ -38,8 +43,12 @@ interface Variant {
   readonly sshArgs: readonly string[];
   /** Typed before the commands (changeguard asks for a justification). */
   readonly preamble: string;
+  /** changeguard variants: the proxy process, for its CPU and memory figures. */
+  readonly proxy?: ProxyProcess;
 }
 
+/** Per metric, per variant: one figure per run. */
+type Runs = Map<string, Map<VariantName, number[]>>;
 
 const CHANGE = 'CHG-BENCH';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -50,7 +59,7 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
   const keystrokes = options.keystrokes ?? 200;
   const concurrent = options.concurrentSessions ?? 100;
   const perSession = options.keystrokesPerConcurrentSession ?? 30;
-  const bulkRounds = options.bulkRounds ?? 3;
+  const rounds = options.rounds ?? Number(process.env.BENCH_SSH_ROUNDS ?? 3);
 
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-bench-ssh-'));
   const target = await startSshTarget();
@@ -73,109 +82,143 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
       '',
     ].join('\n'),
   );
-  const proxy = await startProxyProcess(dir, target, alice.public);
+  const proxies: { name: string; process: ProxyProcess }[] = [];
   try {
-    const variants = buildVariants(target, jump, proxy.port, alice.private);
-    const rows: BenchRow[] = [];
-
-    const setup = new Map<VariantName, number>();
-    for (const variant of variants) setup.set(variant.name, await measureSetup(variant, setupRuns));
-    rows.push(...compareRows('ssh set-up (connect to first prompt, median)', 'ms', setup, (proxyValue, direct) => ({
-      target: `< direct + 300 (${Math.round(direct + 300)})`,
-      met: proxyValue < direct + 300,
-    })));
-
-    const transfers = new Map<VariantName, number[]>(variants.map((v) => [v.name, []]));
-    let proxyCpuMicros = 0;
-    for (let round = 0; round < bulkRounds; round++) {
+    proxies.push({ name: 'changeguard', process: await startProxyProcess(join(dir, 'one'), target, alice.public) });
+    // BENCH_PROXY_WORKERS (default: one per core, at least 2): the same proxy as PROXY_WORKERS processes.
+    const workers = Number(process.env.BENCH_PROXY_WORKERS ?? Math.max(2, availableParallelism()));
+    if (workers > 1) proxies.push({ name: `changeguard, ${workers} workers`, process: await startProxyProcess(join(dir, 'workers'), target, alice.public, workers) });
+    const variants = buildVariants(target, jump, proxies, alice.private);
+    const runs: Runs = new Map();
+    const record = (metric: string, variant: VariantName, value: number) => {
+      const byVariant = runs.get(metric) ?? new Map<VariantName, number[]>();
+      runs.set(metric, byVariant);
+      byVariant.set(variant, [...(byVariant.get(variant) ?? []), value]);
+    };
+    const bulkMetric = `bulk output ${Math.round(bulkBytes / 2 ** 20)} MiB through a PTY`;
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(`  ssh round ${round + 1} of ${rounds}\n`);
+      for (const variant of variants) record('ssh set-up (connect to first prompt, median)', variant.name, await measureSetup(variant, setupRuns));
       for (const variant of variants) {
-        const cpuBefore = variant.name === 'changeguard' ? await proxy.cpu() : 0;
-        transfers.get(variant.name)!.push(await measureThroughput(variant, config, bulkBytes));
-        if (variant.name === 'changeguard') proxyCpuMicros += (await proxy.cpu()) - cpuBefore;
+        const cpuBefore = (await variant.proxy?.cpu()) ?? 0;
+        record(bulkMetric, variant.name, await measureThroughput(variant, config, bulkBytes));
+        if (variant.proxy) record(`${variant.name} CPU time per MB relayed (and recorded)`, variant.name, ((await variant.proxy.cpu()) - cpuBefore) / 1000 / (bulkBytes / 1e6));
+      }
+      for (const sessions of [1, concurrent]) {
+        const label = sessions === 1 ? '1 session' : `${sessions} concurrent sessions`;
+        for (const variant of variants) {
+          const proxy = variant.proxy;
+          const cpuBefore = (await proxy?.cpu()) ?? 0;
+          let typingCpu = 0;
+          const typing = proxy ? { started: async () => void (typingCpu = -(await proxy.cpu())), ended: async () => void (typingCpu += await proxy.cpu()) } : undefined;
+          const samples = await measureEcho(variant, sessions, sessions === 1 ? keystrokes : perSession, typing);
+          const [median, tail] = percentiles(samples, [0.5, 0.99]);
+          record(`keystroke echo p50, ${label}`, variant.name, median!);
+          record(`keystroke echo p99, ${label}`, variant.name, tail!);
+          if (proxy) {
+            record(`${variant.name} CPU time per keystroke (${label}, set-up included)`, variant.name, ((await proxy.cpu()) - cpuBefore) / 1000 / samples.length);
+            record(`${variant.name} CPU time per keystroke (${label}, typing only)`, variant.name, typingCpu / 1000 / samples.length);
+            if (sessions > 1) record(`${variant.name} resident memory after ${sessions} sessions`, variant.name, (await proxy.rss()) / 2 ** 20);
+          }
+        }
       }
     }
-    const throughput = new Map([...transfers].map(([name, samples]) => [name, percentiles(samples, [0.5])[0]!]));
-    rows.push(
-      ...compareRows(`bulk output ${Math.round(bulkBytes / 2 ** 20)} MiB through a PTY (median of ${bulkRounds})`, 'MB/s', throughput, (proxyValue, direct) => ({
-        target: '>= 90% of direct',
-        met: proxyValue >= 0.9 * direct,
-      })),
-    );
-    rows.push({ area: 'ssh proxy', metric: 'changeguard CPU time per MB relayed (and recorded)', value: proxyCpuMicros / 1000 / ((bulkRounds * bulkBytes) / 1e6), unit: 'ms/MB' });
 
-    for (const sessions of [1, concurrent]) {
-      const p50 = new Map<VariantName, number>();
-      const p99 = new Map<VariantName, number>();
-      let proxyCpuPerKey = 0;
-      let proxyTypingCpuPerKey = 0;
-      for (const variant of variants) {
-        const cpuBefore = variant.name === 'changeguard' ? await proxy.cpu() : 0;
-        let typingCpu = 0;
-        const typing = variant.name === 'changeguard' ? { started: async () => void (typingCpu = -(await proxy.cpu())), ended: async () => void (typingCpu += await proxy.cpu()) } : undefined;
-        const samples = await measureEcho(variant, sessions, sessions === 1 ? keystrokes : perSession, typing);
-        if (variant.name === 'changeguard') {
-          proxyCpuPerKey = ((await proxy.cpu()) - cpuBefore) / 1000 / samples.length;
-          proxyTypingCpuPerKey = typingCpu / 1000 / samples.length;
-        }
-        const [median, tail] = percentiles(samples, [0.5, 0.99]);
-        p50.set(variant.name, median!);
-        p99.set(variant.name, tail!);
-      }
-      const label = sessions === 1 ? '1 session' : `${sessions} concurrent sessions`;
-      const jumpP50 = p50.get('ssh -J (OpenSSH)')!;
-      rows.push(...compareRows(`keystroke echo p50, ${label}`, 'ms', p50, (proxyValue) => ({ target: `<= ssh -J (${jumpP50.toFixed(2)})`, met: proxyValue <= jumpP50 })));
+    const rows: BenchRow[] = [];
+    const metricRuns = (metric: string) => runs.get(metric)!;
+    rows.push(
+      ...compareRows('ssh set-up (connect to first prompt, median)', 'ms', metricRuns('ssh set-up (connect to first prompt, median)'), (proxyRuns, baselines) => {
+        const over = median(proxyRuns.map((value, run) => value - baselines.get(DIRECT)![run]!));
+        return { target: `< direct + 300 (median ${signed(over, 0)})`, met: over < 300 };
+      }),
+    );
+    rows.push(
+      ...compareRows(`${bulkMetric} (median of ${rounds})`, 'MB/s', metricRuns(bulkMetric), (proxyRuns, baselines) => {
+        const ratio = medianRatio(proxyRuns, baselines.get(DIRECT)!);
+        return { target: `>= 0.95x direct`, met: ratio >= 0.95 };
+      }),
+    );
+    for (const label of ['1 session', `${concurrent} concurrent sessions`]) {
       rows.push(
-        ...compareRows(`keystroke echo p99, ${label}`, 'ms', p99, (proxyValue, direct) =>
-          sessions === 1 ? undefined : { target: `< direct + 5 (${(direct + 5).toFixed(2)})`, met: proxyValue < direct + 5 },
-        ),
+        ...compareRows(`keystroke echo p50, ${label}`, 'ms', metricRuns(`keystroke echo p50, ${label}`), (proxyRuns, baselines) => {
+          const ratio = medianRatio(proxyRuns, baselines.get(JUMP)!);
+          return { target: `<= ssh -J (median ${ratio.toFixed(2)}x ssh -J)`, met: ratio <= 1 };
+        }),
       );
-      rows.push({ area: 'ssh proxy', metric: `changeguard CPU time per keystroke (${label}, set-up included)`, value: proxyCpuPerKey, unit: 'ms' });
-      rows.push({ area: 'ssh proxy', metric: `changeguard CPU time per keystroke (${label}, typing only)`, value: proxyTypingCpuPerKey, unit: 'ms' });
-      if (sessions > 1) {
-        rows.push({ area: 'ssh proxy', metric: `changeguard resident memory after ${sessions} sessions`, value: (await proxy.rss()) / 2 ** 20, unit: 'MiB' });
+      rows.push(
+        ...compareRows(`keystroke echo p99, ${label}`, 'ms', metricRuns(`keystroke echo p99, ${label}`), (proxyRuns, baselines) => {
+          if (label === '1 session') return undefined;
+          const over = median(proxyRuns.map((value, run) => value - baselines.get(DIRECT)![run]!));
+          return { target: `<= direct + 3 (median ${signed(over, 2)})`, met: over <= 3 };
+        }),
+      );
+    }
+    for (const [metric, byVariant] of runs) {
+      if (!metric.startsWith('changeguard')) continue;
+      for (const [, values] of byVariant) {
+        const unit = metric.includes('memory') ? 'MiB' : metric.includes('per MB') ? 'ms/MB' : 'ms';
+        rows.push({ area: 'ssh proxy', metric: `${metric} (median of ${values.length})`, value: median(values), unit, runs: values });
       }
     }
     return rows;
   } finally {
-    await proxy.stop();
+    for (const proxy of proxies) await proxy.process.stop();
     await target.stop();
     await jump.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+function signed(value: number, digits: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+}
+
+function median(values: readonly number[]): number {
+  return percentiles(values, [0.5])[0]!;
+}
+
+/** The median over runs of value / baseline, each pair measured in the same run. */
+function medianRatio(values: readonly number[], baselines: readonly number[]): number {
+  return median(values.map((value, run) => value / baselines[run]!));
+}
+
+/**
+ * One row per variant: the median of its runs, and (beside direct sshd) the median of its
+ * per-run ratios to direct. `judge` sees a changeguard variant's runs and every variant's.
+ */
 function compareRows(
   metric: string,
   unit: string,
-  values: ReadonlyMap<VariantName, number>,
-  judge: (proxyValue: number, direct: number) => { target: string; met: boolean } | undefined,
+  values: ReadonlyMap<VariantName, readonly number[]>,
+  judge: (proxyRuns: readonly number[], baselines: ReadonlyMap<VariantName, readonly number[]>) => { target: string; met: boolean } | undefined,
 ): BenchRow[] {
-  const direct = values.get('direct sshd')!;
-  return [...values].map(([name, value]) => {
-    const verdict = name === 'changeguard' ? judge(value, direct) : undefined;
+  const direct = values.get(DIRECT)!;
+  return [...values].map(([name, runs]) => {
+    const verdict = name.startsWith('changeguard') ? judge(runs, values) : undefined;
     return {
       area: `ssh: ${name}`,
       metric,
-      value,
+      value: median(runs),
       unit,
-      ...(name !== 'direct sshd' ? { baseline: { name: 'direct', value: direct } } : {}),
+      runs,
+      ...(name !== DIRECT ? { baseline: { name: 'direct', value: median(direct) }, ratio: medianRatio(runs, direct) } : {}),
       ...(verdict ?? {}),
     };
   });
 }
 
-function buildVariants(target: SshTarget, jump: SshTarget, proxyPort: number, alicePrivateKey: string): Variant[] {
+function buildVariants(target: SshTarget, jump: SshTarget, proxies: readonly { name: string; process: ProxyProcess }[], alicePrivateKey: string): Variant[] {
   const targetKey = readFileSync(target.deviceKeyFile);
   const jumpKey = readFileSync(jump.deviceKeyFile);
   return [
     {
-      name: 'direct sshd',
+      name: DIRECT,
       openShell: () => shellOn(() => connect({ host: '127.0.0.1', port: target.port, username: target.user, privateKey: targetKey })),
       sshArgs: ['-p', String(target.port), `${target.user}@127.0.0.1`],
       preamble: '',
     },
     {
-      name: 'ssh -J (OpenSSH)',
+      name: JUMP,
       openShell: () =>
         shellOn(async () => {
           const hop = await connect({ host: '127.0.0.1', port: jump.port, username: jump.user, privateKey: jumpKey });
@@ -189,13 +232,14 @@ function buildVariants(target: SshTarget, jump: SshTarget, proxyPort: number, al
       sshArgs: ['-J', `${jump.user}@127.0.0.1:${jump.port}`, '-p', String(target.port), `${target.user}@127.0.0.1`],
       preamble: '',
     },
-    {
-      name: 'changeguard',
+    ...proxies.map(({ name, process: proxy }) => ({
+      name,
       openShell: () =>
-        shellOn(() => connect({ host: '127.0.0.1', port: proxyPort, username: `alice+${CHANGE}+web01`, privateKey: alicePrivateKey }), 'benchmark run'),
-      sshArgs: ['-p', String(proxyPort), `alice+${CHANGE}+web01@127.0.0.1`],
+        shellOn(() => connect({ host: '127.0.0.1', port: proxy.port, username: `alice+${CHANGE}+web01`, privateKey: alicePrivateKey }), 'benchmark run'),
+      sshArgs: ['-p', String(proxy.port), `alice+${CHANGE}+web01@127.0.0.1`],
       preamble: 'benchmark run\n',
-    },
+      proxy,
+    })),
   ];
 }
 
@@ -276,7 +320,10 @@ async function measureEcho(
   }
 }
 
-async function startProxyProcess(dir: string, target: SshTarget, userPublicKey: string) {
+type ProxyProcess = Awaited<ReturnType<typeof startProxyProcess>>;
+
+async function startProxyProcess(dir: string, target: SshTarget, userPublicKey: string, workers = 0) {
+  mkdirSync(dir, { recursive: true });
   // BENCH_PROXY_NODE_ARGS: extra node flags for the proxy process, e.g. `--cpu-prof` to profile it.
   const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/lib/proxyProcess.ts'], {
@@ -288,6 +335,7 @@ async function startProxyProcess(dir: string, target: SshTarget, userPublicKey: 
         target: { host: target.host, port: target.port, user: target.user, hostKey: target.hostKey, deviceKeyFile: target.deviceKeyFile },
         userPublicKey,
         changeCode: CHANGE,
+        workers,
       }),
     },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -67,6 +68,14 @@ const envSchema = z.object({
   PROXY_HOST_KEY_FILE: optionalText,
   PROXY_PUBLIC_ADDRESS: optionalText.refine((v) => v === undefined || parsePublicAddress(v) !== undefined, {
     message: 'PROXY_PUBLIC_ADDRESS: expected the host users reach the SSH proxy at, optionally with a port, such as changeguard.example.com:2222',
+  }),
+  PROXY_WORKERS: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 1;
+    if (v === 'auto') return availableParallelism();
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (n >= 1 && n <= 64) return n;
+    ctx.addIssue({ code: 'custom', message: `PROXY_WORKERS: expected a number of processes from 1 to 64, or auto (one per core), got ${v}` });
+    return z.NEVER;
   }),
   PROXY_ON_STORE_OUTAGE: z
     .enum(['block', 'allow'], { message: 'PROXY_ON_STORE_OUTAGE: expected block or allow' })
@@ -173,6 +182,11 @@ export interface Config {
     readonly publicPort: number;
     /** block: commands in live sessions are refused while the store is unreachable; allow: judged on the last policy read, unrecorded. */
     readonly onStoreOutage: 'block' | 'allow';
+    /**
+     * PROXY_WORKERS: 1 runs the proxy in this process; more forks that many proxy-only
+     * worker processes sharing PROXY_PORT (node:cluster), so sessions spread over the cores.
+     */
+    readonly workers: number;
   };
   /** Timing of the scheduled steps (src/jobs/). */
   readonly scheduler: {
@@ -264,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { read
       publicHost: proxyAddress?.host ?? new URL(publicUrl).hostname,
       publicPort: proxyAddress?.port ?? v.PROXY_PORT,
       onStoreOutage: v.PROXY_ON_STORE_OUTAGE,
+      workers: v.PROXY_WORKERS,
     },
     scheduler: {
       expiringLeadMs: Math.round(v.WINDOW_EXPIRING_MINUTES * 60_000),

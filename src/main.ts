@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { ShellParser } from './domain/shell/shellParser.js';
@@ -14,6 +14,7 @@ import { startNotificationSystem } from './notify/notificationSystem.js';
 import { PeriodReportRenderer } from './notify/periodReportRenderer.js';
 import { loadOrCreateHostKey } from './proxy/hostKey.js';
 import { SshProxy } from './proxy/sshProxy.js';
+import { ProxyWorkerPool } from './proxy/workers/proxyWorkerPool.js';
 import { loadSharedSecret } from './secrets/linkSecret.js';
 import { systemActor } from './services/actor.js';
 import { SiemForwarder } from './services/siem/siemForwarder.js';
@@ -37,7 +38,8 @@ export interface RunningChangeguard {
   readonly http: Server;
   /** Where adapters raise notifications (Slack through the outbox, or the outbox alone). */
   readonly notifier: Notifier;
-  readonly proxy: SshProxy;
+  /** The SSH proxy in this process, or its worker processes (PROXY_WORKERS > 1). */
+  readonly proxy: SshProxy | ProxyWorkerPool;
   /** Session recordings (asciicast v2), written by the proxy, replayed by the web portal. */
   readonly recordings: RecordingStore;
   stop(): Promise<void>;
@@ -139,18 +141,29 @@ export async function startChangeguard(config: Config, logger: Logger): Promise<
   // --- end scheduler
 
   // --- SSH proxy (issue #4) ------------------------------------------------------------------
-  let proxy: SshProxy;
+  let proxy: SshProxy | ProxyWorkerPool;
   try {
-    proxy = await SshProxy.start({
-      deps,
-      notifier: notifications.notifier,
-      recordings,
-      logger: logger.child({ component: 'proxy' }),
-      hostKey: loadOrCreateHostKey(config.proxy.hostKeyFile),
-      port: config.proxy.port,
-      bind: config.proxy.bind,
-      storeOutage: config.proxy.onStoreOutage,
-    });
+    const hostKey = loadOrCreateHostKey(config.proxy.hostKeyFile);
+    proxy =
+      config.proxy.workers > 1
+        ? // Created above before forking, so the workers read one host key rather than racing to make one.
+          await ProxyWorkerPool.start(
+            config.proxy.workers,
+            // The worker's own composition root, beside this file (.ts from the sources, .js built).
+            new URL(`./proxyWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+            { mongodbUri: config.mongodbUri, sqliteFile: config.sqliteFile, dataDir: config.dataDir, logLevel: config.logLevel, proxy: config.proxy },
+            logger.child({ component: 'proxy' }),
+          )
+        : await SshProxy.start({
+            deps,
+            notifier: notifications.notifier,
+            recordings,
+            logger: logger.child({ component: 'proxy' }),
+            hostKey,
+            port: config.proxy.port,
+            bind: config.proxy.bind,
+            storeOutage: config.proxy.onStoreOutage,
+          });
   } catch (error) {
     await scheduler.stop();
     await notifications.stop();

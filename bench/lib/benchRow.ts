@@ -6,6 +6,14 @@ export interface BenchRow {
   readonly unit: string;
   /** The figure it is compared with (a baseline measured in the same run), when there is one. */
   readonly baseline?: { readonly name: string; readonly value: number } | undefined;
+  /**
+   * When the figure was measured in several runs: the median of the per-run ratios to the
+   * baseline of the same run (value and baseline are then the medians of each). Printed
+   * instead of value / baseline.
+   */
+  readonly ratio?: number | undefined;
+  /** Each run's figure, in order, when there were several. */
+  readonly runs?: readonly number[] | undefined;
   /** The target from the issues, e.g. "< 50". */
   readonly target?: string | undefined;
   readonly met?: boolean | undefined;
@@ -18,7 +26,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
     row.metric,
     `${round(row.value)} ${row.unit}`,
     row.baseline ? `${round(row.baseline.value)} (${row.baseline.name})` : '',
-    row.baseline && row.baseline.value !== 0 ? `${(row.value / row.baseline.value).toFixed(2)}x` : '',
+    row.ratio !== undefined
+      ? `${row.ratio.toFixed(2)}x (median of ${row.runs?.length ?? '?'})`
+      : row.baseline && row.baseline.value !== 0
+        ? `${(row.value / row.baseline.value).toFixed(2)}x`
+        : '',
     row.target ? `${row.target}${row.met === undefined ? '' : row.met ? ' ok' : ' MISSED'}` : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));

@@ -4,9 +4,11 @@
  * `READY <port>`, answers `RSS` (resident memory, bytes) and `CPU` (user + system time
  * since start, microseconds) on stdin, stops on SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
+import { generateEd25519KeyPair, loadOrCreateHostKey } from '../../src/proxy/hostKey.js';
+import { ProxyWorkerPool } from '../../src/proxy/workers/proxyWorkerPool.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
 import { ShellParser } from '../../src/domain/shell/shellParser.js';
@@ -22,6 +24,8 @@ interface Setup {
   readonly target: { host: string; port: number; user: string; hostKey: string; deviceKeyFile: string };
   readonly userPublicKey: string;
   readonly changeCode: string;
+  /** More than 1: the proxy as PROXY_WORKERS worker processes (the product's ProxyWorkerPool). */
+  readonly workers?: number;
 }
 
 const setup = JSON.parse(process.env.BENCH_PROXY ?? '{}') as Setup;
@@ -69,21 +73,47 @@ await store.changes.create({
 });
 const deps = createServiceDeps({ store, clock: () => new Date(), parser: await ShellParser.load() });
 const notifier: Notifier = { notify: async () => undefined };
-const proxy = await SshProxy.start({
-  deps,
-  notifier,
-  recordings: new FileRecordingStore(join(setup.dir, 'recordings')),
-  logger: createLogger('warn'),
-  hostKey: Buffer.from(generateEd25519KeyPair().private),
-  port: 0,
-  bind: '127.0.0.1',
-});
+const workers = setup.workers ?? 1;
+const hostKeyFile = join(setup.dir, 'proxy_host_ed25519');
+const proxy =
+  workers > 1
+    ? await ProxyWorkerPool.start(
+        workers,
+        new URL('../../src/proxyWorker.ts', import.meta.url),
+        {
+          mongodbUri: undefined,
+          sqliteFile: join(setup.dir, 'changeguard.db'),
+          dataDir: setup.dir,
+          logLevel: 'warn',
+          proxy: { port: 0, bind: '127.0.0.1', hostKeyFile: (loadOrCreateHostKey(hostKeyFile), hostKeyFile), publicHost: '127.0.0.1', publicPort: 0, onStoreOutage: 'block', workers },
+        },
+        createLogger('warn'),
+      )
+    : await SshProxy.start({
+        deps,
+        notifier,
+        recordings: new FileRecordingStore(join(setup.dir, 'recordings')),
+        logger: createLogger('warn'),
+        hostKey: Buffer.from(generateEd25519KeyPair().private),
+        port: 0,
+        bind: '127.0.0.1',
+      });
+const workerPids = () => (proxy instanceof ProxyWorkerPool ? proxy.pids : []);
 process.stdout.write(`READY ${proxy.port}\n`);
+// With workers, figures add up this process (it accepts and hands out connections) and theirs.
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'RSS') process.stdout.write(`RSS ${process.memoryUsage().rss}\n`);
+  if (line.trim() === 'RSS') {
+    const workersRss = workerPids().reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024, 0);
+    process.stdout.write(`RSS ${process.memoryUsage().rss + workersRss}\n`);
+  }
   if (line.trim() === 'CPU') {
     const usage = process.cpuUsage();
-    process.stdout.write(`CPU ${usage.user + usage.system}\n`);
+    // /proc/PID/stat fields 14 and 15: user and system time in clock ticks (100 per second on Linux).
+    const workersCpu = workerPids().reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) * 10_000;
+    }, 0);
+    process.stdout.write(`CPU ${usage.user + usage.system + workersCpu}\n`);
   }
 });
 process.once('SIGTERM', () => {

@@ -12,6 +12,7 @@ import { AsciicastRecorder } from './recording/asciicastRecorder.js';
 import { SftpRelay } from './sftpRelay.js';
 import { ShellRelay } from './shellRelay.js';
 import { PromptCancelled, TerminalLineReader } from './terminalPrompt.js';
+import { oneWritePerRelayTurn, socketOf } from './relayTurns.js';
 import { connectUpstream, UpstreamError } from './upstream.js';
 
 /** Environment the client may pass on (sshd's usual AcceptEnv), plus the exec justification. */
@@ -300,7 +301,10 @@ export class ProxyConnection {
 
   private async connect(request: { user: string; changeCode: string; device: string; clientAddress: string }, grant: SessionGrant) {
     try {
-      return await connectUpstream(grant.device, { readyTimeoutMs: this.ctx.settings.upstreamReadyTimeoutMs });
+      const upstream = await connectUpstream(grant.device, { readyTimeoutMs: this.ctx.settings.upstreamReadyTimeoutMs });
+      const sockets = [socketOf(this.client), socketOf(upstream)].filter((socket) => socket !== undefined);
+      if (sockets.length === 2) oneWritePerRelayTurn(sockets);
+      return upstream;
     } catch (error) {
       const failure = error instanceof UpstreamError ? error : new UpstreamError(`cannot reach ${grant.device.id}: ${(error as Error).message}`);
       await recordUpstreamFailure(this.ctx.deps, this.ctx.alerts, request, grant, { message: failure.message, hostKey: failure.hostKey });

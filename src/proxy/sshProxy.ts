@@ -23,6 +23,8 @@ export interface SshProxyOptions {
   readonly bind: string;
   /** Names this process as sessions' owner; defaults to `<hostname>:<port>`, stable across restarts. */
   readonly instanceId?: string | undefined;
+  /** Among proxy workers sharing the port (PROXY_WORKERS): this one's index, added to the owner name. */
+  readonly worker?: number | undefined;
   readonly storeOutage?: StoreOutageHandling | undefined;
   /** How often live sessions are checked against the store (revoke, Terminate, lock, window end). */
   readonly watchIntervalMs?: number | undefined;
@@ -94,7 +96,9 @@ export class SshProxy {
     });
     server.on('error', (error: Error) => options.logger.error({ err: error }, 'proxy listener error'));
     const port = (server.address() as AddressInfo).port;
-    partial.owner = options.instanceId ?? `${hostname()}:${port}`;
+    // Workers sharing a port each own their sessions: a starting worker must not take over
+    // (mark abandoned) the live sessions of another.
+    partial.owner = options.instanceId ?? `${hostname()}:${port}${options.worker === undefined ? '' : `#${options.worker}`}`;
     const proxy = new SshProxy(options, port, server, partial, connections);
     await proxy.recover();
     proxy.watch(options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS);

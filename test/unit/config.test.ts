@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -8,8 +9,13 @@ describe('configuration', () => {
     const config = load({});
     expect(config).toMatchObject({ port: 3000, bind: '127.0.0.1', publicUrl: 'http://localhost:3000', mongodbUri: undefined, slack: undefined, logLevel: 'info' });
     expect(config.sqliteFile).toMatch(/data\/changeguard\.db$/);
-    expect(config.proxy).toMatchObject({ port: 2222, bind: '127.0.0.1', onStoreOutage: 'block' });
+    expect(config.proxy).toMatchObject({ port: 2222, bind: '127.0.0.1', onStoreOutage: 'block', workers: 1 });
     expect(config.proxy.hostKeyFile).toMatch(/data\/proxy_host_ed25519$/);
+  });
+
+  it('runs the proxy in one process unless PROXY_WORKERS asks for more; auto is one per core', () => {
+    expect(load({ PROXY_WORKERS: '3' }).proxy.workers).toBe(3);
+    expect(load({ PROXY_WORKERS: 'auto' }).proxy.workers).toBe(availableParallelism());
   });
 
   it.each([
@@ -18,6 +24,8 @@ describe('configuration', () => {
     [{ PROXY_PORT: '2.5' }, 'PROXY_PORT: expected a whole port number'],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string'],
     [{ PROXY_ON_STORE_OUTAGE: 'ignore' }, 'PROXY_ON_STORE_OUTAGE: expected block or allow'],
+    [{ PROXY_WORKERS: '0' }, 'PROXY_WORKERS: expected a number of processes from 1 to 64, or auto (one per core), got 0'],
+    [{ PROXY_WORKERS: 'all' }, 'PROXY_WORKERS: expected a number of processes from 1 to 64, or auto (one per core), got all'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent'],
     [{ PUBLIC_URL: 'changeguard' }, 'PUBLIC_URL: expected an absolute URL such as https://changeguard.example.com'],
     [{ SLACK_BOT_TOKEN: 'abc' }, 'SLACK_BOT_TOKEN: expected a bot token starting with xoxb-'],

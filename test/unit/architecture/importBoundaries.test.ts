@@ -19,7 +19,7 @@ export function layerOf(path: string): Layer {
   const [top, ...rest] = path.split('/');
   // The roots, what only they call: the factories that choose a store implementation, and
   // the start-up summary (which reads every part's configuration).
-  if (['main.ts', 'cli.ts', 'startupSummary.ts', 'store/openStore.ts', 'store/openRecordingStore.ts'].includes(path)) return 'composition';
+  if (['main.ts', 'cli.ts', 'proxyWorker.ts', 'startupSummary.ts', 'store/openStore.ts', 'store/openRecordingStore.ts'].includes(path)) return 'composition';
   // `store migrate` opens both stores, both recording stores and both Agenda backends at once,
   // as only the composition root may: it is wiring, not an adapter or one store.
   if (path.startsWith('store/migration/') || path === 'cli/storeMigrateCommand.ts') return 'composition';
