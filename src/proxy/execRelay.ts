@@ -9,6 +9,7 @@ import { transferServer } from '../domain/shell/fileTransfer.js';
 import { ScpControl, type ScpEntry } from './transfer/scpControl.js';
 import { ExecutorMarkers, type ExecutorEvent } from './executor/executorMarkers.js';
 import { execExecutorScript, executorCommand, newExecutorNonce } from './executor/executorScript.js';
+import { NonceHandover } from './executor/nonceHandover.js';
 import { writeWithBackpressure } from './flowControl.js';
 import type { ActiveSession, ProxyContext } from './proxyContext.js';
 import type { AsciicastRecorder } from './recording/asciicastRecorder.js';
@@ -31,6 +32,8 @@ export class ExecRelay implements ActiveSession {
   private readonly nonce = newExecutorNonce();
   private readonly stdoutMarkers = new ExecutorMarkers(this.nonce);
   private readonly stderrMarkers = new ExecutorMarkers(this.nonce);
+  /** The executor asks for the nonce on stdout first (never on its command line); the user's input waits for the answer. */
+  private readonly handover = new NonceHandover(this.nonce);
   private opaque: 'block' | 'allow' = 'block';
   private unjudged = 0;
   /** For `scp -t` / `scp -f`: the names and sizes it moves (file data is relayed, not recorded). */
@@ -67,7 +70,7 @@ export class ExecRelay implements ActiveSession {
     }
     const allowList = await runtimeAllowList(this.ctx.deps, this.live, parsed);
     this.opaque = this.live.lastPolicy?.policy.settings.opaque ?? 'block';
-    const script = execExecutorScript({ nonce: this.nonce, command, allowList, opaque: this.opaque });
+    const script = execExecutorScript({ command, allowList, opaque: this.opaque });
     const upstream = await new Promise<ClientChannel>((resolve, reject) => {
       const pty = this.pty ? { term: this.pty.term, cols: this.pty.cols, rows: this.pty.rows, width: this.pty.width, height: this.pty.height, modes: this.pty.modes } : undefined;
       this.client.exec(executorCommand(script), { ...(pty ? { pty } : {}), env: { ...this.env } }, (error, stream) => {
@@ -85,11 +88,27 @@ export class ExecRelay implements ActiveSession {
       });
     });
     this.upstream = upstream;
-    upstream.on('data', (chunk: Buffer) => this.relay(this.stdoutMarkers, chunk, this.channel, upstream));
+    upstream.on('data', (chunk: Buffer) => this.fromStdout(chunk, upstream));
     upstream.stderr.on('data', (chunk: Buffer) => this.relay(this.stderrMarkers, chunk, this.channel.stderr, upstream.stderr));
     // No exit report before the close: the connection to the device was lost mid-command.
     upstream.on('close', () => (this.exitCode !== undefined || this.exitSignal !== undefined ? void this.finish('ended', 'the command finished') : this.connectionLost()));
     this.client.once('close', () => this.connectionLost());
+    this.channel.on('close', () => void this.finish('ended', 'the user disconnected'));
+  }
+
+  /** The executor's stdout: its nonce request first (answered, then the user's input flows), then markers and output. */
+  private fromStdout(chunk: Buffer, upstream: ClientChannel): void {
+    const { output: early, answer, rest } = this.handover.scan(chunk);
+    if (early.length > 0) this.relay(this.stdoutMarkers, early, this.channel, upstream);
+    if (answer !== undefined) {
+      upstream.write(answer);
+      this.relayUserInput(upstream);
+    }
+    if (rest.length > 0) this.relay(this.stdoutMarkers, rest, this.channel, upstream);
+  }
+
+  /** Until now the channel held the user's input (not flowing): the nonce had to be the first line the executor reads. */
+  private relayUserInput(upstream: ClientChannel): void {
     this.channel.on('data', (data: Buffer) => {
       if (this.scp?.direction === 'upload') this.noteTransferred(this.scp.control.push(data));
       if (!this.transferring) this.recorder.input(data);
@@ -97,7 +116,6 @@ export class ExecRelay implements ActiveSession {
     });
     // ssh2 ends a server channel's readable side on the client's EOF ('eof' is only emitted on the session).
     this.channel.on('end', () => upstream.end());
-    this.channel.on('close', () => void this.finish('ended', 'the user disconnected'));
   }
 
   resize(info: { cols: number; rows: number; width: number; height: number }): void {
@@ -170,6 +188,8 @@ export class ExecRelay implements ActiveSession {
 
   private async wrapUp(state: Exclude<SessionState, 'active'>, reason: string, status?: number): Promise<void> {
     this.ctx.sessions.delete(this.live.scope.session.id);
+    const early = this.handover.flush();
+    if (early.length > 0 && this.channel.writable) this.channel.write(early);
     for (const [markers, target] of [[this.stdoutMarkers, this.channel], [this.stderrMarkers, this.channel.stderr]] as const) {
       const held = markers.flush();
       if (held.length > 0 && target.writable) target.write(held);

@@ -10,6 +10,7 @@ import { AlternateScreen } from './executor/alternateScreen.js';
 import { ExecutorMarkers, type ExecutorEvent } from './executor/executorMarkers.js';
 import { executorCommand, interactiveExecutorScript, newExecutorNonce } from './executor/executorScript.js';
 import { completeFrame, runFrame } from './executor/frames.js';
+import { NonceHandover } from './executor/nonceHandover.js';
 import { ProgramLine } from './executor/programLine.js';
 import { writeWithBackpressure } from './flowControl.js';
 import { expandHistory } from './prompt/historyExpansion.js';
@@ -56,6 +57,8 @@ export class ShellRelay implements ActiveSession {
   private upstream: ClientChannel | undefined;
   private readonly nonce = newExecutorNonce();
   private markers = new ExecutorMarkers(this.nonce);
+  /** Each executor started asks for the nonce first (never on its command line). */
+  private handover = new NonceHandover(this.nonce);
   private readonly screen = new AlternateScreen();
   private readonly editor: PromptEditor;
   private state: State = 'starting';
@@ -138,7 +141,7 @@ export class ShellRelay implements ActiveSession {
   }
 
   private async openExecutor(): Promise<void> {
-    const script = interactiveExecutorScript({ nonce: this.nonce, cwd: this.cwd });
+    const script = interactiveExecutorScript({ cwd: this.cwd });
     const { term, cols, rows, width, height, modes } = this.pty;
     const upstream = await new Promise<ClientChannel>((resolve, reject) => {
       this.client.exec(executorCommand(script), { pty: { term, cols, rows, width, height, modes }, env: { ...this.env } }, (error, stream) => {
@@ -155,6 +158,7 @@ export class ShellRelay implements ActiveSession {
     this.upstream = upstream;
     this.shellExited = false;
     this.markers = new ExecutorMarkers(this.nonce);
+    this.handover = new NonceHandover(this.nonce);
     this.readyTimer = setTimeout(() => {
       if (this.state === 'starting' || this.state === 'restarting') {
         void this.finish('terminated', `the shell on ${this.live.scope.session.device} did not start (changeguard needs bash 4.4 or newer there)`, true);
@@ -168,14 +172,21 @@ export class ShellRelay implements ActiveSession {
 
   private onOutput(chunk: Buffer, upstream: ClientChannel): void {
     if (upstream !== this.upstream || this.state === 'closed') return;
-    const { output, events } = this.markers.scan(chunk);
-    if (output.length > 0) {
-      this.screen.scan(output);
-      this.lastOutputByte = output[output.length - 1] as number;
-      this.recorder.output(output);
-      writeWithBackpressure(this.channel, upstream, output);
-    }
+    const { output: early, answer, rest } = this.handover.scan(chunk);
+    this.showDeviceOutput(early, upstream);
+    if (answer !== undefined) upstream.write(answer);
+    if (rest.length === 0) return;
+    const { output, events } = this.markers.scan(rest);
+    this.showDeviceOutput(output, upstream);
     for (const event of events) this.onEvent(event);
+  }
+
+  private showDeviceOutput(output: Buffer, upstream: ClientChannel): void {
+    if (output.length === 0) return;
+    this.screen.scan(output);
+    this.lastOutputByte = output[output.length - 1] as number;
+    this.recorder.output(output);
+    writeWithBackpressure(this.channel, upstream, output);
   }
 
   private onEvent(event: ExecutorEvent): void {
@@ -455,7 +466,7 @@ export class ShellRelay implements ActiveSession {
 
   private onUpstreamClosed(upstream: ClientChannel): void {
     if (upstream !== this.upstream || this.state === 'closed') return;
-    const held = this.markers.flush();
+    const held = Buffer.concat([this.handover.flush(), this.markers.flush()]);
     if (held.length > 0) this.show(held);
     if (!this.shellExited) {
       this.connectionLost();

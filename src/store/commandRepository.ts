@@ -1,5 +1,6 @@
 import type { Verdict } from '../domain/rules/verdict.js';
 import type { CommandRecord } from '../domain/session/commandRecord.js';
+import type { Commit } from './commit.js';
 
 /**
  * A search over every stored command. Every field narrows it; `words` are folded words
@@ -36,7 +37,12 @@ export interface CommandScanRange {
 }
 
 export interface CommandRepository {
-  append(record: CommandRecord): Promise<void>;
+  /**
+   * Stores a judged command with its commit (its EXECUTE audit record), all or nothing
+   * (docs/ARCHITECTURE.md, "One action, one write"); DuplicateKeyError when the id is taken,
+   * and then nothing of the commit is written either.
+   */
+  append(record: CommandRecord, commit?: Commit): Promise<void>;
   /** In the order they were judged. */
   listBySession(sessionId: string): Promise<CommandRecord[]>;
   listByChange(changeCode: string): Promise<CommandRecord[]>;

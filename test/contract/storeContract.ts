@@ -161,6 +161,54 @@ export function defineStoreContract(name: string, open: () => Promise<OpenedStor
       });
     });
 
+    describe('judged commands with their audit record (one write)', () => {
+      const executeCommit = (id: string, command: CommandRecord): Commit => ({
+        id,
+        at: command.at,
+        audit: [{ at: command.at, status: 'S', eventType: 'EXECUTE', class: 'COMMAND', actor: command.user, object: command.device, change: command.changeCode, command: command.line, details: `allow in session ${command.sessionId}` }],
+        outbox: [],
+      });
+
+      it('stores a command with its EXECUTE record, and neither when the command is refused', async () => {
+        const first = buildCommand({ id: 'c1', line: 'systemctl restart nginx' });
+        await store.commands.append(first, executeCommit('x1', first));
+        // The same id again: refused whole, its record with it.
+        const clash = buildCommand({ id: 'c1', line: 'rm -rf /srv' });
+        await expect(store.commands.append(clash, executeCommit('x2', clash))).rejects.toBeInstanceOf(DuplicateKeyError);
+        await store.relayPendingCommits();
+        await store.relayPendingCommits();
+        expect((await store.audit.list({})).records.map((r) => [r.eventType, r.command])).toEqual([['EXECUTE', 'systemctl restart nginx']]);
+        expect(await store.commands.listBySession('sess-1')).toEqual([first]);
+        // The search index holds the stored command, not the refused one.
+        expect((await store.commands.search({ limit: 10, offset: 0, words: ['nginx'] })).records).toEqual([first]);
+        expect((await store.commands.search({ limit: 10, offset: 0, words: ['srv'] })).records).toEqual([]);
+        expect((await store.commands.search({ limit: 10, offset: 0, since: T0, until: new Date(T0.getTime() + 1) })).records.map((r) => r.id)).toEqual(['c1']);
+      });
+
+      it('keeps the chain whole, each command\'s record in the order it was stored, with other commits from a second connection', async () => {
+        for (let i = 0; i < 4; i++) await store.changes.create(buildChange({ code: `CHG-${i}` }));
+        const second = await opened.openSecond();
+        try {
+          const change = (i: number): Commit => ({ id: `k${i}`, at: T0, audit: [{ at: T0, status: 'S', eventType: 'APPROVE', class: 'CHANGE', actor: 'bob', object: `CHG-${i}`, change: `CHG-${i}` }], outbox: [] });
+          const commands = Array.from({ length: 12 }, (_, i) => buildCommand({ id: `c${i}`, line: `echo ${i}`, at: new Date(T0.getTime() + i) }));
+          // One session's commands come from one process, in order; the approvals race them from another.
+          const session = (async () => {
+            for (const [i, command] of commands.entries()) await store.commands.append(command, executeCommit(`x${i}`, command));
+          })();
+          await Promise.all([session, ...[0, 1, 2, 3].map((i) => second.changes.update(`CHG-${i}`, 0, { status: 'approved' }, change(i)))]);
+          await Promise.all([store.relayPendingCommits(), second.relayPendingCommits()]);
+        } finally {
+          await second.close();
+        }
+        const verifier = new ChainVerifier();
+        const { records } = await store.audit.list({});
+        for (const record of records) expect(verifier.add(record)).toBe(true);
+        expect(verifier.finish(await store.audit.head())).toMatchObject({ ok: true, count: 16 });
+        expect(records.filter((r) => r.eventType === 'EXECUTE').map((r) => r.command)).toEqual(Array.from({ length: 12 }, (_, i) => `echo ${i}`));
+        expect((await store.commands.listBySession('sess-1')).map((c) => c.id)).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`));
+      });
+    });
+
     describe('command search', () => {
       const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
       async function seed(): Promise<void> {

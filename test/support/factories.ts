@@ -2,6 +2,8 @@ import type { Change } from '../../src/domain/change/change.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
 import type { Policy, PolicyGroup, PolicyRule, PolicyUser } from '../../src/domain/policy/policy.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/policy/policy.js';
+import type { CommandRecord } from '../../src/domain/session/commandRecord.js';
+import type { Session } from '../../src/domain/session/session.js';
 
 export const T0 = new Date('2026-11-22T09:00:00Z');
 export const HOUR = 3600_000;
@@ -106,3 +108,40 @@ rules:
 channels: { approvals: C01APPROVALS, security: C01SECURITY, audit: C01AUDIT }
 settings: { opaque: block, timezone: UTC }
 `;
+
+/** A judged command as the session services store it (alice's, in session `sess-1` of CHG-1 on web01). */
+export function buildCommandRecord(overrides: Partial<CommandRecord> = {}): CommandRecord {
+  return {
+    id: 'cmd-1',
+    sessionId: 'sess-1',
+    changeCode: 'CHG-1',
+    user: 'alice',
+    device: 'web01',
+    at: T0,
+    source: 'shell',
+    line: 'systemctl restart nginx',
+    commands: ['systemctl restart nginx'],
+    effective: ['systemctl restart nginx'],
+    verdict: 'allow',
+    ruleIds: [],
+    risk: null,
+    ...overrides,
+  };
+}
+
+/** The session a command is judged in (alice's shell on web01 for CHG-1, live). */
+export function buildSession(overrides: Partial<Session> = {}): Session {
+  return {
+    id: 'sess-1',
+    changeCode: 'CHG-1',
+    user: 'alice',
+    device: 'web01',
+    kind: 'shell',
+    justification: 'planned restart',
+    clientAddress: '127.0.0.1',
+    startedAt: T0,
+    state: 'active',
+    owner: 'proc-a',
+    ...overrides,
+  };
+}

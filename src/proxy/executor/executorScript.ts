@@ -23,24 +23,48 @@ import { randomBytes } from 'node:crypto';
  * frame ever reads the terminal between lines.
  */
 export interface ExecutorOptions {
-  /** Marker nonce: tells the proxy's markers from program output (not a secret). */
-  readonly nonce: string;
   /** Directory to start in (a restarted executor resumes where the last one was). */
   readonly cwd?: string | undefined;
 }
 
 export const MARKER_OSC = 6973;
 
+/**
+ * What the executor prints, before anything else, to ask for its marker nonce; the proxy
+ * answers with the nonce and a newline on the executor's input (executor/nonceHandover.ts).
+ */
+export const NONCE_REQUEST = `\x1b]${MARKER_OSC};nonce?\x07`;
+
+/**
+ * The marker nonce: tells the executor's markers from program output. Never in the
+ * executor's command line or environment (world-readable in /proc/<pid>/cmdline, or readable
+ * by the user's processes in /proc/<pid>/environ): handed over on its input (`nonceHandover`).
+ */
 export function newExecutorNonce(): string {
-  return randomBytes(8).toString('hex');
+  return randomBytes(16).toString('hex');
 }
 
-/** Bash lines that prepare the environment: system login files only, then a clean slate. */
-function setup(nonce: string, cwd: string | undefined): string[] {
-  if (!/^[0-9a-f]{8,32}$/.test(nonce)) throw new Error('the executor nonce must be hex');
+/**
+ * Bash lines that take the nonce from the executor's input (`input`: the terminal or stdin),
+ * echo off, so it is neither shown nor in /proc: ask (NONCE_REQUEST, to `output`), read
+ * one line silently, put the terminal back. Echo is off before the request goes out, so the
+ * answer can never be echoed, whatever the network's timing.
+ */
+function nonceHandover(input: string, output: string, onTerminal: string): string[] {
+  return [
+    `if ${onTerminal}; then __cg_tty=$(command -p stty -g ${input} 2>/dev/null); command -p stty -echo ${input} 2>/dev/null; else __cg_tty=; fi`,
+    `builtin printf '\\033]${MARKER_OSC};nonce?\\007' ${output}`,
+    `IFS= builtin read -rs __cg_n ${input} || exit 126`,
+    `if [[ -n $__cg_tty ]]; then command -p stty "$__cg_tty" ${input} 2>/dev/null; fi`,
+    `[[ $__cg_n =~ ^[0-9a-f]{16,64}$ ]] || { echo "changeguard: the executor was not handed its nonce" >&2; exit 126; }`,
+  ];
+}
+
+/** Bash lines that prepare the environment: the nonce first, system login files only, then a clean slate. */
+function setup(handover: readonly string[], cwd: string | undefined): string[] {
   return [
     'if [ -z "${BASH_VERSINFO-}" ] || (( BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4) )); then echo "changeguard: the device needs bash 4.4 or newer" >&2; exit 127; fi',
-    `__cg_n=${nonce}`,
+    ...handover,
     // Root-owned login files only: a user's ~/.profile or ~/.bashrc would run unjudged code.
     'if [[ -r /etc/profile ]]; then . /etc/profile >/dev/null 2>&1 </dev/null; fi',
     'unalias -a 2>/dev/null',
@@ -117,7 +141,7 @@ function runFrame(): string[] {
 export function interactiveExecutorScript(options: ExecutorOptions): string {
   const report = '>/dev/tty';
   return [
-    ...setup(options.nonce, options.cwd),
+    ...setup(nonceHandover('</dev/tty', '>/dev/tty', 'true'), options.cwd),
     ...trapPieces(report),
     'while :; do',
     '  __cg_tty=$(command -p stty -g 2>/dev/null; command -p stty -echo 2>/dev/null)',
@@ -161,7 +185,8 @@ export function execExecutorScript(options: ExecutorOptions & { readonly command
   const report = '>&2';
   const fields = ['run', options.opaque, encodeField(options.command), ...options.allowList.map(encodeField)];
   return [
-    ...setup(options.nonce, options.cwd),
+    // Asked on stdout: its first bytes whatever the command prints (the proxy answers once, then relays the user's input).
+    ...setup(nonceHandover('', '', '[[ -t 0 ]]'), options.cwd),
     ...trapPieces(report),
     '__cg_opts=$-',
     `__cg_fields=(${fields.map((f) => shellQuote(f)).join(' ')})`,

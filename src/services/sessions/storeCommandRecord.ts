@@ -1,5 +1,6 @@
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { AuditFields } from '../audit/auditTrail.js';
+import { CommitBuilder } from '../commits/commitBuilder.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import type { LiveSession } from './liveSession.js';
 import { actorOf } from './openSession.js';
@@ -9,8 +10,9 @@ import { actorOf } from './openSession.js';
  * judged at the prompt or on exec, refused before judging, refused at run time. One place, so
  * the record and its audit entry always say the same thing.
  *
- * Two writes, not one unit: the command repository takes no commit yet (a command recorded
- * without its audit entry is possible after a crash between them; the reverse is not).
+ * One unit: the audit entry is the command's commit, written with it all or nothing (SQLite:
+ * one transaction; MongoDB: inside the command document, relayed to the chain at once), so no
+ * crash leaves a command without its record or a record without its command.
  */
 export async function storeCommandRecord(
   deps: ServiceDeps,
@@ -18,7 +20,6 @@ export async function storeCommandRecord(
   record: CommandRecord,
   details: string,
 ): Promise<void> {
-  await deps.store.commands.append(record);
   const entry: AuditFields = {
     status: record.verdict === 'allow' ? 'S' : 'D',
     eventType: 'EXECUTE',
@@ -30,5 +31,6 @@ export async function storeCommandRecord(
     reason: record.reason,
     flags: record.risk ? `risk:${record.risk}` : undefined,
   };
-  await deps.audit.record(actorOf(session), entry);
+  const commit = await new CommitBuilder(deps, actorOf(session)).audit(entry).build();
+  await deps.store.commands.append(record, commit);
 }

@@ -14,6 +14,8 @@ interface PendingAppend {
   readonly entry: AuditEntry;
   /** Set for a relayed commit's record: appended at most once under this `_id`. */
   readonly id: string | undefined;
+  /** Its writer has just stored the commit: the first try skips looking for the id (see appendOnce). */
+  readonly fresh: boolean;
   readonly resolve: (record: AuditRecord | null) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -40,21 +42,27 @@ export class MongoAuditRepository implements AuditRepository {
   constructor(private readonly models: Pick<MongoModels, 'auditRecords' | 'auditHeads'>) {}
 
   append(entry: AuditEntry): Promise<AuditRecord> {
-    return this.enqueue(entry, undefined) as Promise<AuditRecord>;
+    return this.enqueue(entry, undefined, false) as Promise<AuditRecord>;
   }
 
   /**
    * Appends the entry unless a record with this id is in the chain already (a commit relayed
    * twice, by this process or another): the id is the record's `_id`, so two relayers racing
    * for it seal it once. Returns null when it was there.
+   *
+   * `fresh`: the writer relays a commit it has just stored (a judged command's record, once
+   * per command), so the id is almost surely not sealed yet, and the first try goes straight
+   * to the insert: the unique `_id` still refuses a second copy, and the retry looks the id up.
+   * Looking it up first costs a read of the audit collection that FerretDB answers by
+   * scanning it (an `_id` `$in`: measured 104 ms at 1,000 records, against 0.6 ms for an insert).
    */
-  appendOnce(id: string, entry: AuditEntry): Promise<AuditRecord | null> {
-    return this.enqueue(entry, requireString(id));
+  appendOnce(id: string, entry: AuditEntry, options: { readonly fresh?: boolean } = {}): Promise<AuditRecord | null> {
+    return this.enqueue(entry, requireString(id), options.fresh === true);
   }
 
-  private enqueue(entry: AuditEntry, id: string | undefined): Promise<AuditRecord | null> {
+  private enqueue(entry: AuditEntry, id: string | undefined, fresh: boolean): Promise<AuditRecord | null> {
     return new Promise<AuditRecord | null>((resolve, reject) => {
-      this.pending.push({ entry, id, resolve, reject });
+      this.pending.push({ entry, id, fresh, resolve, reject });
       void this.drain();
     });
   }
@@ -83,7 +91,7 @@ export class MongoAuditRepository implements AuditRepository {
   private async appendBatch(batch: readonly PendingAppend[]): Promise<(AuditRecord | null)[]> {
     const results: (AuditRecord | null | undefined)[] = batch.map(() => undefined);
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-      const sealedIds = await this.sealedIds(batch.filter((p, i) => results[i] === undefined && p.id !== undefined).map((p) => p.id!));
+      const sealedIds = await this.sealedIds(batch.filter((p, i) => results[i] === undefined && p.id !== undefined && (attempt > 1 || !p.fresh)).map((p) => p.id!));
       batch.forEach((p, i) => {
         if (results[i] === undefined && p.id !== undefined && sealedIds.has(p.id)) results[i] = null;
       });

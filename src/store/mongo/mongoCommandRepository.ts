@@ -1,7 +1,10 @@
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { wordsOf } from '../../domain/search/searchWords.js';
 import type { CommandRepository, CommandScanRange, CommandSearchPage, CommandSearchQuery } from '../commandRepository.js';
+import type { Commit } from '../commit.js';
 import { DuplicateKeyError } from '../storeErrors.js';
+import type { MongoCommandCommits } from './mongoCommandCommits.js';
+import { storedCommit, type MongoCommitRelay } from './mongoCommits.js';
 import { eq, isDuplicateKey, nextPosition, requireDate, requireNumber, requireString, toStored } from './mongoDocument.js';
 import type { CommandDoc, MongoModels } from './mongoModels.js';
 
@@ -15,18 +18,27 @@ import type { CommandDoc, MongoModels } from './mongoModels.js';
  * 1) sort before these. Ties between processes fall back to `_id` (the command id).
  */
 export class MongoCommandRepository implements CommandRepository {
-  constructor(private readonly models: Pick<MongoModels, 'commands'>) {}
+  constructor(
+    private readonly models: Pick<MongoModels, 'commands'>,
+    private readonly commits: MongoCommandCommits,
+    private readonly relay?: MongoCommitRelay,
+  ) {}
 
-  async append(record: CommandRecord): Promise<void> {
+  /** The command, its searched words and its commit in one document: one insert (mongoCommandCommits.ts). */
+  async append(record: CommandRecord, commit?: Commit): Promise<void> {
+    const id = requireString(record.id);
+    const stored = storedCommit(commit);
+    if (stored) await this.commits.mark(id);
     const pos = nextPosition();
     try {
       // `_id` is the command's id: setting its exit status is then an `_id` lookup, the one
       // FerretDB answers without scanning the collection.
-      await this.models.commands.collection.insertOne({ _id: requireString(record.id), ...toStored({ ...record }), pos, words: wordsOf(record.line) } as never);
+      await this.models.commands.collection.insertOne({ _id: id, ...toStored({ ...record }), pos, words: wordsOf(record.line), ...(stored && { commit: stored }) } as never);
     } catch (error) {
       if (isDuplicateKey(error)) throw new DuplicateKeyError('command', record.id);
       throw error;
     }
+    if (stored && (await this.relay?.relayWritten(stored))) this.commits.settleSoon(id);
   }
 
   async listBySession(sessionId: string): Promise<CommandRecord[]> {
@@ -118,7 +130,7 @@ export class MongoCommandRepository implements CommandRepository {
 }
 
 function toRecord(doc: CommandDoc & { _id?: unknown }): CommandRecord {
-  const { _id, pos, words, ...record } = doc;
+  const { _id, pos, words, commit, ...record } = doc;
   return record;
 }
 

@@ -4,7 +4,7 @@ import type { Commit } from '../commit.js';
 import type { OutboxMessage } from '../outboxRepository.js';
 import type { MongoAuditRepository } from './mongoAuditRepository.js';
 import type { MongoOutboxRepository } from './mongoOutboxRepository.js';
-import type { RelayMarkerDoc, RevisionedCollection } from './revisionedCollection.js';
+import type { RelayMarkerDoc } from './revisionedCollection.js';
 
 /**
  * One action, one write, without multi-document transactions (FerretDB 1.x has none, and a
@@ -53,11 +53,25 @@ function revive<T>(text: string, dates: ReadonlySet<string>): T {
   return JSON.parse(text, (key, value: unknown) => (dates.has(key) && typeof value === 'string' ? new Date(value) : value)) as T;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyRevisioned = RevisionedCollection<any>;
+/**
+ * Where the relay finds commits: the revisioned collections (revisionedCollection.ts), and
+ * the commands (mongoCommandCommits.ts), each written once with its EXECUTE record.
+ */
+export interface CommitSource {
+  /** The marker kind of its writes (`change`, `session`, `command`, ...). */
+  readonly kind: string;
+  /** The commits of `key` not yet relayed, oldest first, and the revision they were read at. */
+  pendingCommits(key: string): Promise<{ readonly rev: number; readonly commits: readonly StoredCommit[] }>;
+  /** Takes a relayed commit off `key` (once, however many relayers). */
+  takeRelayed(key: string, commitId: string): Promise<void>;
+  /** Removes the markers of `key` up to revision `rev`, once its commits are relayed. */
+  settleMarkers(key: string, rev: number): Promise<void>;
+  /** Relays (through `relay`) the entities `markers` name and settles the markers. */
+  relayMarked(markers: readonly RelayMarkerDoc[], relay: (key: string) => Promise<void>, now: Date): Promise<void>;
+}
 
 export class MongoCommitRelay {
-  private readonly sources = new Map<string, AnyRevisioned>();
+  private readonly sources = new Map<string, CommitSource>();
 
   constructor(
     private readonly markers: Model<RelayMarkerDoc>,
@@ -66,7 +80,7 @@ export class MongoCommitRelay {
     private readonly webSessions: (user: string, at: Date) => Promise<void>,
   ) {}
 
-  register(source: AnyRevisioned): void {
+  register(source: CommitSource): void {
     this.sources.set(source.kind, source);
   }
 
@@ -103,9 +117,23 @@ export class MongoCommitRelay {
     return moved;
   }
 
-  private async apply(commit: StoredCommit): Promise<void> {
+  /**
+   * Appends a commit its writer has just stored with a write that is never revised (a judged
+   * command), straight from memory, without reading it back. False when that failed: its
+   * marker stays, and with it the commit, for the relay loop.
+   */
+  async relayWritten(commit: StoredCommit): Promise<boolean> {
+    try {
+      await this.apply(commit, { fresh: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async apply(commit: StoredCommit, options: { readonly fresh?: boolean } = {}): Promise<void> {
     const entries = revive<AuditEntry[]>(commit.audit, AUDIT_DATES);
-    await Promise.all(entries.map((entry, index) => this.audit.appendOnce(`${commit.id}#${index}`, entry)));
+    await Promise.all(entries.map((entry, index) => this.audit.appendOnce(`${commit.id}#${index}`, entry, options)));
     for (const row of revive<OutboxMessage[]>(commit.outbox, OUTBOX_DATES)) await this.outbox.enqueue(row);
     for (const effect of commit.effects ?? []) {
       if (effect.kind === 'endWebSessions') await this.webSessions(effect.user, new Date(effect.at));

@@ -8,6 +8,7 @@ import type { DeviationRequest } from '../../domain/deviation/deviationRequest.j
 import type { Session } from '../../domain/session/session.js';
 import type { AccountLock, RegisteredKey } from '../accountRepository.js';
 import type { PolicyCollection } from '../policyRepository.js';
+import type { StoredCommit } from './mongoCommits.js';
 import type { RelayMarkerDoc, RevisionDoc } from './revisionedCollection.js';
 
 /*
@@ -26,7 +27,12 @@ export type DeviationDoc = DeviationRequest;
  * `pos`: allocation order from a counter, the order commands were judged in. `words`: the
  * folded words of the line that command search matches (absent on documents stored before it).
  */
-export type CommandDoc = CommandRecord & { readonly pos: number; readonly words?: readonly string[] };
+export type CommandDoc = CommandRecord & {
+  readonly pos: number;
+  readonly words?: readonly string[];
+  /** The commit (EXECUTE audit record) written with the command (mongoCommandCommits.ts). */
+  readonly commit?: StoredCommit;
+};
 export type AuditRecordDoc = AuditRecord;
 /** The single `{ _id: 'audit' }` document: the chain head, moved after each append. */
 export interface AuditHeadDoc {

@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../storeErrors.js';
 import { MongoAccountRepository } from './mongoAccountRepository.js';
 import { MongoAuditRepository } from './mongoAuditRepository.js';
 import { MongoChangeRepository } from './mongoChangeRepository.js';
+import { MongoCommandCommits } from './mongoCommandCommits.js';
 import { MongoCommandRepository } from './mongoCommandRepository.js';
 import { MongoCommitRelay } from './mongoCommits.js';
 import { MongoDeviationRepository } from './mongoDeviationRepository.js';
@@ -59,10 +60,12 @@ export class MongoStore implements Store {
     // Commits ride in the revision of the state they describe until relayed to the chain and the outbox.
     this.relay = new MongoCommitRelay(models.relayMarkers, this.audit, this.outbox, (user, at) => this.accounts.endWebSessions(user, at));
     const { changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies, deviations } = this.revisioned;
-    for (const source of [changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies, deviations]) this.relay.register(source);
+    // A judged command carries its EXECUTE record in its own document (mongoCommandCommits.ts).
+    const commandCommits = new MongoCommandCommits(models.commands, models.relayMarkers);
+    for (const source of [changes, sessions, accountLocks, sshKeys, webSignouts, reportSchedules, policies, deviations, commandCommits]) this.relay.register(source);
     this.changes = new MongoChangeRepository(models, this.revisioned, this.relay);
     this.sessions = new MongoSessionRepository(models, this.revisioned.sessions, this.relay);
-    this.commands = new MongoCommandRepository(models);
+    this.commands = new MongoCommandRepository(models, commandCommits, this.relay);
     this.policy = new MongoPolicyRepository(models, this.revisioned.policies, this.relay);
     this.accounts = new MongoAccountRepository(this.revisioned, this.relay);
     this.slackMessages = new MongoSlackMessageRepository(slackModels);

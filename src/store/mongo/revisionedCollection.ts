@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import type { StoredCommit } from './mongoCommits.js';
+import type { CommitSource, StoredCommit } from './mongoCommits.js';
 import { isDuplicateKey } from './mongoDocument.js';
 
 /**
@@ -46,7 +46,7 @@ export interface RelayMarkerDoc {
 }
 
 /** How long a marker may name a revision that nobody wrote before its number is taken from the writer. */
-const STALE_MARKER_MS = 30_000;
+export const STALE_MARKER_MS = 30_000;
 
 /** What `decide` answers: the entity's next state, `null` to delete it, `undefined` to leave it. */
 export type Decision<D> = D | null | undefined;
@@ -85,7 +85,7 @@ const MAX_ATTEMPTS = 50;
  * a relay marker names the revision (RelayMarkerDoc), so a commit whose writer died before
  * relaying it is found without scanning the history.
  */
-export class RevisionedCollection<D extends Record<string, unknown>> {
+export class RevisionedCollection<D extends Record<string, unknown>> implements CommitSource {
   constructor(
     private readonly revisions: Model<RevisionDoc>,
     private readonly listing: Model<D>,

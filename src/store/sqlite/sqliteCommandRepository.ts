@@ -2,6 +2,9 @@ import type { Database } from 'better-sqlite3';
 import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import { wordsOf } from '../../domain/search/searchWords.js';
 import type { CommandRepository, CommandScanRange, CommandSearchPage, CommandSearchQuery } from '../commandRepository.js';
+import type { Commit } from '../commit.js';
+import { DuplicateKeyError } from '../storeErrors.js';
+import type { SqliteCommitWriter } from './sqliteCommitWriter.js';
 import { fromDocument, toDocument } from './jsonDocument.js';
 
 /** The words of a line as the full-text index keeps them (registered as `changeguard_words`). */
@@ -13,9 +16,17 @@ const DEFAULT_SCAN_BATCH = 1000;
 const DAY_MS = 86_400_000;
 
 export class SqliteCommandRepository implements CommandRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly commits: SqliteCommitWriter,
+  ) {}
 
-  async append(record: CommandRecord): Promise<void> {
+  /**
+   * The command, its search index rows (words, day range, rule matches) and its commit (the
+   * EXECUTE audit record) in one write transaction: all of them or none. Immediate, so the
+   * audit head it links to cannot move under it (another process appending).
+   */
+  async append(record: CommandRecord, commit?: Commit): Promise<void> {
     const insert = this.db.transaction(() => {
       const { lastInsertRowid } = this.db
         .prepare('INSERT INTO commands (id, session_id, change_code, user, device, verdict, at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
@@ -28,8 +39,14 @@ export class SqliteCommandRepository implements CommandRepository {
         .run(Math.floor(record.at.getTime() / DAY_MS), lastInsertRowid, lastInsertRowid);
       const rule = this.db.prepare('INSERT INTO command_rules (command_id, user, rule_id) VALUES (?, ?, ?)');
       for (const ruleId of record.ruleIds) rule.run(record.id, record.user, ruleId);
+      this.commits.write(commit);
     });
-    insert();
+    try {
+      insert.immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateKeyError('command', record.id);
+      throw error;
+    }
   }
 
   async listBySession(sessionId: string): Promise<CommandRecord[]> {

@@ -45,7 +45,7 @@ export class SqliteStore implements Store {
     const commits = new SqliteCommitWriter(this.audit, this.outbox);
     this.changes = new SqliteChangeRepository(db, commits);
     this.sessions = new SqliteSessionRepository(db, commits);
-    this.commands = new SqliteCommandRepository(db);
+    this.commands = new SqliteCommandRepository(db, commits);
     this.policy = new SqlitePolicyRepository(db, commits);
     this.accounts = new SqliteAccountRepository(db, commits);
     this.linkNonces = new SqliteLinkNonceRepository(db);

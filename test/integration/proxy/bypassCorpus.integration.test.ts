@@ -509,9 +509,10 @@ const TERMINAL_AND_PROTOCOL: Technique[] = [
   { name: 'nameref sets the executor\'s frame counter to a value it evaluates', steps: [cgName('k'), 'declare -n r=$v', `r='a[$(touch {D}/PROOF)]'`, 'true'] },
   { name: 'read of the nonce with declare -p', steps: ['declare -p __cg_n'] },
   {
-    name: 'forged ready marker (nonce read from /proc/$$/cmdline), then a frame for the forged challenge', silent: { because: 'the forged prompt only fools the display: the executor still drops frames without its own challenge (the nonce being readable in /proc is a known gap, docs/ARCHITECTURE.md)' },
+    name: 'forged ready marker (nonce looked for in every /proc/*/cmdline and environ), then a frame for the forged challenge',
+    silent: { because: 'the nonce is in no command line or environment (the executor reads it from the terminal): the forged marker carries none and shows as text, and a frame for a challenge the executor never issued is dropped unread' },
     steps: [
-      "tr '\\0' '\\n' < /proc/$$/cmdline | grep -o 'cg_n=[0-9a-f]*'",
+      "cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -ao 'cg_n=[0-9a-f]*'",
       {
         act: async (s) => {
           const nonce = /cg_n=([0-9a-f]+)/.exec(s.term.text())?.[1] ?? 'unknown';
