@@ -12,13 +12,15 @@
  * openssh-server, like the proxy tests. Exits 1 on any error or loss. JSON in
  * bench/results/load.json (load-mongo.json for the MongoDB run).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519KeyPair } from '../../src/proxy/hostKey.js';
 import { hashScript } from '../../src/domain/change/scriptHash.js';
 import { AuditTrail } from '../../src/services/audit/auditTrail.js';
 import { MongoStore } from '../../src/store/mongo/mongoStore.js';
+import { openRecordingStore } from '../../src/store/openRecordingStore.js';
+import type { RecordingStore } from '../../src/store/recordingStore.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeSlackApi } from '../../test/support/fakeSlackApi.js';
@@ -110,7 +112,7 @@ try {
     const failedNotifications = await store.outbox.list({ statuses: ['failed'], limit: 1000 });
     const chain = await new AuditTrail(store.audit, () => new Date()).verify();
     const answered = fake.responses.filter((r) => r.id.startsWith('load-')).length;
-    const recordingLeaks = protocolLeaksInRecordings(join(dataDir, 'recordings'));
+    const recordingLeaks = await protocolLeaksInRecordings(await openRecordingStore(store, dataDir), sessions.map((session) => session.id));
 
     failures = [
       ...proxy.errors,
@@ -230,11 +232,15 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 }
 
 /** Reads every asciicast under `dir` and counts pieces of the device protocol in its events. */
-function protocolLeaksInRecordings(dir: string): number {
+/** Read through the product's recording store: files on SQLite, chunks in the database on MongoDB. */
+async function protocolLeaksInRecordings(recordings: RecordingStore, sessionIds: readonly string[]): Promise<number> {
   let leaks = 0;
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.cast')) continue;
-    const [, ...events] = readFileSync(join(dir, name), 'utf8').trimEnd().split('\n');
+  for (const id of sessionIds) {
+    const stream = await recordings.open(id);
+    if (stream === null) continue;
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    const [, ...events] = text.trimEnd().split('\n');
     for (const line of events) {
       const event = JSON.parse(line) as [number, string, string];
       leaks += protocolLeaks(event[2]);
