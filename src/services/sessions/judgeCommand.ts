@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { judgeWritesFrom } from '../../domain/shell/workingDirectoryWrites.js';
 import { evaluateLine, type LineEvaluation } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
@@ -12,6 +11,7 @@ import { effectiveCommands } from '../changes/changeAudit.js';
 import { lockUser } from './sessionControl.js';
 import { reviewPath } from '../../domain/deviation/deviationRequest.js';
 import { plannedScriptLines } from '../../domain/scriptAudit/scriptAudit.js';
+import { newCommandRecord } from './newCommandRecord.js';
 
 export interface SessionScope {
   readonly session: Session;
@@ -83,26 +83,13 @@ async function judge(
   let verdict = resolution.verdict;
   let reason = evaluation.reason;
   const effective = effectiveCommands(parsed);
+  const commands = parsed.commands.map((c) => c.text);
 
   if (verdict === 'allow' && evaluation.reviewRuleIds.length > 0) {
     const path = await reviewPathOf(deps, session.changeCode, effective);
     const rulesWord = `rule ${evaluation.reviewRuleIds.join(', ')}`;
     if (path === 'ask' && canWait) {
-      const record: CommandRecord = {
-        id: randomUUID(),
-        sessionId: session.id,
-        changeCode: session.changeCode,
-        user: session.user,
-        device: session.device,
-        at: deps.clock(),
-        source,
-        line,
-        commands: parsed.commands.map((c) => c.text),
-        effective,
-        verdict: 'allow',
-        ruleIds: evaluation.ruleIds,
-        risk: evaluation.risk,
-      };
+      const record = newCommandRecord(deps, session, { source, line, commands, effective, verdict: 'allow', ruleIds: evaluation.ruleIds, risk: evaluation.risk });
       return { verdict: 'review', evaluation, record, reviewRuleIds: evaluation.reviewRuleIds };
     }
     if (path !== 'run') {
@@ -114,22 +101,7 @@ async function judge(
     }
   }
 
-  const record: CommandRecord = {
-    id: randomUUID(),
-    sessionId: session.id,
-    changeCode: session.changeCode,
-    user: session.user,
-    device: session.device,
-    at: deps.clock(),
-    source,
-    line,
-    commands: parsed.commands.map((c) => c.text),
-    effective,
-    verdict,
-    ruleIds: evaluation.ruleIds,
-    risk: evaluation.risk,
-    reason,
-  };
+  const record = newCommandRecord(deps, session, { source, line, commands, effective, verdict, ruleIds: evaluation.ruleIds, risk: evaluation.risk, reason });
   await storeCommandRecord(deps, session, record, `${verdict}${evaluation.ruleIds.length ? ` by ${evaluation.ruleIds.join(', ')}` : ''}`);
 
   const lockedBy = await lockIfRepeated(deps, session, evaluation, record);

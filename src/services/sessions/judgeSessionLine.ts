@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { judgeWritesFrom } from '../../domain/shell/workingDirectoryWrites.js';
 import { evaluateLine } from '../../domain/rules/evaluateLine.js';
 import { resolveInterrupt } from '../../domain/rules/interruptAttempts.js';
@@ -13,6 +12,7 @@ import { judgeCommand, judgePromptCommand, type Judgement, type ReviewNeeded } f
 import type { LiveSession } from './liveSession.js';
 import type { SessionAlerts } from './sessionAlerts.js';
 import { storeCommandRecord } from './storeCommandRecord.js';
+import { newCommandRecord } from './newCommandRecord.js';
 
 /**
  * What the proxy does when the store cannot record a command: `block` (the default) refuses
@@ -120,13 +120,7 @@ async function refuseBeforeJudging(
   reason: string,
 ): Promise<SessionJudgement> {
   const parsed = deps.parser.parse(line);
-  const record: CommandRecord = {
-    id: randomUUID(),
-    sessionId: live.scope.session.id,
-    changeCode: live.scope.session.changeCode,
-    user: live.scope.session.user,
-    device: live.scope.session.device,
-    at: deps.clock(),
+  const record = newCommandRecord(deps, live.scope.session, {
     source: 'exec',
     line,
     commands: parsed.commands.map((c) => c.text),
@@ -135,7 +129,7 @@ async function refuseBeforeJudging(
     ruleIds: [ruleId],
     risk: null,
     reason,
-  };
+  });
   try {
     await storeCommandRecord(deps, live.scope.session, record, `block by ${ruleId}`);
   } catch {
@@ -197,18 +191,8 @@ function judgeDuringOutage(
 ): SessionJudgement {
   const snapshot = live.lastPolicy;
   const parsed = judgeWritesFrom(deps.parser.parse(line), live.workingDirectory);
-  const base: Omit<CommandRecord, 'verdict' | 'ruleIds' | 'risk' | 'reason'> = {
-    id: randomUUID(),
-    sessionId: live.scope.session.id,
-    changeCode: live.scope.session.changeCode,
-    user: live.scope.session.user,
-    device: live.scope.session.device,
-    at: deps.clock(),
-    source,
-    line,
-    commands: parsed.commands.map((c) => c.text),
-    effective: effectiveCommands(parsed),
-  };
+  // Refused until the branches below decide otherwise.
+  const base = newCommandRecord(deps, live.scope.session, { source, line, commands: parsed.commands.map((c) => c.text), effective: effectiveCommands(parsed), verdict: 'block', ruleIds: [], risk: null });
   const detail = cause instanceof Error ? cause.message : String(cause);
   if (outage === 'block' || snapshot === undefined) {
     const record: CommandRecord = { ...base, verdict: 'block', ruleIds: [], risk: null, reason: `store unreachable: ${detail}` };

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { UNJUDGED_RULE_ID } from '../../domain/rules/verdict.js';
-import type { CommandRecord } from '../../domain/session/commandRecord.js';
 import type { ServiceDeps } from '../serviceDeps.js';
 import type { Judgement } from './judgeCommand.js';
 import type { LiveSession } from './liveSession.js';
 import type { SessionAlerts } from './sessionAlerts.js';
 import { storeCommandRecord } from './storeCommandRecord.js';
+import { newCommandRecord } from './newCommandRecord.js';
 
 /**
  * The device's shell was about to run a command the judged line did not contain (code reached
@@ -24,13 +23,7 @@ export async function recordUnjudgedCommand(
   const reason = ran
     ? 'the device shell ran a command the judged line did not contain (opaque commands are allowed)'
     : 'the device shell was about to run a command the judged line did not contain: changeguard refused it';
-  const record: CommandRecord = {
-    id: randomUUID(),
-    sessionId: session.id,
-    changeCode: session.changeCode,
-    user: session.user,
-    device: session.device,
-    at: deps.clock(),
+  const record = newCommandRecord(deps, session, {
     source: 'shell',
     line: text,
     commands: [text],
@@ -39,7 +32,7 @@ export async function recordUnjudgedCommand(
     ruleIds: [UNJUDGED_RULE_ID],
     risk: 'high',
     reason,
-  };
+  });
   await storeCommandRecord(deps, session, record, `${record.verdict} by ${UNJUDGED_RULE_ID}`);
   const judgement: Judgement = {
     verdict: record.verdict,
