@@ -29,6 +29,18 @@ export interface SshProxyBenchOptions {
    * the table shows the median of the per-run ratios (this machine is shared and noisy).
    */
   readonly rounds?: number;
+  /** Which figures to take (all by default; `BENCH_SSH_FIGURES=bulk,echo` to iterate on a few). */
+  readonly figures?: ReadonlySet<SshFigure>;
+}
+
+const SSH_FIGURES = ['setup', 'bulk', 'echo'] as const;
+type SshFigure = (typeof SSH_FIGURES)[number];
+
+function figuresFromEnvironment(): ReadonlySet<SshFigure> {
+  const listed = (process.env.BENCH_SSH_FIGURES ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = listed.filter((name) => !(SSH_FIGURES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_SSH_FIGURES: unknown figure ${unknown.join(', ')} (known: ${SSH_FIGURES.join(', ')})`);
+  return new Set(listed.length > 0 ? (listed as SshFigure[]) : SSH_FIGURES);
 }
 
 type VariantName = string;
@@ -60,6 +72,7 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
   const concurrent = options.concurrentSessions ?? 100;
   const perSession = options.keystrokesPerConcurrentSession ?? 30;
   const rounds = options.rounds ?? Number(process.env.BENCH_SSH_ROUNDS ?? 3);
+  const figures = options.figures ?? figuresFromEnvironment();
 
   const dir = mkdtempSync(join(tmpdir(), 'changeguard-bench-ssh-'));
   const target = await startSshTarget();
@@ -98,13 +111,13 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
     const bulkMetric = `bulk output ${Math.round(bulkBytes / 2 ** 20)} MiB through a PTY`;
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`  ssh round ${round + 1} of ${rounds}\n`);
-      for (const variant of variants) record('ssh set-up (connect to first prompt, median)', variant.name, await measureSetup(variant, setupRuns));
-      for (const variant of variants) {
+      if (figures.has('setup')) for (const variant of variants) record('ssh set-up (connect to first prompt, median)', variant.name, await measureSetup(variant, setupRuns));
+      if (figures.has('bulk')) for (const variant of variants) {
         const cpuBefore = (await variant.proxy?.cpu()) ?? 0;
         record(bulkMetric, variant.name, await measureThroughput(variant, config, bulkBytes));
         if (variant.proxy) record(`${variant.name} CPU time per MB relayed (and recorded)`, variant.name, ((await variant.proxy.cpu()) - cpuBefore) / 1000 / (bulkBytes / 1e6));
       }
-      for (const sessions of [1, concurrent]) {
+      for (const sessions of figures.has('echo') ? [1, concurrent] : []) {
         const label = sessions === 1 ? '1 session' : `${sessions} concurrent sessions`;
         for (const variant of variants) {
           const proxy = variant.proxy;
@@ -125,7 +138,7 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
     }
 
     const rows: BenchRow[] = [];
-    const metricRuns = (metric: string) => runs.get(metric)!;
+    const metricRuns = (metric: string) => runs.get(metric) ?? new Map<VariantName, number[]>();
     rows.push(
       ...compareRows('ssh set-up (connect to first prompt, median)', 'ms', metricRuns('ssh set-up (connect to first prompt, median)'), (proxyRuns, baselines) => {
         const over = median(proxyRuns.map((value, run) => value - baselines.get(DIRECT)![run]!));
@@ -192,7 +205,8 @@ function compareRows(
   values: ReadonlyMap<VariantName, readonly number[]>,
   judge: (proxyRuns: readonly number[], baselines: ReadonlyMap<VariantName, readonly number[]>) => { target: string; met: boolean } | undefined,
 ): BenchRow[] {
-  const direct = values.get(DIRECT)!;
+  const direct = values.get(DIRECT);
+  if (!direct) return [];
   return [...values].map(([name, runs]) => {
     const verdict = name.startsWith('changeguard') ? judge(runs, values) : undefined;
     return {
