@@ -144,7 +144,7 @@ export class ProxyConnection {
       const request = { user: login.user, changeCode: target.changeCode, device: target.device, clientAddress: this.address };
       const grant = await authoriseSession(this.ctx.deps, request);
       const justification = await this.askJustification(channel, typed, grant);
-      const client = await this.connect(request, grant);
+      const client = await this.connect(request, grant, channel);
       upstream = client;
       const id = randomUUID();
       const writer = await this.ctx.recordings.create(id);
@@ -233,7 +233,7 @@ export class ProxyConnection {
     try {
       const request = { user: login.user, changeCode: login.changeCode, device: login.device, clientAddress: this.address };
       const grant = await authoriseSession(this.ctx.deps, request);
-      const client = await this.connect(request, grant);
+      const client = await this.connect(request, grant, channel);
       upstream = client;
       const id = randomUUID();
       const writer = await this.ctx.recordings.create(id);
@@ -299,11 +299,16 @@ export class ProxyConnection {
     throw new ServiceError('invalid', 'no valid justification given');
   }
 
-  private async connect(request: { user: string; changeCode: string; device: string; clientAddress: string }, grant: SessionGrant) {
+  /** `channel`: the user's session channel, whose output a relay turn coalesces (relayTurns). */
+  private async connect(request: { user: string; changeCode: string; device: string; clientAddress: string }, grant: SessionGrant, channel: ServerChannel) {
     try {
       const upstream = await connectUpstream(grant.device, { readyTimeoutMs: this.ctx.settings.upstreamReadyTimeoutMs });
       const sockets = [socketOf(this.client), socketOf(upstream)].filter((socket) => socket !== undefined);
-      if (sockets.length === 2) oneWritePerRelayTurn(sockets);
+      if (sockets.length === 2) {
+        const turns = oneWritePerRelayTurn(sockets);
+        turns.coalesce(channel);
+        turns.coalesce(channel.stderr);
+      }
       return upstream;
     } catch (error) {
       const failure = error instanceof UpstreamError ? error : new UpstreamError(`cannot reach ${grant.device.id}: ${(error as Error).message}`);
