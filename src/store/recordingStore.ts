@@ -4,7 +4,12 @@ import type { Readable } from 'node:stream';
 export interface RecordingWriter {
   /** What the session record keeps to say where its recording is. */
   readonly ref: string;
-  append(text: string): Promise<void>;
+  /**
+   * Text, or the same as UTF-8 bytes (what the proxy's recorder gives: no decoding on its
+   * path). A Buffer is the caller's again once the promise settles: a writer that keeps the
+   * data longer copies it.
+   */
+  append(data: string | Buffer): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -39,6 +39,17 @@ export function defineRecordingContract(name: string, open: () => Promise<Opened
       expect(await readAll(await opened.recordings.open('session-a'))).toBe('{"version": 2}\n[0.1, "o", "héllo ✓"]\n[0.2, "i", "x"]\n');
     });
 
+    it('takes appends as UTF-8 bytes as well as text, and does not need the bytes once an append resolved', async () => {
+      const writer = await opened.recordings.create('session-bytes');
+      const bytes = Buffer.from('[0.1, "o", "héllo ✓ 𝄞"]\n', 'utf8');
+      await writer.append(bytes);
+      // The recorder reuses its buffer once the write completed.
+      bytes.fill(0x3f);
+      await writer.append('[0.2, "o", "text"]\n');
+      await writer.close();
+      expect(await readAll(await opened.recordings.open('session-bytes'))).toBe('[0.1, "o", "héllo ✓ 𝄞"]\n[0.2, "o", "text"]\n');
+    });
+
     it('keeps sessions apart, refuses a second writer and answers null for an unknown session', async () => {
       const a = await opened.recordings.create('session-a');
       const b = await opened.recordings.create('session-b');

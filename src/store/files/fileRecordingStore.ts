@@ -83,11 +83,13 @@ class FileRecordingWriter implements RecordingWriter {
     private readonly handle: FileHandle,
   ) {}
 
-  append(text: string): Promise<void> {
+  append(data: string | Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the recording is closed'));
     const next = this.last.then(async () => {
       // A process crash keeps what write() handed to the kernel.
-      await this.handle.write(text);
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      // A write may take less than it was given (a full disk frees up, a signal): the rest follows.
+      for (let written = 0; written < bytes.length; ) written += (await this.handle.write(bytes, written, bytes.length - written)).bytesWritten;
     });
     this.last = next.catch(() => undefined);
     return next;

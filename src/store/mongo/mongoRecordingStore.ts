@@ -102,8 +102,10 @@ class MongoRecordingWriter implements RecordingWriter {
     private readonly chunks: Model<RecordingChunkDoc>,
   ) {}
 
-  append(text: string): Promise<void> {
+  append(data: string | Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the recording is closed'));
+    // Stored as BSON strings: the bytes are UTF-8, decoded once here.
+    const text = typeof data === 'string' ? data : data.toString('utf8');
     const next = this.last.then(async () => {
       for (let start = 0; start < text.length; ) {
         let end = Math.min(text.length, start + MAX_CHUNK_CHARS);
