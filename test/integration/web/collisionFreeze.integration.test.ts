@@ -111,7 +111,9 @@ describe('freezes on the web', () => {
   });
 
   it('refuses rescheduling into the freeze unless the Emergency box is ticked', async () => {
-    const start = new Date(Date.now() + 30 * HOUR);
+    // Tomorrow 04:00-05:00 UTC: in the future and before the freeze whatever the time of day
+    // (now + 30 h fell into the freeze when the suite ran after 18:00 UTC).
+    const start = new Date(freezeDay.getTime() - 20 * HOUR);
     const change = await h.fileChange({ devices: ['web02'], windowStart: start, windowEnd: new Date(start.getTime() + HOUR) });
     const alice = await signedIn('alice');
     const edit = await alice.page(`/changes/${change.code}/edit`);
