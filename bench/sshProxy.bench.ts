@@ -114,7 +114,11 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
       if (figures.has('setup')) for (const variant of variants) record('ssh set-up (connect to first prompt, median)', variant.name, await measureSetup(variant, setupRuns));
       if (figures.has('bulk')) for (const variant of variants) {
         const cpuBefore = (await variant.proxy?.cpu()) ?? 0;
+        const machineBefore = machineBusyMs();
         record(bulkMetric, variant.name, await measureThroughput(variant, config, bulkBytes));
+        // Every process on the machine (sshd, clients, the producer, the proxy, the kernel): what
+        // the whole chain costs per MB, so a ratio can be read against the cores there are.
+        record(`bulk output: machine CPU time per MB, all processes, ${variant.name}`, variant.name, (machineBusyMs() - machineBefore) / (bulkBytes / 1e6));
         if (variant.proxy) record(`${variant.name} CPU time per MB relayed (and recorded)`, variant.name, ((await variant.proxy.cpu()) - cpuBefore) / 1000 / (bulkBytes / 1e6));
       }
       for (const sessions of figures.has('echo') ? [1, concurrent] : []) {
@@ -167,7 +171,7 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
       );
     }
     for (const [metric, byVariant] of runs) {
-      if (!metric.startsWith('changeguard')) continue;
+      if (!metric.startsWith('changeguard') && !metric.startsWith('bulk output: machine')) continue;
       for (const [, values] of byVariant) {
         const unit = metric.includes('memory') ? 'MiB' : metric.includes('per MB') ? 'ms/MB' : 'ms';
         rows.push({ area: 'ssh proxy', metric: `${metric} (median of ${values.length})`, value: median(values), unit, runs: values });
@@ -180,6 +184,14 @@ export async function benchSshProxy(options: SshProxyBenchOptions = {}): Promise
     await jump.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** CPU time the machine has spent busy since boot, all cores (/proc/stat: user, nice, system, irq, softirq, steal). */
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  // Clock ticks of 10 ms (USER_HZ is 100 on Linux).
+  return (user + nice + system + irq + softirq + steal) * 10;
 }
 
 function signed(value: number, digits: number): string {
