@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
+import { dateToWallDate } from '../../../src/domain/time/wallTime.js';
 import { createLogger } from '../../../src/logger.js';
 import { startChangeguard, type RunningChangeguard } from '../../../src/main.js';
 import { freePort } from '../../support/freePort.js';
@@ -185,6 +186,16 @@ describe('the first run, from a fresh data directory with examples/policy.yml', 
       await signInLocally(page, 'erin');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
       await page.waitForURL(`${baseUrl}/reports`);
+      // The default period is the last 7 days up to today; the new-change form's default window
+      // starts in the next hour but one, which is tomorrow when the suite runs after 22:00 UTC.
+      // erin extends the period to the window's last day, as an auditor would.
+      const change = await product.deps.store.changes.findByCode(code);
+      const lastDay = dateToWallDate(change!.windowEnd, 'UTC');
+      if ((await page.locator('#to').inputValue()) < lastDay) {
+        await page.locator('#to').fill(lastDay);
+        await page.locator('#report-range').getByRole('button', { name: 'Show' }).click();
+        await page.waitForURL(new RegExp(`/reports\\?from=\\d{4}-\\d\\d-\\d\\d&to=${lastDay}$`));
+      }
       await expect(page.locator('#report-summary').textContent()).resolves.toContain('intact');
       await expect(page.locator('#report-summary').textContent()).resolves.toMatch(/Changes\s*1: approved 1/);
       await expect(page.locator('main').textContent()).resolves.toContain(code);
