@@ -10,6 +10,7 @@ import { benchCommandSearch, benchPolicyBacktest } from './commandHistory.bench.
 import { formatTable, type BenchRow } from './lib/benchRow.js';
 import { benchRuleEvaluation } from './ruleEvaluation.bench.js';
 import { benchScriptAudit } from './scriptAudit.bench.js';
+import { benchSessionRecording } from './sessionRecording.bench.js';
 import { benchSlackAck } from './slackAck.bench.js';
 import { benchSshProxy } from './sshProxy.bench.js';
 
@@ -18,6 +19,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ['script audit', benchScriptAudit],
   ['audit trail', benchAuditTrail],
   ['slack ack', benchSlackAck],
+  ['session recording', benchSessionRecording],
   // Fills 1,000,000 commands through the repository first: about 4 minutes.
   ['command search', () => benchCommandSearch()],
   ['policy backtest', () => benchPolicyBacktest()],
