@@ -1,6 +1,7 @@
 import { AsciicastRecorder } from '../src/proxy/recording/asciicastRecorder.js';
 import type { RecordingWriter } from '../src/store/recordingStore.js';
 import type { BenchRow } from './lib/benchRow.js';
+import { percentiles } from './lib/percentiles.js';
 
 /**
  * The proxy's recorder on its own: CPU time per MB of device output turned into asciicast
@@ -19,7 +20,7 @@ export async function benchSessionRecording(): Promise<BenchRow[]> {
     rows.push({
       area: 'session recording',
       metric: `recorder CPU per MB, ${kind} (median of ${RUNS})`,
-      value: median(runs),
+      value: percentiles(runs, [0.5])[0]!,
       unit: 'ms/MB',
       baseline: { name: 'JSON.stringify per piece', value: stringifyCpuMsPerMb(pieces) },
       runs,
@@ -78,7 +79,3 @@ function cpuMsPerMb(before: NodeJS.CpuUsage, pieces: readonly Buffer[]): number 
   return (used.user + used.system) / 1000 / ((pieces.length * PIECE_BYTES) / 1e6);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
